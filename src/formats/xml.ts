@@ -1,0 +1,102 @@
+import { Element } from "@xmpp/xml";
+import { SaxesParser, type SaxesTagNS } from "saxes";
+import { StanzaError } from "../stanza/errors.js";
+
+const XML_NS = "http://www.w3.org/XML/1998/namespace";
+export const NS_CLIENT = "jabber:client";
+
+function notWellFormed(text: string): StanzaError {
+  return new StanzaError("modify", "not-well-formed", text, 400);
+}
+
+/** Namespace an element lives in; the empty namespace and jabber:client are the same here. */
+function contentNamespace(uri: string): string {
+  return uri === NS_CLIENT ? "" : uri;
+}
+
+/**
+ * Strictly parses one XML element (the payload format: one root, no XML
+ * declaration, no DOCTYPE, no processing instructions). Namespaces are resolved,
+ * so the returned tree is self-contained: every element whose namespace differs
+ * from its parent's carries its own `xmlns`, prefixes are gone from element
+ * names, and a prefixed attribute carries its own `xmlns:prefix`. That keeps the
+ * tree well-formed wherever it is serialised, even after root attributes are
+ * dropped. The root's own namespace is returned separately.
+ */
+export function parseXmlElement(input: string): { root: Element; namespace: string } {
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  const stack: { el: Element; ns: string }[] = [];
+  let root: Element | undefined;
+  let rootNamespace = "";
+  let failure: StanzaError | undefined;
+
+  const fail = (text: string) => {
+    failure ??= notWellFormed(text);
+  };
+
+  parser.on("error", (err) => fail(err.message));
+  parser.on("xmldecl", () => fail("an XML declaration is not allowed"));
+  parser.on("doctype", () => fail("a DOCTYPE is not allowed"));
+  parser.on("processinginstruction", () => fail("processing instructions are not allowed"));
+  parser.on("opentag", (tag: SaxesTagNS) => {
+    if (root && stack.length === 0) {
+      fail("exactly one root element is allowed");
+      return;
+    }
+    const uri = tag.uri ?? "";
+    const parent = stack[stack.length - 1];
+    const el = new Element(tag.local);
+    // Inside the stanza's own (client) namespace, jabber:client and the empty namespace are one.
+    const ns = !parent || parent.ns === "" ? contentNamespace(uri) : uri;
+    if (parent && ns !== parent.ns) el.attrs.xmlns = ns;
+    for (const attr of Object.values(tag.attributes)) {
+      if (attr.prefix === "xmlns" || attr.name === "xmlns") continue;
+      if (attr.uri === XML_NS) {
+        el.attrs[`xml:${attr.local}`] = attr.value;
+      } else if (attr.prefix && attr.uri) {
+        el.attrs[`${attr.prefix}:${attr.local}`] = attr.value;
+        el.attrs[`xmlns:${attr.prefix}`] = attr.uri;
+      } else {
+        el.attrs[attr.local] = attr.value;
+      }
+    }
+    if (parent) {
+      parent.el.append(el);
+    } else {
+      root = el;
+      rootNamespace = uri;
+    }
+    stack.push({ el, ns });
+  });
+  parser.on("closetag", () => {
+    stack.pop();
+  });
+  const onText = (text: string) => {
+    const top = stack[stack.length - 1];
+    if (top) top.el.append(text);
+    else if (text.trim() !== "") fail("text outside the root element");
+  };
+  parser.on("text", onText);
+  parser.on("cdata", onText);
+
+  try {
+    parser.write(input).close();
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  if (failure) throw failure;
+  if (!root) throw notWellFormed("no root element");
+  return { root, namespace: rootNamespace };
+}
+
+/**
+ * Serialises a stanza in the payload format: no XML declaration and no `xmlns`
+ * on the root, so a plain XML parser in any language sees `message`, `presence`
+ * or `iq` (mod_rest's convention).
+ */
+export function serializeStanza(stanza: Element): string {
+  const { xmlns: _dropped, ...attrs } = stanza.attrs;
+  const copy = new Element(stanza.name, attrs);
+  copy.children = stanza.children;
+  return copy.toString();
+}

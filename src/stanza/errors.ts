@@ -1,0 +1,108 @@
+/**
+ * XMPP failures are data: one error type carries the stanza-error semantics
+ * (RFC 6120 §8.3) and the HTTP status that represents it, so the HTTP layer and
+ * the webhook layer translate through the same tables.
+ */
+
+export type StanzaErrorType = "auth" | "cancel" | "continue" | "modify" | "wait";
+
+export class StanzaError extends Error {
+  override readonly name = "StanzaError";
+  constructor(
+    readonly type: StanzaErrorType,
+    readonly condition: string,
+    readonly text?: string,
+    /** HTTP status for this failure; derived from the condition when not given. */
+    readonly status: number = httpStatusForCondition(condition),
+    readonly by?: string,
+  ) {
+    super(text ? `${condition}: ${text}` : condition);
+  }
+}
+
+const STATUS_BY_CONDITION: Readonly<Record<string, number>> = {
+  "bad-request": 400,
+  conflict: 409,
+  "feature-not-implemented": 501,
+  forbidden: 403,
+  gone: 410,
+  "internal-server-error": 500,
+  "item-not-found": 404,
+  "jid-malformed": 400,
+  "not-acceptable": 406,
+  "not-allowed": 405,
+  "not-authorized": 401,
+  "payment-required": 402,
+  "policy-violation": 403,
+  "recipient-unavailable": 404,
+  redirect: 302,
+  "registration-required": 407,
+  "remote-server-not-found": 502,
+  "remote-server-timeout": 504,
+  "resource-constraint": 503,
+  "service-unavailable": 503,
+  "subscription-required": 407,
+  "undefined-condition": 500,
+  "unexpected-request": 400,
+};
+
+/** The HTTP status an iq error reply with this condition is returned with. */
+export function httpStatusForCondition(condition: string): number {
+  return STATUS_BY_CONDITION[condition] ?? 500;
+}
+
+interface ErrorSpec {
+  readonly type: StanzaErrorType;
+  readonly condition: string;
+}
+
+const ERROR_BY_STATUS: Readonly<Record<number, ErrorSpec>> = {
+  400: { type: "modify", condition: "bad-request" },
+  411: { type: "modify", condition: "bad-request" },
+  416: { type: "modify", condition: "bad-request" },
+  422: { type: "modify", condition: "bad-request" },
+  401: { type: "auth", condition: "not-authorized" },
+  402: { type: "auth", condition: "payment-required" },
+  403: { type: "auth", condition: "forbidden" },
+  451: { type: "auth", condition: "forbidden" },
+  404: { type: "cancel", condition: "item-not-found" },
+  405: { type: "cancel", condition: "not-allowed" },
+  406: { type: "modify", condition: "not-acceptable" },
+  407: { type: "auth", condition: "registration-required" },
+  408: { type: "wait", condition: "remote-server-timeout" },
+  502: { type: "wait", condition: "remote-server-timeout" },
+  504: { type: "wait", condition: "remote-server-timeout" },
+  409: { type: "cancel", condition: "conflict" },
+  412: { type: "cancel", condition: "conflict" },
+  410: { type: "cancel", condition: "gone" },
+  413: { type: "modify", condition: "resource-constraint" },
+  414: { type: "modify", condition: "resource-constraint" },
+  431: { type: "modify", condition: "resource-constraint" },
+  415: { type: "cancel", condition: "feature-not-implemented" },
+  501: { type: "cancel", condition: "feature-not-implemented" },
+  423: { type: "wait", condition: "resource-constraint" },
+  429: { type: "wait", condition: "resource-constraint" },
+  500: { type: "wait", condition: "internal-server-error" },
+  503: { type: "cancel", condition: "service-unavailable" },
+};
+
+/** The stanza error a webhook's HTTP status stands for (mod_rest's table). */
+export function stanzaErrorForHttpStatus(status: number, text?: string): StanzaError {
+  const known = ERROR_BY_STATUS[status];
+  const spec: ErrorSpec =
+    known ??
+    (status >= 400 && status < 500
+      ? { type: "modify", condition: "bad-request" }
+      : status >= 500 && status < 600
+        ? { type: "cancel", condition: "internal-server-error" }
+        : { type: "cancel", condition: "undefined-condition" });
+  return new StanzaError(spec.type, spec.condition, text, status);
+}
+
+export const STANZA_ERROR_TYPES: ReadonlySet<string> = new Set([
+  "auth",
+  "cancel",
+  "continue",
+  "modify",
+  "wait",
+]);
