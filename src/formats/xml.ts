@@ -1,4 +1,4 @@
-import { Element } from "@xmpp/xml";
+import xml, { type Element } from "@xmpp/xml";
 import { SaxesParser, type SaxesTagNS } from "saxes";
 import { StanzaError } from "../stanza/errors.js";
 
@@ -45,7 +45,7 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
     }
     const uri = tag.uri ?? "";
     const parent = stack[stack.length - 1];
-    const el = new Element(tag.local);
+    const el = new xml.Element(tag.local);
     // Inside the stanza's own (client) namespace, jabber:client and the empty namespace are one.
     const ns = !parent || parent.ns === "" ? contentNamespace(uri) : uri;
     if (parent && ns !== parent.ns) el.attrs.xmlns = ns;
@@ -96,7 +96,7 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
  */
 export function serializeStanza(stanza: Element): string {
   const { xmlns: _dropped, ...attrs } = stanza.attrs;
-  const copy = new Element(stanza.name, attrs);
+  const copy = new xml.Element(stanza.name, attrs);
   copy.children = stanza.children;
   return copy.toString();
 }

@@ -1,10 +1,13 @@
 // xmpp.js ships no type declarations; these cover the parts xmpp-rest uses.
 
 declare module "@xmpp/xml" {
+  // The package is CommonJS and Node cannot see its named exports from ESM: values
+  // come only through the default export (`xml.Element`); `Element` here is a type.
   export type Node = Element | string;
   export type Attrs = Record<string, string | undefined>;
+  export type Element = ElementClass;
 
-  export class Element {
+  class ElementClass {
     constructor(name: string, attrs?: Attrs);
     name: string;
     attrs: Record<string, string>;
@@ -32,14 +35,15 @@ declare module "@xmpp/xml" {
     toString(): string;
   }
 
-  export class Parser {}
-
-  export function escapeXML(s: string): string;
-  export function escapeXMLText(s: string): string;
-
   interface XmlFactory {
-    (name: string, attrs?: Attrs | null, ...children: (Node | Node[] | null | undefined)[]): Element;
-    Element: typeof Element;
+    (
+      name: string,
+      attrs?: Attrs | null,
+      ...children: (Node | Node[] | null | undefined)[]
+    ): Element;
+    Element: typeof ElementClass;
+    escapeXML(s: string): string;
+    escapeXMLText(s: string): string;
   }
   const xml: XmlFactory;
   export default xml;
@@ -63,4 +67,36 @@ declare module "@xmpp/component-core" {
     send(el: Element): Promise<void>;
     disconnect(timeout?: number): Promise<void>;
   }
+}
+
+declare module "@xmpp/client" {
+  import type { EventEmitter } from "node:events";
+  import type { Element } from "@xmpp/xml";
+
+  export interface Client extends EventEmitter {
+    status: string;
+    jid: { toString(): string } | null;
+    timeout: number;
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    send(el: Element): Promise<void>;
+    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
+    reconnect: { stop(): void };
+  }
+  export function client(options: {
+    service: string;
+    domain: string;
+    username: string;
+    password: string;
+    resource?: string;
+  }): Client;
+}
+
+declare module "@xmpp/component" {
+  import type { Component } from "@xmpp/component-core";
+  export function component(options: {
+    service: string;
+    domain: string;
+    password: string;
+  }): Component & { reconnect: { stop(): void } };
 }

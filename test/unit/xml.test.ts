@@ -14,7 +14,9 @@ function parseError(input: string): StanzaError {
 
 describe("parseXmlElement", () => {
   it("parses one element with children and text", () => {
-    const { root, namespace } = parseXmlElement('<message to="a@b"><body>hi &amp; bye</body></message>');
+    const { root, namespace } = parseXmlElement(
+      '<message to="a@b"><body>hi &amp; bye</body></message>',
+    );
     expect(namespace).toBe("");
     expect(root.name).toBe("message");
     expect(root.getChildText("body")).toBe("hi & bye");
@@ -35,7 +37,9 @@ describe("parseXmlElement", () => {
   });
 
   it("keeps prefixed attributes with their declaration", () => {
-    const { root } = parseXmlElement('<message xmlns:a="urn:a"><x xmlns="urn:x" a:b="1"/></message>');
+    const { root } = parseXmlElement(
+      '<message xmlns:a="urn:a"><x xmlns="urn:x" a:b="1"/></message>',
+    );
     const x = root.getChild("x");
     expect(x?.attrs["a:b"]).toBe("1");
     expect(x?.attrs["xmlns:a"]).toBe("urn:a");

@@ -1,0 +1,93 @@
+import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
+import type { Config } from "./config.js";
+import { createApp } from "./http/app.js";
+import type { Logger } from "./log.js";
+import { StanzaError } from "./stanza/errors.js";
+import { createIqTracker } from "./xmpp/iq-tracker.js";
+import { createLink, type Link, linkDownError } from "./xmpp/link.js";
+
+export interface Bridge {
+  readonly link: Link;
+  /** The HTTP port actually bound (useful with httpPort 0). */
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface BridgeOptions {
+  /** How long stop() lets in-flight HTTP requests finish before cutting them off. */
+  readonly drainTimeoutMs?: number;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+/** Wires config, component link, pending-iq tracker and HTTP API together and starts them. */
+export async function startBridge(
+  config: Config,
+  log: Logger,
+  options: BridgeOptions = {},
+): Promise<Bridge> {
+  const link = createLink({
+    service: config.service,
+    domain: config.domain,
+    secret: config.secret,
+    log,
+    ...(options.initialBackoffMs !== undefined
+      ? { initialBackoffMs: options.initialBackoffMs }
+      : {}),
+    ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
+  });
+  const iqs = createIqTracker({ maxPending: config.maxPendingIq });
+
+  link.onStanza((stanza) => {
+    if (iqs.handle(stanza)) return;
+  });
+  link.onStateChange((state) => {
+    // A reply can no longer arrive on a dropped stream: fail waiters now rather than at their timeout.
+    if (state !== "online" && iqs.size > 0) iqs.failAll(linkDownError(link.retryAfterSeconds()));
+  });
+
+  const app = createApp({ config, link, iqs, log });
+  const server = await listen(app.fetch, config.httpHost, config.httpPort);
+  const port = (server.address() as AddressInfo).port;
+  log.info("http api listening", { host: config.httpHost, port });
+  link.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    // Reverse order of start-up: stop taking requests, drain, then close the stream.
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    const timer = setTimeout(() => {
+      iqs.failAll(
+        new StanzaError("cancel", "service-unavailable", "the bridge is shutting down", 503),
+      );
+      const http = server as { closeAllConnections?: () => void };
+      setTimeout(() => http.closeAllConnections?.(), 500).unref();
+    }, drainTimeoutMs);
+    await drained;
+    clearTimeout(timer);
+    await link.stop();
+    log.info("stopped");
+  };
+
+  return {
+    link,
+    port,
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
+
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once("error", reject);
+  });
+}

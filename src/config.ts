@@ -1,0 +1,258 @@
+import { readFileSync } from "node:fs";
+import { normaliseJid } from "./stanza/jid.js";
+
+/**
+ * Every setting, described once: the CLI's --help, the README table and the
+ * validation all come from this list.
+ */
+export interface OptionSpec {
+  /** Key in the JSON config file. */
+  readonly key: string;
+  readonly env: string;
+  readonly description: string;
+  /** Default as the user would write it; undefined means required (or off). */
+  readonly default?: string;
+  readonly required?: boolean;
+  /** The mod_rest option with the same meaning, if there is one. */
+  readonly modRest?: string;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: "service",
+    env: "XMPP_REST_SERVICE",
+    description: "Component endpoint of the XMPP server (xmpp://host:port)",
+    default: "xmpp://127.0.0.1:5347",
+  },
+  {
+    key: "domain",
+    env: "XMPP_REST_DOMAIN",
+    description: "The component's domain, as configured on the XMPP server",
+    required: true,
+  },
+  {
+    key: "secret",
+    env: "XMPP_REST_SECRET",
+    description: "The component's shared secret (component_secret)",
+    required: true,
+  },
+  {
+    key: "httpHost",
+    env: "XMPP_REST_HTTP_HOST",
+    description: "Address the HTTP API listens on",
+    default: "127.0.0.1",
+    modRest: "http_interfaces",
+  },
+  {
+    key: "httpPort",
+    env: "XMPP_REST_HTTP_PORT",
+    description: "Port the HTTP API listens on",
+    default: "5281",
+    modRest: "http_ports",
+  },
+  {
+    key: "tokens",
+    env: "XMPP_REST_TOKENS",
+    description: "Comma-separated Bearer tokens allowed to use the API",
+    required: true,
+  },
+  {
+    key: "iqTimeout",
+    env: "XMPP_REST_IQ_TIMEOUT",
+    description: "Seconds an iq waits for its reply unless the request says otherwise",
+    default: "120",
+  },
+  {
+    key: "iqMaxTimeout",
+    env: "XMPP_REST_IQ_MAX_TIMEOUT",
+    description: "Upper bound for the Prosody-Rest-Timeout request header, seconds",
+    default: "300",
+  },
+  {
+    key: "maxPendingIq",
+    env: "XMPP_REST_MAX_PENDING_IQ",
+    description: "iqs that may wait for a reply at once; beyond it requests get 503",
+    default: "10000",
+  },
+  {
+    key: "stanzaSizeLimit",
+    env: "XMPP_REST_STANZA_SIZE_LIMIT",
+    description: "Largest request body or webhook answer accepted, bytes",
+    default: "196608",
+    modRest: "rest_max_stanza_size (c2s_stanza_size_limit)",
+  },
+  {
+    key: "logLevel",
+    env: "XMPP_REST_LOG_LEVEL",
+    description: "debug, info, warn or error",
+    default: "info",
+  },
+];
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+export interface Config {
+  readonly service: string;
+  readonly domain: string;
+  readonly secret: string;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly tokens: readonly string[];
+  readonly iqTimeoutMs: number;
+  readonly iqMaxTimeoutMs: number;
+  readonly maxPendingIq: number;
+  readonly stanzaSizeLimit: number;
+  readonly logLevel: LogLevel;
+}
+
+/** A configuration problem; its message is the one line the user sees. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type RawValues = Partial<Record<string, string>>;
+
+function readConfigFile(path: string): RawValues {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`cannot read config file ${path}: ${reason}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  const known = new Set(OPTIONS.map((o) => o.key));
+  const values: RawValues = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown setting "${key}"`);
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
+      values[key] = value.join(",");
+    } else if (typeof value === "string" || typeof value === "number") {
+      values[key] = String(value);
+    } else {
+      throw new ConfigError(`config file ${path}: "${key}" must be a string or a number`);
+    }
+  }
+  return values;
+}
+
+/** Merges file and environment (environment wins) into one value per option key. */
+function collect(env: NodeJS.ProcessEnv, configPath: string | undefined): RawValues {
+  const path = configPath ?? env.XMPP_REST_CONFIG;
+  const values: RawValues = path ? readConfigFile(path) : {};
+  for (const option of OPTIONS) {
+    const fromEnv = env[option.env];
+    if (fromEnv !== undefined && fromEnv !== "") values[option.key] = fromEnv;
+    if (values[option.key] === undefined && option.default !== undefined) {
+      values[option.key] = option.default;
+    }
+  }
+  return values;
+}
+
+export class ValueReader {
+  constructor(private readonly values: RawValues) {}
+
+  private spec(key: string): OptionSpec {
+    const spec = OPTIONS.find((o) => o.key === key);
+    if (!spec) throw new Error(`no option ${key}`);
+    return spec;
+  }
+
+  private fail(key: string, expected: string): never {
+    const spec = this.spec(key);
+    const value = this.values[key];
+    const shown = value === undefined ? "missing" : `"${value}" is not valid`;
+    throw new ConfigError(`${spec.env} (${key}): ${shown}; expected ${expected}`);
+  }
+
+  string(key: string, expected = "a value"): string {
+    const value = this.values[key];
+    if (value === undefined || value.trim() === "") this.fail(key, expected);
+    return value.trim();
+  }
+
+  optional(key: string): string | undefined {
+    const value = this.values[key]?.trim();
+    return value === "" ? undefined : value;
+  }
+
+  integer(key: string, min: number, max: number): number {
+    const text = this.string(key, `a whole number from ${min} to ${max}`);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      this.fail(key, `a whole number from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  seconds(key: string, min: number, max: number): number {
+    const text = this.string(key, `a number of seconds from ${min} to ${max}`);
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      this.fail(key, `a number of seconds from ${min} to ${max}`);
+    }
+    return Math.round(value * 1000);
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const value = this.string(key, `one of ${allowed.join(", ")}`);
+    const match = allowed.find((a) => a === value.toLowerCase());
+    if (match === undefined) this.fail(key, `one of ${allowed.join(", ")}`);
+    return match;
+  }
+
+  list(key: string, expected: string): string[] {
+    const items = this.string(key, expected)
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+    if (items.length === 0) this.fail(key, expected);
+    return items;
+  }
+
+  invalid(key: string, expected: string): never {
+    return this.fail(key, expected);
+  }
+}
+
+export interface LoadOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly configPath?: string;
+}
+
+/** Loads and validates the configuration once; throws ConfigError naming the bad variable. */
+export function loadConfig({ env = process.env, configPath }: LoadOptions = {}): Config {
+  const read: ValueReader = new ValueReader(collect(env, configPath));
+
+  const service = read.string("service", "xmpp://host:port");
+  if (!/^xmpp:\/\/[^/\s]+:\d+$/.test(service)) read.invalid("service", "xmpp://host:port");
+  const domainText = read.string("domain", "a domain name such as rest.example.org");
+  const domain = normaliseJid(domainText);
+  if (domain === undefined || domain.includes("@") || domain.includes("/")) {
+    read.invalid("domain", "a domain name such as rest.example.org");
+  }
+  const tokens = read.list("tokens", "one or more comma-separated tokens");
+  const iqTimeoutMs = read.seconds("iqTimeout", 0.001, 86_400);
+  const iqMaxTimeoutMs = read.seconds("iqMaxTimeout", 0.001, 86_400);
+  if (iqTimeoutMs > iqMaxTimeoutMs) {
+    read.invalid("iqTimeout", `at most XMPP_REST_IQ_MAX_TIMEOUT (${iqMaxTimeoutMs / 1000})`);
+  }
+
+  return Object.freeze({
+    service,
+    domain,
+    secret: read.string("secret", "the component_secret configured on the server"),
+    httpHost: read.string("httpHost", "an address to listen on"),
+    httpPort: read.integer("httpPort", 0, 65_535),
+    tokens: Object.freeze(tokens),
+    iqTimeoutMs,
+    iqMaxTimeoutMs,
+    maxPendingIq: read.integer("maxPendingIq", 1, 10_000_000),
+    stanzaSizeLimit: read.integer("stanzaSizeLimit", 256, 64 * 1024 * 1024),
+    logLevel: read.oneOf("logLevel", LOG_LEVELS),
+  });
+}

@@ -1,0 +1,91 @@
+import { parseArgs } from "node:util";
+import { startBridge } from "./bridge.js";
+import { ConfigError, loadConfig, OPTIONS } from "./config.js";
+import { createLogger } from "./log.js";
+
+function helpText(): string {
+  const lines = [
+    "Usage: xmpp-rest [--config FILE]",
+    "",
+    "An XEP-0114 component that puts mod_rest's HTTP API in front of any XMPP server.",
+    "Settings come from the JSON file (--config FILE or XMPP_REST_CONFIG) and the",
+    "environment; the environment wins.",
+    "",
+    "Options:",
+    "  --config FILE   JSON config file (keys below)              [env XMPP_REST_CONFIG]",
+    "  --help          print this help",
+    "",
+    "Settings (config key, environment variable, default):",
+  ];
+  for (const o of OPTIONS) {
+    const dflt = o.required ? "required" : o.default === undefined ? "off" : `default ${o.default}`;
+    lines.push(`  ${o.key.padEnd(22)} ${o.env.padEnd(34)} ${dflt}`);
+    lines.push(`      ${o.description}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function main(): Promise<number> {
+  let args: ReturnType<
+    typeof parseArgs<{ options: { config: { type: "string" }; help: { type: "boolean" } } }>
+  >;
+  try {
+    args = parseArgs({ options: { config: { type: "string" }, help: { type: "boolean" } } });
+  } catch (err) {
+    process.stderr.write(`xmpp-rest: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  if (args.values.help) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ ...(args.values.config ? { configPath: args.values.config } : {}) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`xmpp-rest: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const log = createLogger(config.logLevel);
+  let bridge: Awaited<ReturnType<typeof startBridge>>;
+  try {
+    bridge = await startBridge(config, log);
+  } catch (err) {
+    process.stderr.write(
+      `xmpp-rest: cannot start: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 1;
+  }
+
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info("shutting down", { signal });
+      bridge.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error("shutdown failed", { err });
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `xmpp-rest: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import type { Element } from "@xmpp/xml";
+import { NS_CLIENT } from "../formats/xml.js";
+import { StanzaError } from "./errors.js";
+import { normaliseJid, parseJid } from "./jid.js";
+
+export type StanzaKind = "message" | "presence" | "iq";
+export const STANZA_KINDS: ReadonlySet<string> = new Set(["message", "presence", "iq"]);
+
+// mod_rest keeps only these attributes on the root; the rest are dropped.
+const KEPT_ATTRIBUTES = ["to", "from", "id", "type", "xml:lang"] as const;
+
+export interface OutgoingRules {
+  /** The component's domain: the only domain `from` may use. */
+  readonly domain: string;
+}
+
+function unprocessable(condition: string, text: string): StanzaError {
+  return new StanzaError("modify", condition, text, 422);
+}
+
+/**
+ * Checks and normalises a stanza a caller wants sent, in place. Everything the
+ * server would answer with a stream error (a foreign `from`) is refused here,
+ * so no HTTP request can get the component disconnected.
+ */
+export function prepareOutgoing(stanza: Element, namespace: string, rules: OutgoingRules): Element {
+  if (namespace !== "" && namespace !== NS_CLIENT) {
+    throw unprocessable("invalid-namespace", `namespace must be empty or ${NS_CLIENT}`);
+  }
+  if (!STANZA_KINDS.has(stanza.name)) {
+    throw unprocessable(
+      "unsupported-stanza-type",
+      `<${stanza.name}> is not a stanza (message, presence or iq)`,
+    );
+  }
+
+  const attrs: Record<string, string> = {};
+  for (const name of KEPT_ATTRIBUTES) {
+    const value = stanza.attrs[name];
+    if (value !== undefined) attrs[name] = value;
+  }
+
+  if (attrs.to === undefined)
+    throw unprocessable("improper-addressing", "a 'to' address is required");
+  const to = normaliseJid(attrs.to);
+  if (to === undefined)
+    throw unprocessable("improper-addressing", `'${attrs.to}' is not a valid JID`);
+  attrs.to = to;
+
+  attrs.from = checkFrom(attrs.from, rules.domain);
+  attrs.id ||= randomUUID();
+
+  if (stanza.name === "iq") {
+    if (attrs.type !== "get" && attrs.type !== "set") {
+      throw unprocessable("invalid-xml", "an iq must have type 'get' or 'set'");
+    }
+    if (stanza.getChildElements().length !== 1) {
+      throw unprocessable("bad-format", "an iq must have exactly one child element");
+    }
+  }
+
+  stanza.attrs = attrs;
+  return stanza;
+}
+
+/** RFC 6120 §8.1.2.1 / XEP-0114: a component may only send from its own domain. */
+function checkFrom(from: string | undefined, domain: string): string {
+  if (from === undefined || from === "") return domain;
+  const jid = parseJid(from);
+  if (jid === undefined) throw unprocessable("invalid-from", `'${from}' is not a valid JID`);
+  if (jid.domain !== domain) {
+    throw new StanzaError(
+      "auth",
+      "not-authorized",
+      `'from' must be ${domain} or an address at it`,
+      403,
+    );
+  }
+  return normaliseJid(from) ?? domain;
+}

@@ -1,0 +1,212 @@
+import { Component } from "@xmpp/component-core";
+import type { Element } from "@xmpp/xml";
+import type { Logger } from "../log.js";
+import { StanzaError } from "../stanza/errors.js";
+
+export type LinkState = "offline" | "connecting" | "online" | "stopped";
+
+export interface LinkOptions {
+  readonly service: string;
+  readonly domain: string;
+  readonly secret: string;
+  readonly log: Logger;
+  /** First reconnect delay; doubled after each failure up to maxBackoffMs. */
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** How long a connect + handshake may take before it is abandoned. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface Link {
+  readonly state: LinkState;
+  readonly domain: string;
+  /** Seconds a caller should wait before retrying while the link is down. */
+  retryAfterSeconds(): number;
+  start(): void;
+  stop(): Promise<void>;
+  /** Hands a stanza to the server; throws a 503 StanzaError while the link is down. */
+  send(stanza: Element): Promise<void>;
+  onStanza(handler: (stanza: Element) => void): () => void;
+  onStateChange(handler: (state: LinkState, reason?: string) => void): () => void;
+  /** Resolves once online (immediately if already), rejects after timeoutMs. */
+  waitOnline(timeoutMs: number): Promise<void>;
+}
+
+export function linkDownError(retryAfter: number): StanzaError {
+  return new StanzaError(
+    "wait",
+    "service-unavailable",
+    `the XMPP server link is down; retry in ${retryAfter}s`,
+    503,
+  );
+}
+
+/**
+ * The XEP-0114 component connection, kept up for the life of the process:
+ * every disconnect (server restart, stream error, refused handshake) schedules
+ * a reconnect with capped exponential backoff.
+ */
+export function createLink(options: LinkOptions): Link {
+  const { service, domain, secret, log } = options;
+  const initialBackoffMs = options.initialBackoffMs ?? 250;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+
+  const entity = new Component({ service, domain });
+  // component() would leave this at xmpp.js's 2 s default for every stream operation.
+  entity.timeout = connectTimeoutMs;
+  let state: LinkState = "offline";
+  let failures = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let attemptTimer: NodeJS.Timeout | undefined;
+  let lastReason: string | undefined;
+  const stanzaHandlers = new Set<(stanza: Element) => void>();
+  const stateHandlers = new Set<(state: LinkState, reason?: string) => void>();
+
+  const setState = (next: LinkState, reason?: string) => {
+    if (state === next) return;
+    state = next;
+    for (const handler of stateHandlers) handler(next, reason);
+  };
+
+  const nextDelay = () => Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(failures, 20));
+
+  const scheduleReconnect = () => {
+    if (state === "stopped" || reconnectTimer) return;
+    const delay = nextDelay();
+    failures += 1;
+    log.debug("xmpp reconnect scheduled", { delayMs: delay });
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect();
+    }, delay);
+  };
+
+  const connect = () => {
+    if (state === "stopped") return;
+    setState("connecting");
+    clearTimeout(attemptTimer);
+    attemptTimer = setTimeout(() => {
+      lastReason = `no handshake within ${connectTimeoutMs} ms`;
+      abandonAttempt();
+    }, connectTimeoutMs);
+    entity
+      .connect(service)
+      .then(() => entity.open({ domain }))
+      .catch((err: unknown) => {
+        lastReason ??= err instanceof Error ? err.message : String(err);
+        abandonAttempt();
+      });
+  };
+
+  const abandonAttempt = () => {
+    clearTimeout(attemptTimer);
+    const socket = entity.socket as { destroy?: () => void } | null;
+    if (socket?.destroy) socket.destroy();
+    else if (entity.status === "offline") scheduleReconnect();
+  };
+
+  // XEP-0114 §3: the handshake is SHA-1(stream id + secret), sent once the stream is open.
+  entity.on("open", (el: Element) => {
+    entity.authenticate(el.attrs.id ?? "", secret).catch((err: unknown) => {
+      lastReason = `handshake failed: ${err instanceof Error ? err.message : String(err)}`;
+      abandonAttempt();
+    });
+  });
+
+  entity.on("online", () => {
+    clearTimeout(attemptTimer);
+    failures = 0;
+    lastReason = undefined;
+    log.info("xmpp link online", { service, domain });
+    setState("online");
+  });
+
+  entity.on("disconnect", (info: { clean?: boolean } | undefined) => {
+    clearTimeout(attemptTimer);
+    if (state === "stopped") return;
+    const reason = lastReason ?? (info?.clean ? "stream closed" : "connection lost");
+    const wasOnline = state === "online";
+    if (wasOnline) log.info("xmpp link offline", { reason });
+    else log.warn("xmpp connect failed", { service, reason, attempt: failures + 1 });
+    lastReason = undefined;
+    setState("offline", reason);
+    scheduleReconnect();
+  });
+
+  entity.on("error", (err: unknown) => {
+    // Stream errors (e.g. a wrong secret: not-authorized) arrive here before the disconnect.
+    const condition = (err as { condition?: string }).condition;
+    const message = err instanceof Error ? err.message : String(err);
+    lastReason = condition ? `stream error ${condition}` : message;
+    log.debug("xmpp error", { reason: lastReason });
+  });
+
+  entity.on("stanza", (stanza: Element) => {
+    for (const handler of stanzaHandlers) {
+      try {
+        handler(stanza);
+      } catch (err) {
+        log.error("stanza handler failed", { err });
+      }
+    }
+  });
+
+  // The delay already under way is the best guess of when the link is back.
+  const retryAfterSeconds = () =>
+    Math.max(1, Math.ceil((reconnectTimer ? nextDelay() / 2 : initialBackoffMs) / 1000));
+
+  return {
+    get state() {
+      return state;
+    },
+    domain,
+    retryAfterSeconds,
+    start() {
+      if (state === "offline" && !reconnectTimer) connect();
+    },
+    async stop() {
+      if (state === "stopped") return;
+      const wasUp = entity.status !== "offline";
+      setState("stopped");
+      clearTimeout(reconnectTimer);
+      clearTimeout(attemptTimer);
+      reconnectTimer = undefined;
+      if (!wasUp) return;
+      try {
+        await entity.stop();
+      } catch (err) {
+        log.debug("xmpp stop", { err });
+        const socket = entity.socket as { destroy?: () => void } | null;
+        socket?.destroy?.();
+      }
+    },
+    async send(stanza) {
+      if (state !== "online") throw linkDownError(retryAfterSeconds());
+      await entity.send(stanza);
+    },
+    onStanza(handler) {
+      stanzaHandlers.add(handler);
+      return () => stanzaHandlers.delete(handler);
+    },
+    onStateChange(handler) {
+      stateHandlers.add(handler);
+      return () => stateHandlers.delete(handler);
+    },
+    waitOnline(timeoutMs) {
+      if (state === "online") return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error(`XMPP link not online after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const off = this.onStateChange((next) => {
+          if (next !== "online") return;
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { type Bridge, startBridge } from "../../src/bridge.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger, silentLogger } from "../../src/log.js";
+import type { Prosody } from "./prosody.js";
+
+export const TOKEN = "test-token";
+
+export interface TestBridge {
+  readonly bridge: Bridge;
+  readonly url: string;
+  /** POST /rest (or another path) with the test token unless headers say otherwise. */
+  post(body: string, headers?: Record<string, string>, path?: string): Promise<Response>;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** An in-process bridge on a free loopback port, connected to the given Prosody. */
+export async function startTestBridge(
+  prosody: Prosody,
+  env: Record<string, string> = {},
+): Promise<TestBridge> {
+  const config = loadConfig({
+    env: {
+      XMPP_REST_SERVICE: prosody.service,
+      XMPP_REST_DOMAIN: prosody.componentDomain,
+      XMPP_REST_SECRET: prosody.componentSecret,
+      XMPP_REST_TOKENS: `${TOKEN},second-token`,
+      XMPP_REST_HTTP_PORT: "0",
+      ...env,
+    },
+  });
+  const log = process.env.XMPP_REST_TEST_LOG ? createLogger("debug") : silentLogger;
+  const bridge = await startBridge(config, log, {
+    initialBackoffMs: 50,
+    maxBackoffMs: 500,
+    drainTimeoutMs: 2_000,
+  });
+  await bridge.link.waitOnline(10_000);
+  const url = `http://127.0.0.1:${bridge.port}`;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  return {
+    bridge,
+    url,
+    post: (body, headers = {}, path = "/rest") =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        body,
+        headers: { ...auth, "content-type": "application/xmpp+xml", ...headers },
+      }),
+    get: (path, headers = {}) => fetch(`${url}${path}`, { headers: { ...auth, ...headers } }),
+    stop: () => bridge.stop(),
+  };
+}
