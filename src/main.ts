@@ -52,6 +52,12 @@ async function main(): Promise<number> {
   }
 
   const log = createLogger(config.logLevel);
+  // Signal handlers go in before start-up so a SIGTERM during it still shuts down cleanly.
+  const signalled = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+
   let bridge: Awaited<ReturnType<typeof startBridge>>;
   try {
     bridge = await startBridge(config, log);
@@ -62,20 +68,14 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  return new Promise<number>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info("shutting down", { signal });
-      bridge.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error("shutdown failed", { err });
-          resolve(1);
-        },
-      );
-    };
-    process.once("SIGTERM", shutdown);
-    process.once("SIGINT", shutdown);
-  });
+  log.info("shutting down", { signal: await signalled });
+  try {
+    await bridge.stop();
+    return 0;
+  } catch (err) {
+    log.error("shutdown failed", { err });
+    return 1;
+  }
 }
 
 main().then(

@@ -5,6 +5,8 @@ import type { Prosody } from "./prosody.js";
 export interface SilentComponent {
   /** Everything the server routed to silent.localhost. */
   readonly seen: Element[];
+  /** Resolves once `count` stanzas matching `match` have arrived. */
+  waitFor(match: (stanza: Element) => boolean, count?: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -15,7 +17,11 @@ export interface SilentComponent {
 export async function connectSilentComponent(prosody: Prosody): Promise<SilentComponent> {
   const entity = new Component({ service: prosody.service, domain: "silent.localhost" });
   const seen: Element[] = [];
-  entity.on("stanza", (s: Element) => seen.push(s));
+  const listeners = new Set<() => void>();
+  entity.on("stanza", (s: Element) => {
+    seen.push(s);
+    for (const listener of [...listeners]) listener();
+  });
   entity.on("error", () => {});
   const online = new Promise<void>((resolve, reject) => {
     entity.once("online", () => resolve());
@@ -29,6 +35,25 @@ export async function connectSilentComponent(prosody: Prosody): Promise<SilentCo
   await online;
   return {
     seen,
+    waitFor(match, count = 1, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (seen.filter(match).length < count) return false;
+          clearTimeout(timer);
+          listeners.delete(onStanza);
+          resolve();
+          return true;
+        };
+        const onStanza = () => {
+          check();
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(onStanza);
+          reject(new Error(`silent.localhost saw fewer than ${count} matching stanzas`));
+        }, timeoutMs);
+        if (!check()) listeners.add(onStanza);
+      });
+    },
     async stop() {
       await entity.stop().catch(() => {});
     },

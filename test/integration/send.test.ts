@@ -164,7 +164,7 @@ describe("POST /rest with application/xmpp+xml", () => {
       const iq =
         '<iq type="get" to="x@silent.localhost" id="dup"><ping xmlns="urn:xmpp:ping"/></iq>';
       const first = bridge.post(iq, { "prosody-rest-timeout": "1" });
-      await waitForPending(1);
+      await silent.waitFor((s) => s.attrs.id === "dup");
       const second = await bridge.post(iq);
       expect(second.status).toBe(409);
       expect((await first).status).toBe(504);
@@ -173,15 +173,6 @@ describe("POST /rest with application/xmpp+xml", () => {
     }
   });
 });
-
-async function waitForPending(count: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const health = (await (await bridge.get("/health")).json()) as { pendingIq: number };
-    if (health.pendingIq >= count) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never saw ${count} pending iqs`);
-}
 
 describe("bad input gets a clear error and leaves the component connected", () => {
   const huge = `<message to="alice@localhost"><body>${"x".repeat(200_000)}</body></message>`;

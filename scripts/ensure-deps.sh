@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the tests, the demo and the benchmarks need on a fresh machine:
+# npm packages (npm ci) and Debian packages (prosody, python3-flask for the Flask example).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v prosody >/dev/null 2>&1 || missing+=(prosody)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+/usr/bin/python3 -c "import flask" >/dev/null 2>&1 || missing+=(python3-flask)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "xmpp-rest: installing Debian packages: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "xmpp-rest: please install as root: apt-get install -y ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Debian package may start a system Prosody; the tests run their own on free ports and do not need it.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "xmpp-rest: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
