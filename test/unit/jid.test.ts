@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { addressForm, normaliseJid, parseJid } from "../../src/stanza/jid.js";
+
+describe("normaliseJid (RFC 7622)", () => {
+  it.each([
+    ["example.com", "example.com"],
+    ["User@Example.COM", "user@example.com"],
+    ["user@example.com/Resource With Spaces", "user@example.com/Resource With Spaces"],
+    ["user@example.com./r", "user@example.com/r"],
+    ["ＵＳＥＲ@example.com", "user@example.com"],
+    ["user@127.0.0.1", "user@127.0.0.1"],
+    ["user@[::1]", "user@[::1]"],
+    ["room@muc.example.com/nick/with/slashes", "room@muc.example.com/nick/with/slashes"],
+    ["ñandú@example.com", "ñandú@example.com"],
+  ])("normalises %s to %s", (input, expected) => {
+    expect(normaliseJid(input)).toBe(expected);
+  });
+
+  it.each([
+    [""],
+    ["@example.com"],
+    ["user@"],
+    ["a@b@c"],
+    ["user@example.com/"],
+    ["us er@example.com"],
+    ["us<er@example.com"],
+    ["user@exa mple.com"],
+    ["user@-example.com"],
+    ["user@example..com"],
+    [`${"a".repeat(1024)}@example.com`],
+    ["user\u0000@example.com"],
+    ["user@example.com/\u0007"],
+    ["שלוםabc@example.com"],
+  ])("rejects %j", (input) => {
+    expect(normaliseJid(input)).toBeUndefined();
+  });
+
+  it("tells host, bare and full addresses apart", () => {
+    const form = (s: string) => {
+      const jid = parseJid(s);
+      if (!jid) throw new Error(s);
+      return addressForm(jid);
+    };
+    expect(form("rest.example.org")).toBe("host");
+    expect(form("bot@rest.example.org")).toBe("bare");
+    expect(form("bot@rest.example.org/x")).toBe("full");
+  });
+});
