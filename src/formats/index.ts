@@ -1,9 +1,12 @@
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
-import { type MediaType, XMPP_XML } from "./negotiate.js";
+import { formToStanza, stanzaToForm } from "./form.js";
+import { jsonToStanza, stanzasToJson, stanzaToJson } from "./json/index.js";
+import { FORM, JSON_TYPE, type MediaType, TEXT, XMPP_XML } from "./negotiate.js";
+import { stanzaToText, textToStanza } from "./text.js";
 import { parseXmlElement, serializeStanza } from "./xml.js";
 
-/** What the HTTP path form supplies besides the body (POST /rest/{kind}/{type}/{to}). */
+/** What the HTTP path form supplies besides the body (POST /rest/{kind}/{type}/{to}); it wins over the body. */
 export interface PathHints {
   readonly kind?: string;
   readonly type?: string;
@@ -19,6 +22,14 @@ export interface Decoded {
 export interface Codec {
   decode(body: string, hints: PathHints): Decoded;
   encode(stanza: Element): string;
+  /** Several stanzas in one body (e.g. an archive query's results and its final iq). */
+  encodeMany(stanzas: readonly Element[]): string;
+}
+
+function definedHints(hints: PathHints): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hints)) if (value !== undefined) out[key] = value;
+  return out;
 }
 
 const xmlCodec: Codec = {
@@ -28,24 +39,96 @@ const xmlCodec: Codec = {
       throw new StanzaError(
         "modify",
         "bad-request",
-        `the path says ${hints.kind}, the body <${root.name}>`,
+        `the path says ${hints.kind}, the body is <${root.name}>`,
         422,
       );
     }
-    if (hints.type !== undefined) root.attrs.type ??= hints.type;
-    if (hints.to !== undefined) root.attrs.to ??= hints.to;
+    if (hints.type !== undefined) root.attrs.type = hints.type;
+    if (hints.to !== undefined) root.attrs.to = hints.to;
     return { stanza: root, namespace };
   },
   encode: serializeStanza,
+  // mod_rest's wrapper for several stanzas; the wrapper has no namespace of its own.
+  encodeMany: (stanzas) => `<xmpp>${stanzas.map(serializeStanza).join("")}</xmpp>`,
 };
 
-const codecs = new Map<MediaType, Codec>([[XMPP_XML, xmlCodec]]);
-
-/** Media types the bridge can decode and encode, in order of preference. */
-export function supportedTypes(): MediaType[] {
-  return [...codecs.keys()];
+/** JSON and form callers may leave out an iq's type: asking (get) is what a bare payload means. */
+function defaultIqType(stanza: Element): Element {
+  if (stanza.name === "iq" && stanza.attrs.type === undefined) stanza.attrs.type = "get";
+  return stanza;
 }
+
+const jsonCodec: Codec = {
+  decode(body, hints) {
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (err) {
+      throw new StanzaError(
+        "modify",
+        "not-well-formed",
+        `invalid JSON: ${(err as Error).message}`,
+        400,
+      );
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new StanzaError("modify", "bad-request", "the JSON body must be an object", 422);
+    }
+    return {
+      stanza: defaultIqType(jsonToStanza({ ...value, ...definedHints(hints) })),
+      namespace: "",
+    };
+  },
+  encode: (stanza) => JSON.stringify(stanzaToJson(stanza)),
+  encodeMany: (stanzas) => JSON.stringify(stanzasToJson(stanzas)),
+};
+
+const formCodec: Codec = {
+  decode: (body, hints) => ({
+    stanza: defaultIqType(formToStanza(body, definedHints(hints))),
+    namespace: "",
+  }),
+  encode: stanzaToForm,
+  // A form holds one flat object; of several stanzas the last (the final answer) is kept.
+  encodeMany: (stanzas) => {
+    const last = stanzas[stanzas.length - 1];
+    return last ? stanzaToForm(last) : "";
+  },
+};
+
+const textCodec: Codec = {
+  decode(body, hints) {
+    if (hints.to === undefined) {
+      throw new StanzaError(
+        "modify",
+        "improper-addressing",
+        "text/plain needs the path form: POST /rest/message/{type}/{to}",
+        422,
+      );
+    }
+    return { stanza: textToStanza(body, definedHints(hints)), namespace: "" };
+  },
+  encode: stanzaToText,
+  encodeMany: (stanzas) => stanzas.map(stanzaToText).join("\n"),
+};
+
+const codecs: ReadonlyMap<MediaType, Codec> = new Map<MediaType, Codec>([
+  [XMPP_XML, xmlCodec],
+  [JSON_TYPE, jsonCodec],
+  [FORM, formCodec],
+  [TEXT, textCodec],
+]);
+
+/** Formats a request body may come in. */
+export const REQUEST_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM, TEXT];
+/** Formats a stanza is answered in, by preference when nothing asks (mod_rest's order). */
+export const RESPONSE_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
 
 export function codecFor(type: MediaType | undefined): Codec | undefined {
   return type === undefined ? undefined : codecs.get(type);
+}
+
+/** Media types the bridge can read (request bodies, webhook answers). */
+export function supportedTypes(): MediaType[] {
+  return [...REQUEST_TYPES];
 }

@@ -3,8 +3,10 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "../config.js";
-import { codecFor, type PathHints, supportedTypes } from "../formats/index.js";
+import { codecFor, type PathHints, REQUEST_TYPES, RESPONSE_TYPES } from "../formats/index.js";
+import { jsonToStanza } from "../formats/json/index.js";
 import { mediaTypeOf, negotiate } from "../formats/negotiate.js";
+import { queryToJson } from "../formats/queries.js";
 import type { Logger } from "../log.js";
 import { httpStatusForCondition, StanzaError } from "../stanza/errors.js";
 import { prepareOutgoing } from "../stanza/outgoing.js";
@@ -44,15 +46,13 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
     if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
   };
 
-  const respondWithStanza = (c: Context, stanza: Element, status: Status) => {
-    const format = negotiate(
-      c.req.header("accept"),
-      c.req.header("content-type"),
-      supportedTypes(),
-    );
+  const respond = (c: Context, stanzas: readonly Element[], status: Status) => {
+    const format = negotiate(c.req.header("accept"), c.req.header("content-type"), RESPONSE_TYPES);
     const codec = codecFor(format);
     if (!codec) throw new Error(`no codec for ${format}`);
-    return c.body(codec.encode(stanza), status, { "content-type": `${format}; charset=utf-8` });
+    const [only] = stanzas;
+    const body = stanzas.length === 1 && only ? codec.encode(only) : codec.encodeMany(stanzas);
+    return c.body(body, status, { "content-type": `${format}; charset=utf-8` });
   };
 
   const decode = async (c: Context, hints: PathHints) => {
@@ -62,7 +62,7 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
       throw new StanzaError(
         "cancel",
         "bad-format",
-        `unsupported media type; send one of ${supportedTypes().join(", ")}`,
+        `unsupported media type; send one of ${REQUEST_TYPES.join(", ")}`,
         415,
       );
     }
@@ -77,22 +77,19 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
       return c.body(null, 202);
     }
     const { id = "", to = "" } = stanza.attrs;
-    const reply = iqs.expect(id, to, iqTimeoutMs(c, config));
+    const mamQueryId = stanza.getChild("query", "urn:xmpp:mam:2")?.attrs.queryid;
+    const reply = iqs.expect(id, to, iqTimeoutMs(c, config), mamQueryId ? { mamQueryId } : {});
     try {
       await link.send(stanza);
     } catch (err) {
       iqs.cancel(id, err instanceof StanzaError ? err : linkDownError(link.retryAfterSeconds()));
     }
     const answer = await reply;
-    const condition = answer
-      .getChild("error")
-      ?.getChildElements()
-      .find((el) => el.name !== "text")?.name;
     const status =
-      answer.attrs.type === "error"
-        ? httpStatusForCondition(condition ?? "undefined-condition")
+      answer.reply.attrs.type === "error"
+        ? httpStatusForCondition(errorCondition(answer.reply))
         : 200;
-    return respondWithStanza(c, answer, status as Status);
+    return respond(c, [...answer.results, answer.reply], status as Status);
   };
 
   app.onError((err, c) => {
@@ -141,5 +138,28 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
 
   app.post("/rest", async (c) => send(c, await decode(c, {})));
 
+  // Debugging aid: the stanza exactly as it would be sent, without sending it.
+  app.post("/rest/echo", async (c) => respond(c, [await decode(c, {})], 200));
+
+  // A full JID's resource may hold slashes, so `to` takes the rest of the path.
+  app.post("/rest/:kind/:type/:to{.+}", async (c) => {
+    const { kind, type, to } = c.req.param();
+    return send(c, await decode(c, { kind, type, to }));
+  });
+
+  app.get("/rest/:query/:to{.+}", async (c) => {
+    const { query, to } = c.req.param();
+    const json = queryToJson(query, to, new URL(c.req.url).searchParams);
+    const stanza = prepareOutgoing(jsonToStanza(json), "", { domain: config.domain });
+    return send(c, stanza);
+  });
+
   return app;
+}
+
+/** The defined condition of an error stanza (RFC 6120 §8.3.2). */
+function errorCondition(stanza: Element): string {
+  const error = stanza.getChild("error");
+  const condition = error?.getChildElements().find((el) => el.name !== "text");
+  return condition?.name ?? "undefined-condition";
 }

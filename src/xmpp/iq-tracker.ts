@@ -2,11 +2,26 @@ import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
 
+const NS_MAM = "urn:xmpp:mam:2";
+
+export interface IqReply {
+  readonly reply: Element;
+  /** Messages that belong to the answer (XEP-0313 archive results), in arrival order. */
+  readonly results: readonly Element[];
+}
+
 interface Pending {
   readonly responder: string;
-  readonly resolve: (reply: Element) => void;
+  readonly results: Element[];
+  readonly mamQueryId: string | undefined;
+  readonly resolve: (reply: IqReply) => void;
   readonly reject: (err: StanzaError) => void;
   readonly timer: NodeJS.Timeout;
+}
+
+export interface ExpectOptions {
+  /** Collect XEP-0313 result messages carrying this queryid until the iq result. */
+  readonly mamQueryId?: string;
 }
 
 export interface IqTracker {
@@ -16,10 +31,15 @@ export interface IqTracker {
    * anything is sent, when maxPending iqs already wait (503) or the id is
    * already waiting (409); never evicts an earlier request to make room.
    */
-  expect(id: string, responder: string, timeoutMs: number): Promise<Element>;
+  expect(
+    id: string,
+    responder: string,
+    timeoutMs: number,
+    options?: ExpectOptions,
+  ): Promise<IqReply>;
   /** Drops a waiter whose iq could not be sent. */
   cancel(id: string, err: StanzaError): void;
-  /** Offers an inbound stanza; true when it was the reply a waiter expected. */
+  /** Offers an inbound stanza; true when a waiter took it. */
   handle(stanza: Element): boolean;
   /** Fails every waiter, e.g. when the link to the server drops. */
   failAll(err: StanzaError): void;
@@ -27,20 +47,31 @@ export interface IqTracker {
 
 export function createIqTracker({ maxPending }: { maxPending: number }): IqTracker {
   const pending = new Map<string, Pending>();
+  const byQueryId = new Map<string, Pending>();
 
   const settle = (id: string) => {
     const entry = pending.get(id);
     if (!entry) return undefined;
     pending.delete(id);
+    if (entry.mamQueryId !== undefined) byQueryId.delete(entry.mamQueryId);
     clearTimeout(entry.timer);
     return entry;
+  };
+
+  // XEP-0313 §4.2: results arrive as messages from the archive, before the iq result.
+  const collectArchiveResult = (stanza: Element): boolean => {
+    const queryId = stanza.getChild("result", NS_MAM)?.attrs.queryid;
+    const entry = queryId === undefined ? undefined : byQueryId.get(queryId);
+    if (!entry || normaliseJid(stanza.attrs.from ?? "") !== entry.responder) return false;
+    entry.results.push(stanza);
+    return true;
   };
 
   return {
     get size() {
       return pending.size;
     },
-    expect(id, responder, timeoutMs) {
+    expect(id, responder, timeoutMs, options = {}) {
       if (pending.has(id)) {
         throw new StanzaError(
           "cancel",
@@ -57,7 +88,7 @@ export function createIqTracker({ maxPending }: { maxPending: number }): IqTrack
           503,
         );
       }
-      return new Promise<Element>((resolve, reject) => {
+      return new Promise<IqReply>((resolve, reject) => {
         const timer = setTimeout(() => {
           settle(id);
           reject(
@@ -69,20 +100,30 @@ export function createIqTracker({ maxPending }: { maxPending: number }): IqTrack
             ),
           );
         }, timeoutMs);
-        pending.set(id, { responder, resolve, reject, timer });
+        const entry: Pending = {
+          responder,
+          results: [],
+          mamQueryId: options.mamQueryId,
+          resolve,
+          reject,
+          timer,
+        };
+        pending.set(id, entry);
+        if (options.mamQueryId !== undefined) byQueryId.set(options.mamQueryId, entry);
       });
     },
     cancel(id, err) {
       settle(id)?.reject(err);
     },
     handle(stanza) {
+      if (stanza.name === "message") return byQueryId.size > 0 && collectArchiveResult(stanza);
       if (stanza.name !== "iq") return false;
       const { id, type, from } = stanza.attrs;
       if (id === undefined || (type !== "result" && type !== "error")) return false;
       const entry = pending.get(id);
       // RFC 6120 §8.2.3: only the addressee answers; a reply from elsewhere with a guessed id is ignored.
       if (!entry || normaliseJid(from ?? "") !== entry.responder) return false;
-      settle(id)?.resolve(stanza);
+      settle(id)?.resolve({ reply: stanza, results: entry.results });
       return true;
     },
     failAll(err) {

@@ -41,3 +41,8 @@ export async function waitForPort(
   }
   throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
+
+/** The preferred port if nothing listens on it, else a free one. */
+export async function preferPort(preferred: number): Promise<number> {
+  return (await tryConnect(preferred)) ? freePort() : preferred;
+}

@@ -17,6 +17,9 @@ export interface ProsodyOptions {
   readonly componentSecret?: string;
   readonly users?: readonly { username: string; password: string }[];
   readonly logLevel?: "debug" | "info" | "warn";
+  /** Fixed ports (the demo prefers the standard ones); free ones are picked otherwise. */
+  readonly c2sPort?: number;
+  readonly componentPort?: number;
 }
 
 export interface Prosody {
@@ -42,7 +45,8 @@ export interface Prosody {
 export async function startProsody(options: ProsodyOptions = {}): Promise<Prosody> {
   const componentDomain = options.componentDomain ?? "rest.localhost";
   const componentSecret = options.componentSecret ?? "test-secret";
-  const [c2sPort, componentPort] = [await freePort(), await freePort()];
+  const c2sPort = options.c2sPort ?? (await freePort());
+  const componentPort = options.componentPort ?? (await freePort());
   const dataDir = await mkdtemp(join(tmpdir(), "xmpp-rest-prosody-"));
   const configPath = join(dataDir, "prosody.cfg.lua");
   const values: Record<string, string> = {

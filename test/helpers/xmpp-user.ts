@@ -33,8 +33,19 @@ export async function connectUser(options: {
     for (const waiter of [...waiters]) waiter(stanza);
   });
   await xmpp.start();
-  await xmpp.send(xml("presence"));
   const jid = xmpp.jid?.toString() ?? "";
+  // The server reflects initial presence to the sender (RFC 6121 §4.2.2); once it is
+  // back, messages to the bare JID are routed to this resource.
+  const available = new Promise<void>((resolve) => {
+    const onPresence = (stanza: Element) => {
+      if (stanza.name !== "presence" || stanza.attrs.from !== jid) return;
+      waiters.delete(onPresence);
+      resolve();
+    };
+    waiters.add(onPresence);
+  });
+  await xmpp.send(xml("presence"));
+  await available;
 
   return {
     jid,

@@ -15,7 +15,7 @@ describe("createIqTracker", () => {
     const iqs = createIqTracker({ maxPending: 10 });
     const reply = iqs.expect("1", "user@example.org", 1000);
     expect(iqs.handle(result("1", "User@Example.org"))).toBe(true);
-    expect((await reply).attrs.id).toBe("1");
+    expect((await reply).reply.attrs.id).toBe("1");
     expect(iqs.size).toBe(0);
   });
 
@@ -43,7 +43,7 @@ describe("createIqTracker", () => {
       expect.objectContaining({ status: 409, condition: "conflict" }),
     );
     iqs.handle(result("dup", "a@b"));
-    expect((await first).attrs.type).toBe("result");
+    expect((await first).reply.attrs.type).toBe("result");
   });
 
   it("refuses beyond maxPending with 503 and keeps every waiter", () => {
@@ -61,5 +61,19 @@ describe("createIqTracker", () => {
     iqs.failAll(new StanzaError("wait", "service-unavailable", "down", 503));
     for (const w of waiting) await expect(w).rejects.toMatchObject({ status: 503 });
     expect(iqs.size).toBe(0);
+  });
+
+  it("collects archive result messages for a MAM query until the iq result", async () => {
+    const iqs = createIqTracker({ maxPending: 10 });
+    const waiting = iqs.expect("q1", "alice@example.org", 1000, { mamQueryId: "qid" });
+    const result = (queryid: string, from: string) =>
+      xml("message", { from }, xml("result", { xmlns: "urn:xmpp:mam:2", queryid, id: "a1" }));
+    expect(iqs.handle(result("qid", "alice@example.org"))).toBe(true);
+    expect(iqs.handle(result("other", "alice@example.org"))).toBe(false);
+    expect(iqs.handle(result("qid", "mallory@example.org"))).toBe(false);
+    iqs.handle(xml("iq", { type: "result", id: "q1", from: "alice@example.org" }));
+    const { results } = await waiting;
+    expect(results).toHaveLength(1);
+    expect(iqs.handle(result("qid", "alice@example.org"))).toBe(false);
   });
 });
