@@ -1,0 +1,189 @@
+/**
+ * Simple iq payloads (XEP-0199, 0092, 0012, 0100, 0077, 0039). Each query field takes `true`
+ * for an empty query (a get) and an object for a filled one (a result), as the path form
+ * GET /rest/{query}/{to} needs.
+ */
+import type { Element } from "@xmpp/xml";
+import {
+  array,
+  isAbsent,
+  isTrue,
+  optInteger,
+  optString,
+  record,
+  string,
+  xmlName,
+} from "./check.js";
+import {
+  attr,
+  child,
+  children,
+  childText,
+  compact,
+  el,
+  intAttr,
+  nsOf,
+  setOwn,
+  textEl,
+} from "./dom.js";
+import { field } from "./field.js";
+import { flagField } from "./simple.js";
+import type {
+  JsonGateway,
+  JsonLastActivity,
+  JsonRegister,
+  JsonStat,
+  JsonVersion,
+  Kind,
+} from "./types.js";
+
+const IQ: readonly Kind[] = ["iq"];
+
+const NS_PING = "urn:xmpp:ping"; // XEP-0199
+const NS_VERSION = "jabber:iq:version"; // XEP-0092
+const NS_LAST = "jabber:iq:last"; // XEP-0012
+const NS_GATEWAY = "jabber:iq:gateway"; // XEP-0100
+const NS_REGISTER = "jabber:iq:register"; // XEP-0077
+const NS_STATS = "http://jabber.org/protocol/stats"; // XEP-0039
+
+function query(ns: string, ...content: (Element | undefined)[]): Element {
+  return el("query", { xmlns: ns }, ...content.filter((c) => c !== undefined));
+}
+
+/** The query in `ns`, with `true` for an empty one. */
+function readQuery<T>(stanza: Element, ns: string, read: (q: Element) => T): T | true | undefined {
+  const q = child(stanza, "query", ns);
+  if (!q) return undefined;
+  return q.getChildElements().length === 0 && q.getText().trim() === "" ? true : read(q);
+}
+
+export const ping = flagField("ping", IQ, "ping", NS_PING);
+
+export const version = field({
+  field: "version",
+  kinds: IQ,
+  read: (stanza) =>
+    readQuery(
+      stanza,
+      NS_VERSION,
+      (q): JsonVersion =>
+        compact({
+          name: childText(q, "name"),
+          version: childText(q, "version"),
+          os: childText(q, "os"),
+        }),
+    ),
+  write(value) {
+    if (isTrue(value)) return query(NS_VERSION);
+    const v = record(value, "version");
+    return query(
+      NS_VERSION,
+      textEl("name", optString(v.name, "version.name")),
+      textEl("version", optString(v.version, "version.version")),
+      textEl("os", optString(v.os, "version.os")),
+    );
+  },
+});
+
+export const lastactivity = field({
+  field: "lastactivity",
+  kinds: IQ,
+  read(stanza): JsonLastActivity | true | undefined {
+    const q = child(stanza, "query", NS_LAST);
+    if (!q) return undefined;
+    const seconds = intAttr(q, "seconds");
+    const status = q.getText();
+    if (seconds === undefined && status === "") return true;
+    return compact({ seconds, status: status === "" ? undefined : status });
+  },
+  write(value) {
+    if (isTrue(value)) return query(NS_LAST);
+    // A bare number is the seconds, as in mod_rest.
+    const obj = typeof value === "number" ? { seconds: value } : record(value, "lastactivity");
+    const seconds = optInteger(obj.seconds, "lastactivity.seconds", 0);
+    const status = optString(obj.status, "lastactivity.status");
+    return el("query", { xmlns: NS_LAST, seconds }, ...(status ? [status] : []));
+  },
+});
+
+export const gateway = field({
+  field: "gateway",
+  kinds: IQ,
+  read: (stanza) =>
+    readQuery(
+      stanza,
+      NS_GATEWAY,
+      (q): JsonGateway =>
+        compact({
+          desc: childText(q, "desc"),
+          prompt: childText(q, "prompt"),
+          jid: childText(q, "jid"),
+        }),
+    ),
+  write(value) {
+    if (isTrue(value)) return query(NS_GATEWAY);
+    // A bare string is the prompt (the legacy address to translate), as in mod_rest.
+    const g = typeof value === "string" ? { prompt: value } : record(value, "gateway");
+    return query(
+      NS_GATEWAY,
+      textEl("desc", optString(g.desc, "gateway.desc")),
+      textEl("prompt", optString(g.prompt, "gateway.prompt")),
+      textEl("jid", optString(g.jid, "gateway.jid")),
+    );
+  },
+});
+
+export const register = field({
+  field: "register",
+  kinds: IQ,
+  read: (stanza) =>
+    readQuery(stanza, NS_REGISTER, (q) => {
+      // Only the plain fields; a data form or other extension inside is not mapped.
+      const out: JsonRegister = {};
+      for (const c of q.getChildElements()) {
+        if (nsOf(c) !== NS_REGISTER) continue;
+        const text = c.getText();
+        setOwn(out, c.getName(), c.getChildElements().length === 0 && text === "" ? true : text);
+      }
+      return out;
+    }),
+  write(value) {
+    if (isTrue(value)) return query(NS_REGISTER);
+    const obj = record(value, "register");
+    const q = query(NS_REGISTER);
+    for (const [name, v] of Object.entries(obj)) {
+      if (isAbsent(v) || v === false) continue;
+      const tag = xmlName(name, `register key ${JSON.stringify(name)}`);
+      q.append(
+        v === true ? el(tag) : el(tag, {}, ...(v === "" ? [] : [string(v, `register.${name}`)])),
+      );
+    }
+    return q;
+  },
+});
+
+export const stats = field({
+  field: "stats",
+  kinds: IQ,
+  read: (stanza) =>
+    readQuery(stanza, NS_STATS, (q) =>
+      children(q, "stat", NS_STATS).flatMap((s): JsonStat[] => {
+        const name = attr(s, "name");
+        return name === undefined
+          ? []
+          : [compact({ name, unit: attr(s, "unit"), value: attr(s, "value") })];
+      }),
+    ),
+  write(value) {
+    if (isTrue(value)) return query(NS_STATS);
+    const list = array(value, "stats").map((raw, i) => {
+      const s = record(raw, `stats[${i}]`);
+      return el("stat", {
+        name: string(s.name, `stats[${i}].name`),
+        unit: optString(s.unit, `stats[${i}].unit`),
+        value: optString(s.value, `stats[${i}].value`),
+      });
+    });
+    return query(NS_STATS, ...list);
+  },
+});

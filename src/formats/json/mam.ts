@@ -1,0 +1,131 @@
+/** XEP-0297 forwarding and XEP-0313 message archive management (query, results, fin). */
+import type { Element } from "@xmpp/xml";
+import { NS_CLIENT } from "../xml.js";
+import { isAbsent, isTrue, optBoolean, optString, record, string } from "./check.js";
+import { NS_RSM, readDelay, readRsm, writeDelay, writeRsm } from "./common.js";
+import { NS_DATA, readFormData, writeFormData } from "./dataform.js";
+import { attr, child, compact, el, toBool } from "./dom.js";
+import { type Context, field } from "./field.js";
+import type {
+  JsonArchiveFin,
+  JsonArchiveQuery,
+  JsonArchiveResult,
+  JsonForwarded,
+  Kind,
+} from "./types.js";
+
+const NS_FORWARD = "urn:xmpp:forward:0";
+const NS_MAM = "urn:xmpp:mam:2";
+
+function readForwarded(fwd: Element, ctx: Context): JsonForwarded {
+  const message = child(fwd, "message", "");
+  return compact({ delay: readDelay(fwd), message: message && ctx.stanzaToJson(message) });
+}
+
+function writeForwarded(value: unknown, path: string, ctx: Context): Element {
+  const obj = record(value, path);
+  const fwd = el("forwarded", { xmlns: NS_FORWARD });
+  const delay = writeDelay(obj.delay, `${path}.delay`);
+  if (delay) fwd.append(delay);
+  if (!isAbsent(obj.message)) {
+    const message = ctx.jsonToStanza(obj.message, `${path}.message`);
+    // Inside another namespace the forwarded stanza has to say it is a client stanza.
+    message.attrs.xmlns = NS_CLIENT;
+    fwd.append(message);
+  }
+  return fwd;
+}
+
+export const forwarded = field({
+  field: "forwarded",
+  kinds: ["message"] as readonly Kind[],
+  read(stanza, ctx) {
+    const fwd = child(stanza, "forwarded", NS_FORWARD);
+    return fwd ? readForwarded(fwd, ctx) : undefined;
+  },
+  write: (value, ctx) => writeForwarded(value, "forwarded", ctx),
+});
+
+function readArchiveResult(r: Element, ctx: Context): JsonArchiveResult | undefined {
+  const id = attr(r, "id");
+  if (id === undefined) return undefined;
+  const fwd = child(r, "forwarded", NS_FORWARD);
+  return compact({ queryid: attr(r, "queryid"), id, forward: fwd && readForwarded(fwd, ctx) });
+}
+
+function readArchiveQuery(q: Element): JsonArchiveQuery | true {
+  const form = child(q, "x", NS_DATA);
+  const set = child(q, "set", NS_RSM);
+  const query = compact<JsonArchiveQuery>({
+    queryid: attr(q, "queryid"),
+    node: attr(q, "node"),
+    form: form && readFormData(form),
+    page: readRsm(set),
+  });
+  return Object.keys(query).length === 0 ? true : query;
+}
+
+function writeArchiveQuery(value: unknown): Element {
+  if (isTrue(value)) return el("query", { xmlns: NS_MAM });
+  const obj = record(value, "archive");
+  const q = el("query", {
+    xmlns: NS_MAM,
+    queryid: optString(obj.queryid, "archive.queryid"),
+    node: optString(obj.node, "archive.node"),
+  });
+  // XEP-0313 §4.1: the filter form says which MAM version it is for.
+  if (!isAbsent(obj.form)) q.append(writeFormData(obj.form, "archive.form", "submit", NS_MAM));
+  if (!isAbsent(obj.page)) q.append(writeRsm(obj.page, "archive.page"));
+  return q;
+}
+
+function writeArchiveResult(value: unknown, ctx: Context): Element {
+  const obj = record(value, "archive");
+  const r = el("result", {
+    xmlns: NS_MAM,
+    queryid: optString(obj.queryid, "archive.queryid"),
+    id: string(obj.id, "archive.id"),
+  });
+  if (!isAbsent(obj.forward)) r.append(writeForwarded(obj.forward, "archive.forward", ctx));
+  return r;
+}
+
+/** A result in a message, a query in an iq: the same name in mod_rest. */
+export const archive = field({
+  field: "archive",
+  kinds: ["message", "iq"] as readonly Kind[],
+  read(stanza, ctx) {
+    if (ctx.kind === "iq") {
+      const q = child(stanza, "query", NS_MAM);
+      return q ? readArchiveQuery(q) : undefined;
+    }
+    const r = child(stanza, "result", NS_MAM);
+    return r ? readArchiveResult(r, ctx) : undefined;
+  },
+  write: (value, ctx) =>
+    ctx.kind === "iq" ? writeArchiveQuery(value) : writeArchiveResult(value, ctx),
+});
+
+export const result = field({
+  field: "result",
+  kinds: ["iq"] as readonly Kind[],
+  read(stanza): JsonArchiveFin | undefined {
+    const fin = child(stanza, "fin", NS_MAM);
+    if (!fin) return undefined;
+    return compact({
+      complete: toBool(attr(fin, "complete")),
+      stable: toBool(attr(fin, "stable")),
+      page: readRsm(child(fin, "set", NS_RSM)),
+    });
+  },
+  write(value) {
+    const obj = record(value, "result");
+    const fin = el("fin", {
+      xmlns: NS_MAM,
+      complete: optBoolean(obj.complete, "result.complete"),
+      stable: optBoolean(obj.stable, "result.stable"),
+    });
+    if (!isAbsent(obj.page)) fin.append(writeRsm(obj.page, "result.page"));
+    return fin;
+  },
+});

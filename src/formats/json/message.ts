@@ -1,0 +1,226 @@
+/** Message fields (mod_rest's mapping); forwarded and MAM results are in mam.ts. */
+import xml, { type Element } from "@xmpp/xml";
+import { StanzaError } from "../../stanza/errors.js";
+import { parseXmlElement } from "../xml.js";
+import {
+  array,
+  checkXmlText,
+  invalid,
+  isAbsent,
+  isRecord,
+  oneOf,
+  optBoolean,
+  optInteger,
+  optString,
+  record,
+  string,
+} from "./check.js";
+import { attr, child, children, compact, el, intAttr, nsOf, toBool } from "./dom.js";
+import { field } from "./field.js";
+import { attrField, flagField, textField } from "./simple.js";
+import type {
+  JsonInvite,
+  JsonReactions,
+  JsonReference,
+  JsonReply,
+  JsonStanzaId,
+  JsonThread,
+  Kind,
+} from "./types.js";
+
+const MESSAGE: readonly Kind[] = ["message"];
+
+const NS_XHTML_IM = "http://jabber.org/protocol/xhtml-im"; // XEP-0071
+const NS_XHTML = "http://www.w3.org/1999/xhtml";
+const NS_CHATSTATES = "http://jabber.org/protocol/chatstates"; // XEP-0085
+const NS_CORRECT = "urn:xmpp:message-correct:0"; // XEP-0308
+const NS_REACTIONS = "urn:xmpp:reactions:0"; // XEP-0444
+const NS_REPLY = "urn:xmpp:reply:0"; // XEP-0461
+const NS_FALLBACK = "urn:xmpp:fallback:0"; // XEP-0428
+const NS_ATTACH = "urn:xmpp:message-attaching:1"; // XEP-0367
+const NS_MARKERS = "urn:xmpp:chat-markers:0"; // XEP-0333
+const NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"; // XEP-0421
+const NS_SID = "urn:xmpp:sid:0"; // XEP-0359
+const NS_EME = "urn:xmpp:eme:0"; // XEP-0380
+const NS_CONFERENCE = "jabber:x:conference"; // XEP-0249
+const NS_REFERENCE = "urn:xmpp:reference:0"; // XEP-0372
+
+export const CHAT_STATES = ["active", "inactive", "gone", "composing", "paused"] as const;
+
+export const body = textField("body", MESSAGE, "body");
+export const subject = textField("subject", MESSAGE, "subject");
+
+export const thread = field({
+  field: "thread",
+  kinds: MESSAGE,
+  read(stanza): JsonThread | undefined {
+    const found = child(stanza, "thread", "");
+    return found ? compact({ id: found.getText(), parent: attr(found, "parent") }) : undefined;
+  },
+  write(value) {
+    // A bare string is accepted as the id: mod_rest maps thread as plain text.
+    if (typeof value === "string") return el("thread", {}, checkXmlText(value, "thread"));
+    if (!isRecord(value)) throw invalid("thread", "a string or an object {id, parent}", value);
+    const obj = value;
+    const parent = optString(obj.parent, "thread.parent");
+    return el("thread", { parent }, string(obj.id, "thread.id"));
+  },
+});
+
+function parseHtml(markup: string): Element {
+  const { root } = parseXmlElement(`<html xmlns="${NS_XHTML_IM}">${markup}</html>`);
+  root.attrs.xmlns = NS_XHTML_IM;
+  return root;
+}
+
+export const html = field({
+  field: "html",
+  kinds: MESSAGE,
+  read(stanza) {
+    const found = child(stanza, "html", NS_XHTML_IM);
+    const xhtml = found && child(found, "body", NS_XHTML);
+    if (!xhtml) return undefined;
+    // A shallow copy that states its namespace, whatever its parent declared.
+    const copy = new xml.Element(xhtml.name, { ...xhtml.attrs, xmlns: NS_XHTML });
+    copy.children = xhtml.children;
+    return copy.toString();
+  },
+  write(value) {
+    const markup = string(value, "html");
+    try {
+      // The XHTML body element itself, as mod_rest returns it, or just the markup inside it.
+      const full = parseHtml(markup);
+      if (child(full, "body", NS_XHTML) && full.getChildElements().length === 1) return full;
+      return parseHtml(`<body xmlns="${NS_XHTML}">${markup}</body>`);
+    } catch (err) {
+      if (err instanceof StanzaError) throw invalid("html", "well-formed XHTML markup");
+      throw err;
+    }
+  },
+});
+
+export const state = field({
+  field: "state",
+  kinds: MESSAGE,
+  read: (stanza) =>
+    stanza
+      .getChildElements()
+      .find((c) => nsOf(c) === NS_CHATSTATES)
+      ?.getName(),
+  write: (value) => el(oneOf(value, "state", CHAT_STATES), { xmlns: NS_CHATSTATES }),
+});
+
+export const replace = attrField("replace", MESSAGE, "replace", NS_CORRECT, "id");
+
+export const reactions = field({
+  field: "reactions",
+  kinds: MESSAGE,
+  read(stanza): JsonReactions | undefined {
+    const found = child(stanza, "reactions", NS_REACTIONS);
+    const id = found && attr(found, "id");
+    if (id === undefined || !found) return undefined;
+    return { id, reactions: children(found, "reaction", NS_REACTIONS).map((r) => r.getText()) };
+  },
+  write(value) {
+    const obj = record(value, "reactions");
+    const list = isAbsent(obj.reactions) ? [] : array(obj.reactions, "reactions.reactions");
+    return el(
+      "reactions",
+      { xmlns: NS_REACTIONS, id: string(obj.id, "reactions.id") },
+      ...list.map((r, i) => el("reaction", {}, string(r, `reactions.reactions[${i}]`))),
+    );
+  },
+});
+
+export const reply = field({
+  field: "reply",
+  kinds: MESSAGE,
+  read(stanza): JsonReply | undefined {
+    const found = child(stanza, "reply", NS_REPLY);
+    const id = found && attr(found, "id");
+    return found && id !== undefined ? compact({ id, to: attr(found, "to") }) : undefined;
+  },
+  write(value) {
+    const obj = record(value, "reply");
+    const to = optString(obj.to, "reply.to");
+    return el("reply", { xmlns: NS_REPLY, to, id: string(obj.id, "reply.id") });
+  },
+});
+
+export const fallback = flagField("fallback", MESSAGE, "fallback", NS_FALLBACK);
+export const attachTo = attrField("attach_to", MESSAGE, "attach-to", NS_ATTACH, "id");
+export const markable = flagField("markable", MESSAGE, "markable", NS_MARKERS);
+export const displayed = attrField("displayed", MESSAGE, "displayed", NS_MARKERS, "id");
+export const occupantId = attrField("occupant_id", MESSAGE, "occupant-id", NS_OCCUPANT_ID, "id");
+
+export const stanzaIds = field({
+  field: "stanza_ids",
+  kinds: MESSAGE,
+  read(stanza): JsonStanzaId[] | undefined {
+    const list = children(stanza, "stanza-id", NS_SID).flatMap((s) => {
+      const id = attr(s, "id");
+      const by = attr(s, "by");
+      return id !== undefined && by !== undefined ? [{ id, by }] : [];
+    });
+    return list.length > 0 ? list : undefined;
+  },
+  write(value) {
+    return array(value, "stanza_ids").map((raw, i) => {
+      const obj = record(raw, `stanza_ids[${i}]`);
+      const id = string(obj.id, `stanza_ids[${i}].id`);
+      return el("stanza-id", { xmlns: NS_SID, id, by: string(obj.by, `stanza_ids[${i}].by`) });
+    });
+  },
+});
+
+export const encryption = attrField("encryption", MESSAGE, "encryption", NS_EME, "namespace");
+
+export const invite = field({
+  field: "invite",
+  kinds: MESSAGE,
+  read(stanza): JsonInvite | undefined {
+    const found = child(stanza, "x", NS_CONFERENCE);
+    const jid = found && attr(found, "jid");
+    if (!found || jid === undefined) return undefined;
+    return compact({
+      jid,
+      password: attr(found, "password"),
+      reason: attr(found, "reason"),
+      thread: attr(found, "thread"),
+      continue: toBool(attr(found, "continue")),
+    });
+  },
+  write(value) {
+    const obj = record(value, "invite");
+    return el("x", {
+      xmlns: NS_CONFERENCE,
+      jid: string(obj.jid, "invite.jid"),
+      password: optString(obj.password, "invite.password"),
+      reason: optString(obj.reason, "invite.reason"),
+      thread: optString(obj.thread, "invite.thread"),
+      continue: optBoolean(obj.continue, "invite.continue"),
+    });
+  },
+});
+
+export const reference = field({
+  field: "reference",
+  kinds: MESSAGE,
+  read(stanza): JsonReference | undefined {
+    const found = child(stanza, "reference", NS_REFERENCE);
+    const type = found && attr(found, "type");
+    const uri = found && attr(found, "uri");
+    if (!found || type === undefined || uri === undefined) return undefined;
+    return compact({ type, uri, begin: intAttr(found, "begin"), end: intAttr(found, "end") });
+  },
+  write(value) {
+    const obj = record(value, "reference");
+    return el("reference", {
+      xmlns: NS_REFERENCE,
+      type: string(obj.type, "reference.type"),
+      uri: string(obj.uri, "reference.uri"),
+      begin: optInteger(obj.begin, "reference.begin", 0),
+      end: optInteger(obj.end, "reference.end", 0),
+    });
+  },
+});

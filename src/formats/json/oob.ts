@@ -1,0 +1,47 @@
+/**
+ * XEP-0066 out-of-band data: `jabber:x:oob` in messages and presences, `jabber:iq:oob` in an iq.
+ * `oob_url` is mod_rest's older, URL-only field for the message form.
+ */
+import type { Element } from "@xmpp/xml";
+import { isTrue, optString, record, string } from "./check.js";
+import { child, childText, compact, el, textEl } from "./dom.js";
+import { type Context, field } from "./field.js";
+import type { JsonOob, Kind } from "./types.js";
+
+const NS_X_OOB = "jabber:x:oob";
+const NS_IQ_OOB = "jabber:iq:oob";
+
+function oobElement(ctx: Context, stanza: Element): Element | undefined {
+  return ctx.kind === "iq" ? child(stanza, "query", NS_IQ_OOB) : child(stanza, "x", NS_X_OOB);
+}
+
+export const oobUrl = field({
+  field: "oob_url",
+  kinds: ["message", "presence"] as readonly Kind[],
+  read: (stanza) => {
+    const x = child(stanza, "x", NS_X_OOB);
+    return x ? childText(x, "url") : undefined;
+  },
+  write: (value) => el("x", { xmlns: NS_X_OOB }, el("url", {}, string(value, "oob_url"))),
+});
+
+export const oob = field({
+  field: "oob",
+  kinds: ["message", "presence", "iq"] as readonly Kind[],
+  read(stanza, ctx): JsonOob | true | undefined {
+    const found = oobElement(ctx, stanza);
+    if (!found) return undefined;
+    const url = childText(found, "url");
+    if (url === undefined) return ctx.kind === "iq" ? true : undefined;
+    return compact({ url, desc: childText(found, "desc") });
+  },
+  write(value, ctx) {
+    const [name, ns] = ctx.kind === "iq" ? ["query", NS_IQ_OOB] : ["x", NS_X_OOB];
+    if (ctx.kind === "iq" && isTrue(value)) return el(name, { xmlns: ns });
+    // A bare string is the URL, as in mod_rest.
+    const obj = typeof value === "string" ? { url: value } : record(value, "oob");
+    const url = textEl("url", string(obj.url, "oob.url"));
+    const desc = textEl("desc", optString(obj.desc, "oob.desc"));
+    return el(name, { xmlns: ns }, ...[url, desc].filter((c) => c !== undefined));
+  },
+});

@@ -1,0 +1,322 @@
+/**
+ * The JSON shape of a stanza (mod_rest's mapping, see docs/json-mapping.md). Every field is
+ * optional: a stanza only carries the fields whose elements it has.
+ */
+import type { StanzaErrorType } from "../../stanza/errors.js";
+
+export type Kind = "message" | "presence" | "iq";
+
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+export interface JsonError {
+  type: StanzaErrorType;
+  condition: string;
+  text?: string;
+  by?: string;
+}
+
+/** XEP-0059 result set management. */
+export interface JsonRsm {
+  after?: string;
+  /** An empty string asks for the last page. */
+  before?: string;
+  count?: number;
+  first?: string;
+  index?: number;
+  last?: string;
+  max?: number;
+}
+
+export interface JsonFormOption {
+  label?: string;
+  value: string;
+}
+
+export interface JsonFormField {
+  var?: string;
+  type?: string;
+  label?: string;
+  desc?: string;
+  required?: boolean;
+  value?: string | string[];
+  options?: JsonFormOption[];
+}
+
+/** XEP-0004 data form, complete. */
+export interface JsonDataForm {
+  type: string;
+  title?: string;
+  instructions?: string;
+  fields?: JsonFormField[];
+}
+
+/** XEP-0004 data form as a plain map from field var to value(s). */
+export type JsonFormData = Record<string, string | string[]>;
+
+export interface JsonPayload {
+  datatype?: string;
+  data: JsonValue;
+}
+
+export interface JsonThread {
+  id: string;
+  parent?: string;
+}
+
+export interface JsonOob {
+  url: string;
+  desc?: string;
+}
+
+export interface JsonReactions {
+  id: string;
+  reactions: string[];
+}
+
+export interface JsonReply {
+  id: string;
+  to?: string;
+}
+
+export interface JsonStanzaId {
+  id: string;
+  by: string;
+}
+
+export interface JsonInvite {
+  jid: string;
+  password?: string;
+  reason?: string;
+  thread?: string;
+  continue?: boolean;
+}
+
+export interface JsonReference {
+  type: string;
+  uri: string;
+  begin?: number;
+  end?: number;
+}
+
+export interface JsonForwarded {
+  delay?: string;
+  message?: JsonStanza;
+}
+
+/** A XEP-0313 result carried in a message. */
+export interface JsonArchiveResult {
+  queryid?: string;
+  id: string;
+  forward?: JsonForwarded;
+}
+
+export interface JsonCaps {
+  hash: string;
+  node: string;
+  ver: string;
+  ext?: string;
+}
+
+export interface JsonMucHistory {
+  maxchars?: number;
+  maxstanzas?: number;
+  seconds?: number;
+  since?: string;
+}
+
+export interface JsonMuc {
+  password?: string;
+  history?: JsonMucHistory;
+}
+
+export interface JsonVcardUpdate {
+  photo?: string;
+}
+
+export interface JsonVersion {
+  name?: string;
+  version?: string;
+  os?: string;
+}
+
+export interface JsonIdentity {
+  category: string;
+  type: string;
+  name?: string;
+}
+
+export interface JsonDiscoInfo {
+  node?: string;
+  identities: JsonIdentity[];
+  features: string[];
+  /** XEP-0128 extended information, keyed by FORM_TYPE. */
+  extensions?: Record<string, JsonFormData>;
+}
+
+export interface JsonItem {
+  jid: string;
+  node?: string;
+  name?: string;
+}
+
+export interface JsonCommandActions {
+  execute?: string;
+  next?: boolean;
+  prev?: boolean;
+  complete?: boolean;
+}
+
+export interface JsonCommand {
+  node?: string;
+  action?: string;
+  actions?: JsonCommandActions;
+  status?: string;
+  sessionid?: string;
+  note?: { type?: string; text: string };
+  form?: JsonDataForm;
+  /** Input only: a submitted form as a plain map; it comes back as `form`. */
+  data?: JsonFormData;
+}
+
+/** A XEP-0313 query. */
+export interface JsonArchiveQuery {
+  queryid?: string;
+  node?: string;
+  form?: JsonFormData;
+  page?: JsonRsm;
+}
+
+/** A XEP-0313 `<fin>`. */
+export interface JsonArchiveFin {
+  complete?: boolean;
+  stable?: boolean;
+  page?: JsonRsm;
+}
+
+export interface JsonLastActivity {
+  seconds?: number;
+  status?: string;
+}
+
+export interface JsonExtService {
+  type: string;
+  host: string;
+  port?: number;
+  transport?: string;
+  username?: string;
+  password?: string;
+  expires?: string;
+  restricted?: boolean;
+  name?: string;
+}
+
+export interface JsonExtDisco {
+  type?: string;
+  services?: JsonExtService[];
+}
+
+export interface JsonGateway {
+  desc?: string;
+  prompt?: string;
+  jid?: string;
+}
+
+/** jabber:iq:register children: text, or `true` for an empty element (`registered`, `remove`). */
+export type JsonRegister = Record<string, string | true>;
+
+export interface JsonStat {
+  name: string;
+  unit?: string;
+  value?: string;
+}
+
+export interface JsonUploadRequest {
+  filename: string;
+  size: number;
+  "content-type"?: string;
+}
+
+export interface JsonUploadSlot {
+  get: string;
+  put: string;
+  /** Headers the PUT must carry (Authorization, Cookie, Expires). */
+  headers?: Record<string, string>;
+}
+
+export interface JsonStanza {
+  kind: Kind;
+  type?: string;
+  to?: string;
+  from?: string;
+  id?: string;
+  lang?: string;
+
+  // any kind
+  delay?: string;
+  nick?: string;
+  rsm?: JsonRsm;
+  dataform?: JsonDataForm;
+  payload?: JsonPayload;
+  error?: JsonError;
+
+  // message
+  body?: string;
+  subject?: string;
+  thread?: JsonThread;
+  html?: string;
+  state?: string;
+  oob_url?: string;
+  /** jabber:x:oob in a message or presence, jabber:iq:oob (or `true`, empty) in an iq. */
+  oob?: JsonOob | true;
+  replace?: string;
+  reactions?: JsonReactions;
+  reply?: JsonReply;
+  fallback?: boolean;
+  attach_to?: string;
+  markable?: boolean;
+  displayed?: string;
+  occupant_id?: string;
+  stanza_ids?: JsonStanzaId[];
+  encryption?: string;
+  invite?: JsonInvite;
+  reference?: JsonReference;
+  forwarded?: JsonForwarded;
+  /** A MAM result in a message, a MAM query in an iq. */
+  archive?: JsonArchiveResult | JsonArchiveQuery | true;
+
+  // presence
+  show?: string;
+  status?: string;
+  priority?: number;
+  caps?: JsonCaps;
+  muc?: JsonMuc;
+  join?: boolean;
+  idle_since?: string;
+  vcard_update?: JsonVcardUpdate;
+
+  // iq
+  ping?: boolean;
+  version?: JsonVersion | true;
+  disco?: JsonDiscoInfo | string | true;
+  items?: JsonItem[] | string | true;
+  command?: JsonCommand | string;
+  result?: JsonArchiveFin;
+  lastactivity?: JsonLastActivity | true;
+  extdisco?: JsonExtDisco | true;
+  gateway?: JsonGateway | true;
+  register?: JsonRegister | true;
+  stats?: JsonStat[] | true;
+  upload_request?: JsonUploadRequest;
+  upload_slot?: JsonUploadSlot;
+}
+
+/** Several stanzas in one document (an archive query's messages and its final iq). */
+export interface JsonStanzaList {
+  xmpp: JsonStanza[];
+}
