@@ -4,6 +4,7 @@ import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
 import { StanzaError } from "./stanza/errors.js";
+import { createWebhook } from "./webhook/index.js";
 import { createIqTracker } from "./xmpp/iq-tracker.js";
 import { createLink, type Link, linkDownError } from "./xmpp/link.js";
 
@@ -39,8 +40,11 @@ export async function startBridge(
   });
   const iqs = createIqTracker({ maxPending: config.maxPendingIq });
 
+  const webhook = createWebhook({ config, link, log });
+
   link.onStanza((stanza) => {
     if (iqs.handle(stanza)) return;
+    webhook.handle(stanza);
   });
   link.onStateChange((state) => {
     // A reply can no longer arrive on a dropped stream: fail waiters now rather than at their timeout.
@@ -51,6 +55,7 @@ export async function startBridge(
   const server = await listen(app.fetch, config.httpHost, config.httpPort);
   const port = (server.address() as AddressInfo).port;
   log.info("http api listening", { host: config.httpHost, port });
+  webhook.start();
   link.start();
 
   let stopping: Promise<void> | undefined;
@@ -67,6 +72,7 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
+    await webhook.stop(drainTimeoutMs);
     await link.stop();
     log.info("stopped");
   };

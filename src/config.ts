@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
+import { FORM, JSON_TYPE, type MediaType, mediaTypeOf, XMPP_XML } from "./formats/negotiate.js";
 import { normaliseJid } from "./stanza/jid.js";
+import { STANZA_KINDS, type StanzaKind } from "./stanza/outgoing.js";
+
+type AddressForm = "bare" | "full" | "host";
 
 /**
  * Every setting, described once: the CLI's --help, the README table and the
@@ -87,6 +91,64 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: "debug, info, warn or error",
     default: "info",
   },
+  {
+    key: "callbackUrl",
+    env: "XMPP_REST_CALLBACK_URL",
+    description:
+      "Webhook that receives inbound stanzas; {kind}, {type}, {to}, {from} are filled in, URL-encoded",
+    modRest: "rest_callback_url",
+  },
+  {
+    key: "callbackStanzas",
+    env: "XMPP_REST_CALLBACK_STANZAS",
+    description: "Stanza kinds forwarded to the webhook (message, presence, iq)",
+    default: "message,presence,iq",
+    modRest: "rest_callback_stanzas",
+  },
+  {
+    key: "callbackEvents",
+    env: "XMPP_REST_CALLBACK_EVENTS",
+    description:
+      "Address forms forwarded: bare (user@domain), full (user@domain/res), host (domain)",
+    default: "bare,full,host",
+    modRest: "rest_callback_events",
+  },
+  {
+    key: "callbackContentType",
+    env: "XMPP_REST_CALLBACK_CONTENT_TYPE",
+    description: "Format stanzas are POSTed in, unless the start-up OPTIONS probe chooses another",
+    default: "application/xmpp+xml",
+    modRest: "rest_callback_content_type",
+  },
+  {
+    key: "callbackTimeout",
+    env: "XMPP_REST_CALLBACK_TIMEOUT",
+    description: "Seconds the webhook has to answer one stanza",
+    default: "10",
+  },
+  {
+    key: "callbackConcurrency",
+    env: "XMPP_REST_CALLBACK_CONCURRENCY",
+    description: "Webhook requests in flight at once (different conversations)",
+    default: "64",
+  },
+  {
+    key: "callbackQueue",
+    env: "XMPP_REST_CALLBACK_QUEUE",
+    description:
+      "Stanzas that may wait for the webhook; beyond it they get wait/resource-constraint",
+    default: "10000",
+  },
+  {
+    key: "callbackSecret",
+    env: "XMPP_REST_CALLBACK_SECRET",
+    description: "Signs webhook requests (Standard Webhooks); may be whsec_<base64>",
+  },
+  {
+    key: "callbackToken",
+    env: "XMPP_REST_CALLBACK_TOKEN",
+    description: "Sent to the webhook as Authorization: Bearer <token>",
+  },
 ];
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -104,6 +166,16 @@ export interface Config {
   readonly maxPendingIq: number;
   readonly stanzaSizeLimit: number;
   readonly logLevel: LogLevel;
+  /** Undefined: no webhook; inbound iqs are answered service-unavailable. */
+  readonly callbackUrl: string | undefined;
+  readonly callbackStanzas: readonly StanzaKind[];
+  readonly callbackEvents: readonly AddressForm[];
+  readonly callbackContentType: MediaType;
+  readonly callbackTimeoutMs: number;
+  readonly callbackConcurrency: number;
+  readonly callbackQueueSize: number;
+  readonly callbackSecret: string | undefined;
+  readonly callbackToken: string | undefined;
 }
 
 /** A configuration problem; its message is the one line the user sees. */
@@ -254,5 +326,52 @@ export function loadConfig({ env = process.env, configPath }: LoadOptions = {}):
     maxPendingIq: read.integer("maxPendingIq", 1, 10_000_000),
     stanzaSizeLimit: read.integer("stanzaSizeLimit", 256, 64 * 1024 * 1024),
     logLevel: read.oneOf("logLevel", LOG_LEVELS),
+    ...readCallback(read),
   });
+}
+
+const CALLBACK_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
+const ADDRESS_FORMS: readonly AddressForm[] = ["bare", "full", "host"];
+
+function readCallback(read: ValueReader) {
+  const callbackUrl = read.optional("callbackUrl");
+  if (callbackUrl !== undefined) {
+    let ok = false;
+    try {
+      // Placeholders are filled per stanza; any value will do to check the rest of the URL.
+      const probe = new URL(callbackUrl.replace(/\{(kind|type|to|from)\}/g, "x"));
+      ok = probe.protocol === "http:" || probe.protocol === "https:";
+    } catch {}
+    if (!ok) read.invalid("callbackUrl", "an http:// or https:// URL");
+  }
+  const kinds = read.list("callbackStanzas", "a comma-separated list of message, presence, iq");
+  if (!kinds.every((k) => STANZA_KINDS.has(k))) {
+    read.invalid("callbackStanzas", "a comma-separated list of message, presence, iq");
+  }
+  const events = read.list("callbackEvents", "a comma-separated list of bare, full, host");
+  if (!events.every((e) => (ADDRESS_FORMS as readonly string[]).includes(e))) {
+    read.invalid("callbackEvents", "a comma-separated list of bare, full, host");
+  }
+  const contentType = mediaTypeOf(read.string("callbackContentType"));
+  if (contentType === undefined || !CALLBACK_TYPES.includes(contentType)) {
+    read.invalid("callbackContentType", CALLBACK_TYPES.join(", "));
+  }
+  const callbackSecret = read.optional("callbackSecret");
+  if (callbackSecret?.startsWith("whsec_")) {
+    const key = callbackSecret.slice("whsec_".length);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+      read.invalid("callbackSecret", "whsec_ followed by base64, or any other string");
+    }
+  }
+  return {
+    callbackUrl,
+    callbackStanzas: Object.freeze(kinds as StanzaKind[]),
+    callbackEvents: Object.freeze(events as AddressForm[]),
+    callbackContentType: contentType,
+    callbackTimeoutMs: read.seconds("callbackTimeout", 0.001, 3_600),
+    callbackConcurrency: read.integer("callbackConcurrency", 1, 100_000),
+    callbackQueueSize: read.integer("callbackQueue", 0, 10_000_000),
+    callbackSecret,
+    callbackToken: read.optional("callbackToken"),
+  };
 }

@@ -1,0 +1,109 @@
+import { Agent, type Dispatcher, request } from "undici";
+import type { Outcome } from "./reply.js";
+
+export interface AgentOptions {
+  readonly timeoutMs: number;
+  /** Sockets kept per webhook origin: as many as requests may be in flight. */
+  readonly connections: number;
+}
+
+/**
+ * The one pooled, keep-alive client every webhook call goes through. Each phase
+ * has its own timeout so a webhook that accepts the connection and then stalls
+ * cannot hold a socket (and a conversation) forever.
+ */
+export function createWebhookAgent({ timeoutMs, connections }: AgentOptions): Agent {
+  return new Agent({
+    connections,
+    connectTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 4_000,
+  });
+}
+
+export interface WebhookCall {
+  readonly method: "POST" | "OPTIONS";
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface CallLimits {
+  /** Deadline for the whole call: connect, headers and body. */
+  readonly timeoutMs: number;
+  /** Largest answer body read; beyond it the answer is dropped unread. */
+  readonly sizeLimit: number;
+}
+
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_ABORTED",
+]);
+
+function describe(err: unknown): { timedOut: boolean; reason: string } {
+  const e = err as { name?: string; code?: string; message?: string; cause?: unknown };
+  const code = e?.code;
+  const timedOut =
+    e?.name === "TimeoutError" ||
+    e?.name === "AbortError" ||
+    (code !== undefined && TIMEOUT_CODES.has(code));
+  const reason = [code, e?.message ?? String(err)].filter(Boolean).join(" ");
+  return { timedOut, reason };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Makes one webhook call and reports what became of it. Never throws: every
+ * failure is an Outcome, so no webhook can crash the bridge.
+ */
+export async function callWebhook(
+  dispatcher: Dispatcher,
+  call: WebhookCall,
+  limits: CallLimits,
+): Promise<Outcome & { readonly headers?: Record<string, string | string[] | undefined> }> {
+  const signal = AbortSignal.timeout(limits.timeoutMs);
+  try {
+    const response = await request(call.url, {
+      dispatcher,
+      method: call.method,
+      headers: call.headers,
+      ...(call.body !== undefined ? { body: call.body } : {}),
+      signal,
+    });
+    const { statusCode: status, headers, body } = response;
+    const declared = Number(headerText(headers["content-length"]));
+    if (Number.isFinite(declared) && declared > limits.sizeLimit) {
+      body.destroy();
+      return { kind: "too-large", status, limit: limits.sizeLimit, headers };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > limits.sizeLimit) {
+        body.destroy();
+        return { kind: "too-large", status, limit: limits.sizeLimit, headers };
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return {
+      kind: "answered",
+      status,
+      contentType: headerText(headers["content-type"]),
+      body: Buffer.concat(chunks).toString("utf8"),
+      headers,
+    };
+  } catch (err) {
+    const { timedOut, reason } = describe(err);
+    if (timedOut || signal.aborted) {
+      return { kind: "timeout", seconds: limits.timeoutMs / 1000, reason };
+    }
+    return { kind: "unreachable", reason };
+  }
+}

@@ -1,0 +1,25 @@
+import type { Element } from "@xmpp/xml";
+import { addressForm, parseJid } from "../stanza/jid.js";
+
+export interface FilterRules {
+  /** The component's domain: only stanzas to it or JIDs at it are forwarded. */
+  readonly domain: string;
+  readonly stanzas: readonly string[];
+  readonly events: readonly string[];
+}
+
+/**
+ * mod_rest's callback filter: by stanza kind, and by the form of the `to`
+ * address (host = the domain, bare = user@domain, full = user@domain/resource).
+ */
+export function shouldForward(stanza: Element, rules: FilterRules): boolean {
+  if (!rules.stanzas.includes(stanza.name)) return false;
+  const to = parseJid(stanza.attrs.to ?? "");
+  if (!to || to.domain !== rules.domain) return false;
+  return rules.events.includes(addressForm(to));
+}
+
+/** RFC 6120 §8.2.3: an iq get or set must be answered, forwarded or not. */
+export function needsAnswer(stanza: Element): boolean {
+  return stanza.name === "iq" && (stanza.attrs.type === "get" || stanza.attrs.type === "set");
+}

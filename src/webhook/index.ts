@@ -1,0 +1,48 @@
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import type { Link } from "../xmpp/link.js";
+import { createWebhookAgent } from "./deliver.js";
+import { createDispatcher, type WebhookConfig } from "./dispatcher.js";
+
+export interface Webhook {
+  start(): void;
+  handle: ReturnType<typeof createDispatcher>["handle"];
+  /** Stops the dispatcher, then closes the agent (destroying it after drainTimeoutMs). */
+  stop(drainTimeoutMs?: number): Promise<void>;
+}
+
+/** The receive side: one pooled agent and the dispatcher that uses it. */
+export function createWebhook(options: {
+  config: WebhookConfig & Pick<Config, "callbackConcurrency">;
+  link: Pick<Link, "send">;
+  log: Logger;
+}): Webhook {
+  const { config, log } = options;
+  const agent = createWebhookAgent({
+    timeoutMs: config.callbackTimeoutMs,
+    connections: config.callbackConcurrency,
+  });
+  const dispatcher = createDispatcher({ ...options, agent });
+  if (config.callbackUrl === undefined) {
+    log.info("no callback URL: inbound iqs are answered service-unavailable");
+  }
+  return {
+    start: () => dispatcher.start(),
+    handle: (stanza) => dispatcher.handle(stanza),
+    async stop(drainTimeoutMs = 10_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, drainTimeoutMs);
+      });
+      await Promise.race([dispatcher.stop(), deadline]);
+      // close() waits for calls still in flight; past the deadline they are cut off.
+      let closed = false;
+      const closing = agent.close().then(() => {
+        closed = true;
+      });
+      await Promise.race([closing, deadline]);
+      clearTimeout(timer);
+      if (!closed) await agent.destroy().catch(() => {});
+    },
+  };
+}

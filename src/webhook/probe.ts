@@ -1,0 +1,56 @@
+import type { Dispatcher } from "undici";
+import { codecFor } from "../formats/index.js";
+import { type MediaType, mediaTypeOf, TEXT } from "../formats/negotiate.js";
+import { type CallLimits, callWebhook } from "./deliver.js";
+
+export interface ProbeResult {
+  /** The format the webhook asked for, when it named one the bridge can write. */
+  readonly type?: MediaType;
+  /** Why nothing was chosen; logged, never fatal. */
+  readonly reason?: string;
+}
+
+/** The media types an Accept header names, most preferred first (RFC 9110 §12.5.1 q-values). */
+function acceptedTypes(accept: string): MediaType[] {
+  const entries = accept.split(",").map((part, order) => {
+    const [range = "", ...params] = part.split(";");
+    const qParam = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("q="));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    return { type: mediaTypeOf(range), q: Number.isFinite(q) ? q : 0, order };
+  });
+  return entries
+    .filter((e) => e.type !== undefined && e.q > 0)
+    .sort((a, b) => b.q - a.q || a.order - b.order)
+    .map((e) => e.type as MediaType);
+}
+
+/**
+ * mod_rest's start-up probe: one OPTIONS request to the callback URL; a 200
+ * whose Accept names a format the bridge can encode sets the format.
+ */
+export async function probeWebhook(
+  dispatcher: Dispatcher,
+  url: string,
+  headers: Record<string, string>,
+  limits: CallLimits,
+): Promise<ProbeResult> {
+  const outcome = await callWebhook(dispatcher, { method: "OPTIONS", url, headers }, limits);
+  switch (outcome.kind) {
+    case "timeout":
+      return { reason: `no answer within ${outcome.seconds}s (${outcome.reason ?? ""})` };
+    case "unreachable":
+      return { reason: `unreachable (${outcome.reason ?? ""})` };
+    case "refused":
+      return { reason: outcome.error.message };
+    case "too-large":
+    case "answered": {
+      if (outcome.status !== 200) return { reason: `HTTP ${outcome.status}` };
+      const raw = outcome.headers?.accept;
+      const accept = Array.isArray(raw) ? raw.join(",") : raw;
+      if (!accept) return { reason: "the 200 answer has no Accept header" };
+      // Plain text carries only a message body, not a stanza: not a callback format.
+      const type = acceptedTypes(accept).find((t) => t !== TEXT && codecFor(t) !== undefined);
+      return type ? { type } : { reason: `no format the bridge writes in Accept: ${accept}` };
+    }
+  }
+}

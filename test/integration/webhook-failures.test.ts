@@ -1,0 +1,144 @@
+import xml, { type Element } from "@xmpp/xml";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
+import { freePort } from "../helpers/ports.js";
+import { type Prosody, startProsody } from "../helpers/prosody.js";
+import { type Answer, startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
+import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
+
+const DOMAIN = "rest.localhost";
+let prosody: Prosody;
+let alice: XmppUser;
+let bridge: TestBridge | undefined;
+let hook: WebhookServer | undefined;
+let sequence = 0;
+
+beforeAll(async () => {
+  prosody = await startProsody({ users: [{ username: "alice", password: "alice-pw" }] });
+  alice = await connectUser({ c2sPort: prosody.c2sPort, username: "alice", password: "alice-pw" });
+});
+
+afterEach(async () => {
+  await bridge?.stop();
+  bridge = undefined;
+  await hook?.close();
+  hook = undefined;
+});
+
+afterAll(async () => {
+  await alice?.stop();
+  await prosody?.stop();
+});
+
+async function sendIq(to: string): Promise<string> {
+  const id = `iq-${++sequence}`;
+  await alice.send(xml("iq", { type: "get", to, id }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+  return id;
+}
+
+function replyTo(id: string): Promise<Element> {
+  return alice.waitFor((s) => s.name === "iq" && s.attrs.id === id, 10_000, `reply to ${id}`);
+}
+
+function conditionOf(stanza: Element): [string | undefined, string | undefined] {
+  const error = stanza.getChild("error");
+  const condition = error
+    ?.getChildElements()
+    .find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas" && c.name !== "text");
+  return [error?.attrs.type, condition?.name];
+}
+
+describe("webhook failures", () => {
+  it("answers inbound iqs service-unavailable when no callback URL is configured", async () => {
+    bridge = await startTestBridge(prosody);
+    const reply = await replyTo(await sendIq(`bot@${DOMAIN}`));
+    expect(reply.attrs.type).toBe("error");
+    expect(conditionOf(reply)).toEqual(["cancel", "service-unavailable"]);
+  });
+
+  it("answers iqs that the filters leave out service-unavailable", async () => {
+    hook = await startWebhookServer();
+    bridge = await startTestBridge(prosody, {
+      XMPP_REST_CALLBACK_URL: `${hook.url}/hook`,
+      XMPP_REST_CALLBACK_STANZAS: "message",
+    });
+    const reply = await replyTo(await sendIq(`bot@${DOMAIN}`));
+    expect(conditionOf(reply)).toEqual(["cancel", "service-unavailable"]);
+    expect(hook.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+  });
+
+  it("answers wait/recipient-unavailable when the webhook refuses connections", async () => {
+    const closedPort = await freePort();
+    bridge = await startTestBridge(prosody, {
+      XMPP_REST_CALLBACK_URL: `http://127.0.0.1:${closedPort}/hook`,
+    });
+    const reply = await replyTo(await sendIq(`bot@${DOMAIN}`));
+    expect(conditionOf(reply)).toEqual(["wait", "recipient-unavailable"]);
+    const message = "refused message";
+    await alice.send(
+      xml(
+        "message",
+        { to: `bot@${DOMAIN}`, type: "chat", id: "m-refused" },
+        xml("body", {}, message),
+      ),
+    );
+    const error = await alice.waitFor(
+      (s) => s.attrs.id === "m-refused" && s.attrs.type === "error",
+    );
+    expect(conditionOf(error)).toEqual(["wait", "recipient-unavailable"]);
+  });
+
+  it("answers wait/resource-constraint once the queue is full", async () => {
+    const release: (() => void)[] = [];
+    let arrived: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    // Holds every call until the test releases it, so the queue fills deterministically.
+    hook = await startWebhookServer((req) => {
+      if (req.method !== "POST") return { status: 200 };
+      arrived();
+      return new Promise<Answer>((resolve) => release.push(() => resolve({ status: 204 })));
+    });
+    bridge = await startTestBridge(prosody, {
+      XMPP_REST_CALLBACK_URL: `${hook.url}/hook`,
+      XMPP_REST_CALLBACK_CONCURRENCY: "1",
+      XMPP_REST_CALLBACK_QUEUE: "1",
+    });
+    const inFlight = await sendIq(`bot@${DOMAIN}`);
+    await first;
+    const waiting = await sendIq(`bot@${DOMAIN}`);
+    const refused = await sendIq(`other@${DOMAIN}`);
+    const error = await replyTo(refused);
+    expect(conditionOf(error)).toEqual(["wait", "resource-constraint"]);
+    release.shift()?.();
+    expect((await replyTo(inFlight)).attrs.type).toBe("result");
+    await hook.waitFor((r) => r.body.includes(`id="${waiting}"`));
+    release.shift()?.();
+    expect((await replyTo(waiting)).attrs.type).toBe("result");
+  });
+
+  it("keeps running when the start-up probe fails", async () => {
+    hook = await startWebhookServer((req) =>
+      req.method === "OPTIONS" ? { status: 500, body: "no probe here" } : { status: 204 },
+    );
+    bridge = await startTestBridge(prosody, { XMPP_REST_CALLBACK_URL: `${hook.url}/hook` });
+    await hook.waitFor((r) => r.method === "OPTIONS");
+    const reply = await replyTo(await sendIq(`bot@${DOMAIN}`));
+    expect(reply.attrs.type).toBe("result");
+  });
+
+  it("lets the start-up probe choose the format from its Accept header", async () => {
+    hook = await startWebhookServer((req) =>
+      req.method === "OPTIONS"
+        ? { status: 200, headers: { accept: "text/html, application/json;q=0.9" } }
+        : { status: 204 },
+    );
+    bridge = await startTestBridge(prosody, { XMPP_REST_CALLBACK_URL: `${hook.url}/hook` });
+    const id = await sendIq(`bot@${DOMAIN}`);
+    const req = await hook.waitFor((r) => r.method === "POST");
+    expect(req.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(req.body)).toMatchObject({ kind: "iq", type: "get", id });
+    expect((await replyTo(id)).attrs.type).toBe("result");
+  });
+});
