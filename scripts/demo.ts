@@ -76,18 +76,18 @@ async function main() {
   };
 
   const botDir = join(root, "examples", "express-echo");
-  if (existsSync(join(botDir, "server.js"))) {
-    step("Starting the example echo bot (examples/express-echo)");
-    const botPort = await preferPort(8080);
+  if (existsSync(join(botDir, "server.mjs"))) {
+    step("Starting the example echo bot: node examples/express-echo/server.mjs");
+    const botPort = await preferPort(3000);
     startChild(
       process.execPath,
-      [join(botDir, "server.js")],
+      [join(botDir, "server.mjs")],
       { PORT: String(botPort) },
       "echo bot",
     );
     await waitForPort(botPort, 10_000);
-    env.XMPP_REST_CALLBACK_URL = `http://127.0.0.1:${botPort}/`;
-    process.stdout.write(`Echo bot listening on http://127.0.0.1:${botPort}/\n`);
+    env.XMPP_REST_CALLBACK_URL = `http://127.0.0.1:${botPort}/webhook`;
+    process.stdout.write(`Echo bot listening on ${env.XMPP_REST_CALLBACK_URL}\n`);
   }
 
   step("Starting the bridge: npx xmpp-rest");
@@ -162,6 +162,9 @@ async function main() {
       `curl -H 'Authorization: Bearer ${TOKEN}' -H 'Content-Type: application/xmpp+xml' \\`,
       `  --data '<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>' ${api}/rest`,
       `curl ${api}/health`,
+      ...(env.XMPP_REST_CALLBACK_URL
+        ? [`Chat with echo@${DOMAIN} from an XMPP client logged in as alice: the echo bot answers.`]
+        : []),
       `Any XMPP client can log in as alice@localhost / alice-pw on 127.0.0.1:${prosody.c2sPort} (plain TCP, no TLS).`,
       "",
     ].join("\n"),

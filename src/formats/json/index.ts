@@ -1,5 +1,5 @@
 /**
- * Stanza <-> JSON, mod_rest's mapping (docs/json-mapping.md). Elements the mapping does not know
+ * Stanza <-> JSON, mod_rest's mapping (README.md, "The JSON mapping"). Elements the mapping does not know
  * are dropped on the way to JSON; JSON fields it does not know are ignored on the way back (so
  * clients may send extra data), but a known field with a wrong value is a 422, and nothing but
  * a StanzaError ever leaves jsonToStanza.

@@ -1,5 +1,5 @@
 /**
- * The JSON shape of a stanza (mod_rest's mapping, see docs/json-mapping.md). Every field is
+ * The JSON shape of a stanza (mod_rest's mapping, see README.md, "The JSON mapping"). Every field is
  * optional: a stanza only carries the fields whose elements it has.
  */
 import type { StanzaErrorType } from "../../stanza/errors.js";
