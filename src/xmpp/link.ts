@@ -183,6 +183,15 @@ export function createLink(options: LinkOptions): Link {
     },
     async send(stanza) {
       if (state !== "online") throw linkDownError(retryAfterSeconds());
+      if (!fromIsOurs(stanza.attrs.from, domain)) {
+        // Last line of defence: one such stanza would cost the whole stream.
+        throw new StanzaError(
+          "auth",
+          "not-authorized",
+          `refusing to send from '${stanza.attrs.from}'`,
+          403,
+        );
+      }
       await entity.send(stanza);
     },
     onStanza(handler) {
@@ -209,4 +218,15 @@ export function createLink(options: LinkOptions): Link {
       });
     },
   };
+}
+
+/**
+ * The check the server applies to every stanza a component sends (XEP-0114 §3):
+ * the domain part of `from`, taken as written, must be the component's domain.
+ * An absent `from` is filled in with the domain by xmpp.js.
+ */
+export function fromIsOurs(from: string | undefined, domain: string): boolean {
+  if (from === undefined) return true;
+  const bare = from.split("/", 1)[0] ?? "";
+  return bare.slice(bare.indexOf("@") + 1) === domain;
 }

@@ -134,6 +134,22 @@ describe("webhook delivery", () => {
     expect(reply.attrs.type).toBe("chat");
   });
 
+  it("replies from the normalised address when the user writes the bot's address in capitals", async () => {
+    bots.set("shout", () => xmlAnswer("<message><body>heard you</body></message>"));
+    await alice.send(
+      xml(
+        "message",
+        { to: "SHOUT@REST.LOCALHOST/Desk", type: "chat", id: "caps-1" },
+        xml("body", {}, "HI"),
+      ),
+    );
+    const reply = await alice.waitFor((s) => s.getChildText("body") === "heard you");
+    // The server compares a component's from domain byte for byte: a reply from
+    // "REST.LOCALHOST" would have closed the component's stream.
+    expect(reply.attrs.from).toBe(`shout@${DOMAIN}/Desk`);
+    expect(bridge.bridge.link.state).toBe("online");
+  });
+
   it("signs each request so the receiver's check passes, and fails for a tampered body", async () => {
     await alice.send(xml("message", { to: `signed@${DOMAIN}`, id: "sig-1" }, xml("body", {}, "x")));
     const req = await hook.waitFor((r) => r.body.includes('id="sig-1"'));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addressForm, normaliseJid, parseJid } from "../../src/stanza/jid.js";
+import { fromIsOurs } from "../../src/xmpp/link.js";
 
 describe("normaliseJid (RFC 7622)", () => {
   it.each([
@@ -44,5 +45,20 @@ describe("normaliseJid (RFC 7622)", () => {
     expect(form("rest.example.org")).toBe("host");
     expect(form("bot@rest.example.org")).toBe("bare");
     expect(form("bot@rest.example.org/x")).toBe("full");
+  });
+});
+
+describe("fromIsOurs (the server's component from check)", () => {
+  it.each([
+    [undefined, true],
+    ["rest.example.org", true],
+    ["bot@rest.example.org", true],
+    ["bot@rest.example.org/a@b", true],
+    ["bot@REST.example.org", false],
+    ["bot@example.org", false],
+    ["rest.example.org.evil", false],
+    ["", false],
+  ])("%s -> %s", (from, ok) => {
+    expect(fromIsOurs(from, "rest.example.org")).toBe(ok);
   });
 });
