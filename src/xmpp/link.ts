@@ -143,6 +143,10 @@ export function createLink(options: LinkOptions): Link {
   });
 
   entity.on("stanza", (stanza: Element) => {
+    // xmpp.js hangs each stanza under the stream element, whose namespace
+    // (jabber:component:accept) would then be the stanza's; detached, it is in
+    // the client namespace like every other stanza in the process.
+    stanza.parent = null;
     for (const handler of stanzaHandlers) {
       try {
         handler(stanza);

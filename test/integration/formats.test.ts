@@ -179,6 +179,22 @@ describe("path and query forms", () => {
     expect(await res.json()).toMatchObject({ kind: "iq", type: "result", from: "localhost" });
   });
 
+  it("returns an iq error reply as JSON with its error object", async () => {
+    const res = await bridge.post(
+      '<iq type="get" to="localhost"><query xmlns="urn:example:nothing"/></iq>',
+      {
+        accept: "application/json",
+      },
+    );
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      kind: "iq",
+      type: "error",
+      from: "localhost",
+      error: { type: "cancel", condition: "service-unavailable" },
+    });
+  });
+
   it("answers form requests in form encoding", async () => {
     const res = await bridge.post("to=localhost&kind=iq&type=get&ping=true", {
       "content-type": "application/x-www-form-urlencoded",

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -7,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge, TOKEN } from "../helpers/bridge.js";
 import { freePort, waitForPort } from "../helpers/ports.js";
 import { type Prosody, startProsody } from "../helpers/prosody.js";
+import { startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -18,6 +20,7 @@ let prosody: Prosody;
 let alice: XmppUser;
 let bot: ChildProcess | undefined;
 let bridge: TestBridge | undefined;
+let webhook: WebhookServer | undefined;
 
 beforeAll(async () => {
   prosody = await startProsody({ users: [{ username: "alice", password: "alice-pw" }] });
@@ -27,6 +30,8 @@ beforeAll(async () => {
 afterEach(async () => {
   await bridge?.stop();
   bridge = undefined;
+  await webhook?.close();
+  webhook = undefined;
   const proc = bot;
   bot = undefined;
   if (proc && proc.exitCode === null && proc.signalCode === null) {
@@ -41,8 +46,17 @@ afterAll(async () => {
   await prosody?.stop();
 });
 
-/** Starts a bot the way its README says, waits for its port, then a bridge pointing at it. */
-async function startBot(command: string, args: string[], cwd: string, port: number) {
+/**
+ * Starts a bot the way its README says, waits for its port, then a bridge pointing at it
+ * (with `bridgeEnv` added to the bridge's settings).
+ */
+async function startBot(
+  command: string,
+  args: string[],
+  cwd: string,
+  port: number,
+  bridgeEnv: Record<string, string> = {},
+) {
   let output = "";
   const proc = spawn(command, args, {
     cwd,
@@ -65,7 +79,22 @@ async function startBot(command: string, args: string[], cwd: string, port: numb
     XMPP_REST_CALLBACK_URL: `http://127.0.0.1:${port}/webhook`,
     XMPP_REST_CALLBACK_SECRET: SECRET,
     XMPP_REST_CALLBACK_TOKEN: BOT_TOKEN,
+    ...bridgeEnv,
   });
+}
+
+/** Standard Webhooks headers for `body`, signed with SECRET (or with a wrong signature). */
+function signedHeaders(body: string, forged = false): Record<string, string> {
+  const id = `msg_${Math.random().toString(36).slice(2)}`;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
+  const mac = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64");
+  return {
+    authorization: `Bearer ${BOT_TOKEN}`,
+    "webhook-id": id,
+    "webhook-timestamp": timestamp,
+    "webhook-signature": forged ? "v1,AAAA" : `v1,${mac}`,
+  };
 }
 
 async function expectEcho(text: string) {
@@ -107,6 +136,146 @@ describe("examples", () => {
       body: '<message type="chat"><body>forged</body></message>',
     });
     expect(res.status).toBe(401);
+  });
+
+  it("the Flask JSON echo bot, run as its README says, echoes a user's message (the probe picks JSON)", async () => {
+    const port = await freePort();
+    // No XMPP_REST_CALLBACK_CONTENT_TYPE: the bot's OPTIONS answer asks for JSON, and it
+    // refuses XML with a 415, so an echo proves the bridge switched.
+    await startBot("/usr/bin/python3", ["app_json.py"], join(ROOT, "examples/flask-echo"), port);
+    await expectEcho("hello flask json <&> \u00e9 🎉");
+  });
+
+  it("the Express JSON echo bot, run as its README says, echoes a user's message (XMPP_REST_CALLBACK_CONTENT_TYPE=json)", async () => {
+    const port = await freePort();
+    await startBot(process.execPath, ["examples/express-echo/server-json.mjs"], ROOT, port, {
+      XMPP_REST_CALLBACK_CONTENT_TYPE: "json",
+    });
+    await expectEcho("hello express json <&> \u00e9 🎉");
+  });
+
+  // [name, command, args, working directory]: each started as its README says.
+  const jsonBots: [string, string, string[], string][] = [
+    ["Flask", "/usr/bin/python3", ["app_json.py"], "examples/flask-echo"],
+    ["Express", process.execPath, ["examples/express-echo/server-json.mjs"], "."],
+  ];
+
+  it.each(jsonBots)(
+    "the %s JSON bot checks the token and the signature over the raw body before parsing it",
+    async (_name, command, args, dir) => {
+      const port = await freePort();
+      await startBot(command, args, join(ROOT, dir), port);
+      const url = `http://127.0.0.1:${port}/webhook`;
+      const probe = await fetch(url, { method: "OPTIONS" });
+      expect(probe.status).toBe(200);
+      expect(probe.headers.get("accept")).toBe("application/json");
+
+      const post = (body: string, headers: Record<string, string>, type = "application/json") =>
+        fetch(url, { method: "POST", body, headers: { "content-type": type, ...headers } });
+      const body = '{"kind":"message","type":"chat","body":"signed"}';
+      // The same JSON value, other bytes: a bot that re-serialised before checking would accept it.
+      const respaced = '{"kind": "message", "type": "chat", "body": "signed"}';
+
+      expect((await post(body, signedHeaders(body, true))).status).toBe(401);
+      expect((await post(respaced, signedHeaders(body))).status).toBe(401);
+      expect(
+        (await post(body, { ...signedHeaders(body), authorization: "Bearer other" })).status,
+      ).toBe(401);
+      // Malformed JSON with a bad signature is a 401, not a parse error: checked first.
+      expect((await post("{oops", signedHeaders("{}"))).status).toBe(401);
+      const xmlBody = '<message type="chat"><body>xml</body></message>';
+      expect((await post(xmlBody, signedHeaders(xmlBody), "application/xmpp+xml")).status).toBe(
+        415,
+      );
+
+      const ok = await post(body, signedHeaders(body));
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await ok.json()).toEqual({ body: "signed" });
+      const iq = '{"kind":"iq","type":"get","ping":true}';
+      expect((await post(iq, signedHeaders(iq))).status).toBe(204);
+    },
+  );
+
+  it("a JSON webhook gets each stanza in the JSON mapping, and its {body} answer is a chat reply", async () => {
+    const domain = prosody.componentDomain;
+    webhook = await startWebhookServer((req) => {
+      if (req.method !== "POST") return { status: 204 };
+      const stanza = JSON.parse(req.body) as Record<string, unknown>;
+      if (stanza.kind !== "message") return { status: 204 };
+      return {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ body: `re: ${String(stanza.body)}` }),
+      };
+    });
+    bridge = await startTestBridge(prosody, {
+      XMPP_REST_CALLBACK_URL: `${webhook.url}/hook`,
+      // The probe names no format (204), so this setting alone picks JSON.
+      XMPP_REST_CALLBACK_CONTENT_TYPE: "json",
+      XMPP_REST_CALLBACK_SECRET: SECRET,
+    });
+
+    await alice.send(
+      xml(
+        "message",
+        { to: `bot@${domain}`, type: "chat", id: "json-map-1", "xml:lang": "de" },
+        xml("body", {}, "mapped <&> 🎉"),
+        xml("subject", {}, "a subject"),
+        xml("thread", {}, "thread-1"),
+        xml("active", { xmlns: "http://jabber.org/protocol/chatstates" }),
+        xml("unknown", { xmlns: "urn:example:not-in-the-mapping" }),
+      ),
+    );
+    const delivered = await webhook.waitFor(
+      (r) => r.method === "POST" && r.body.includes("json-map-1"),
+    );
+    expect(delivered.headers["content-type"]).toMatch(/^application\/json/);
+    // Signed over the JSON bytes as sent.
+    const { "webhook-id": id, "webhook-timestamp": ts } = delivered.headers;
+    const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
+    const mac = createHmac("sha256", key).update(`${id}.${ts}.${delivered.body}`).digest("base64");
+    expect(String(delivered.headers["webhook-signature"]).split(" ")).toContain(`v1,${mac}`);
+    expect(JSON.parse(delivered.body)).toEqual({
+      kind: "message",
+      type: "chat",
+      from: alice.jid,
+      to: `bot@${domain}`,
+      id: "json-map-1",
+      lang: "de",
+      body: "mapped <&> 🎉",
+      subject: "a subject",
+      thread: { id: "thread-1" },
+      state: "active",
+    });
+
+    const reply = await alice.waitFor((s) => s.getChildText("body") === "re: mapped <&> 🎉");
+    expect(reply.name).toBe("message");
+    expect(reply.attrs.from).toBe(`bot@${domain}`);
+    expect(reply.attrs.type).toBe("chat");
+
+    // An iq: the mapping's kind/type/id and payload field; a 204 answers it with a result.
+    await alice.send(
+      xml(
+        "iq",
+        { to: `bot@${domain}`, type: "get", id: "json-ping-1" },
+        xml("ping", { xmlns: "urn:xmpp:ping" }),
+      ),
+    );
+    const ping = await webhook.waitFor(
+      (r) => r.method === "POST" && r.body.includes("json-ping-1"),
+    );
+    expect(JSON.parse(ping.body)).toEqual({
+      kind: "iq",
+      type: "get",
+      from: alice.jid,
+      to: `bot@${domain}`,
+      id: "json-ping-1",
+      lang: "en", // Prosody stamps the stream's xml:lang on stanzas without one
+      ping: true,
+    });
+    const result = await alice.waitFor((s) => s.name === "iq" && s.attrs.id === "json-ping-1");
+    expect(result.attrs.type).toBe("result");
   });
 
   it("the curl scripts send a message, a presence and an iq", async () => {

@@ -1,0 +1,25 @@
+"""Standard Webhooks verification, shared by both echo bots (XML and JSON)."""
+
+import base64
+import hashlib
+import hmac
+import time
+
+TOLERANCE = 5 * 60  # seconds; Standard Webhooks' replay window
+
+
+def signature_ok(secret: str, headers, body: bytes) -> bool:
+    """True when webhook-signature = v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))
+    for the raw body, with a timestamp at most five minutes away from now."""
+    msg_id = headers.get("webhook-id", "")
+    timestamp = headers.get("webhook-timestamp", "")
+    signatures = headers.get("webhook-signature", "")
+    if not msg_id or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE:
+        return False
+    if secret.startswith("whsec_"):
+        key = base64.b64decode(secret[len("whsec_"):])
+    else:
+        key = secret.encode()
+    signed = msg_id.encode() + b"." + timestamp.encode() + b"." + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(expected, given) for given in signatures.split(" "))
