@@ -74,7 +74,8 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
     requireLink();
     if (stanza.name !== "iq") {
       await link.send(stanza);
-      return c.body(null, 202);
+      // An explicit empty body: without it node-server answers with chunked encoding.
+      return c.body("", 202);
     }
     const { id = "", to = "" } = stanza.attrs;
     const mamQueryId = stanza.getChild("query", "urn:xmpp:mam:2")?.attrs.queryid;
