@@ -1,6 +1,5 @@
 import type { Element } from "@xmpp/xml";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "../config.js";
 import { codecFor, type PathHints, REQUEST_TYPES, RESPONSE_TYPES } from "../formats/index.js";
@@ -13,6 +12,7 @@ import { prepareOutgoing } from "../stanza/outgoing.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
 import { type Link, linkDownError } from "../xmpp/link.js";
 import { bearerAuth } from "./auth.js";
+import { readBody } from "./body.js";
 import { errorResponse } from "./errors.js";
 
 export interface AppDeps {
@@ -66,7 +66,7 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
         415,
       );
     }
-    const { stanza, namespace } = codec.decode(await c.req.text(), hints);
+    const { stanza, namespace } = codec.decode(await readBody(c, config.stanzaSizeLimit), hints);
     return prepareOutgoing(stanza, namespace, { domain: config.domain });
   };
 
@@ -95,10 +95,12 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
 
   app.onError((err, c) => {
     if (err instanceof StanzaError) {
-      const headers: Record<string, string> =
-        err.status === 503 && link.state !== "online"
-          ? { "retry-after": String(link.retryAfterSeconds()) }
-          : {};
+      const headers: Record<string, string> = {};
+      if (err.status === 503 && link.state !== "online") {
+        headers["retry-after"] = String(link.retryAfterSeconds());
+      }
+      // The rest of an oversized body is not read: close rather than drain it.
+      if (err.status === 413) headers.connection = "close";
       return errorResponse(c, err, headers);
     }
     log.error("request failed", { method: c.req.method, path: c.req.path, err });
@@ -121,21 +123,8 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
   });
 
   const auth = bearerAuth(config.tokens);
-  const limit = bodyLimit({
-    maxSize: config.stanzaSizeLimit,
-    onError: (c) =>
-      errorResponse(
-        c,
-        new StanzaError(
-          "modify",
-          "resource-constraint",
-          `payload larger than ${config.stanzaSizeLimit} bytes`,
-          413,
-        ),
-      ),
-  });
-  app.use("/rest", auth, limit);
-  app.use("/rest/*", auth, limit);
+  app.use("/rest", auth);
+  app.use("/rest/*", auth);
 
   app.post("/rest", async (c) => send(c, await decode(c, {})));
 
