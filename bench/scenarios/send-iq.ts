@@ -1,0 +1,106 @@
+import { join } from "node:path";
+import { spawnComponent } from "../lib/baseline.js";
+import { launchBridge, TOKEN } from "../lib/bridge.js";
+import type { BenchContext, Row } from "../lib/context.js";
+import { ratio, usageFields } from "../lib/context.js";
+import { runLoad } from "../lib/load.js";
+import { sampleUsage } from "../lib/procs.js";
+import { perSecond, type Summary } from "../lib/stats.js";
+
+const MAX_IQS = 2_000_000;
+const headers = {
+  authorization: `Bearer ${TOKEN}`,
+  "content-type": "application/xmpp+xml",
+  accept: "application/xmpp+xml",
+};
+
+/** XEP-0199 pings to the server through POST /rest, each answered 200 with the pong. */
+export async function sendIq(ctx: BenchContext): Promise<Row[]> {
+  const levels = ctx.plan.connections.filter((n) => n > 1);
+  const rows: Row[] = [];
+  const bridge = await launchBridge({
+    prosody: ctx.prosody,
+    cpus: ctx.pinning.measured,
+    main: ctx.bridgeMain,
+    extraEnv: ctx.bridgeEnv,
+    cleanup: ctx.cleanup,
+    ...(ctx.profileDir ? { profileDir: join(ctx.profileDir, "send-iq") } : {}),
+  });
+  try {
+    for (const connections of levels.length > 0 ? levels : [16]) {
+      ctx.progress(`send-iq: bridge, ${connections} connections`);
+      const usage = sampleUsage(bridge.pid, ctx.prosody.pid);
+      const result = await runLoad(
+        {
+          url: bridge.url,
+          connections,
+          durationMs: ctx.plan.durationMs,
+          maxRequests: MAX_IQS,
+          build: (seq) => ({
+            path: "/rest",
+            headers,
+            body: `<iq type='get' to='localhost' id='r${seq}'><ping xmlns='urn:xmpp:ping'/></iq>`,
+          }),
+        },
+        200,
+      );
+      const bridgeUsage = usage.stop();
+      const bridgeRate = perSecond(result.ok, result.elapsedMs);
+
+      ctx.progress(`send-iq: bare component, ${connections} iqs in flight`);
+      const component = await spawnComponent(
+        {
+          mode: "ping",
+          service: ctx.prosody.service,
+          domain: "base.localhost",
+          secret: ctx.prosody.componentSecret,
+          to: "localhost",
+          concurrency: connections,
+          durationMs: ctx.plan.durationMs,
+          maxCount: MAX_IQS,
+        },
+        ctx.pinning.measured,
+        ctx.cleanup,
+      );
+      const componentUsage = sampleUsage(component.pid, ctx.prosody.pid);
+      component.command("start");
+      const base = await component.done<{
+        ok: number;
+        errors: number;
+        latency: Summary;
+        elapsedMs: number;
+      }>(ctx.plan.durationMs + 30_000);
+      const baseUsage = componentUsage.stop();
+      await component.stop();
+      const baseRate = perSecond(base.ok, base.elapsedMs);
+
+      rows.push(
+        {
+          scenario: "send-iq",
+          subject: "bridge",
+          load: `${connections} conn`,
+          throughput: bridgeRate,
+          unit: "iq/s",
+          latency: result.latency,
+          errors: result.errors,
+          ...usageFields(bridgeUsage, result.ok),
+          ratios: baseRate ? { "bare component": ratio(bridgeRate, baseRate) ?? 0 } : {},
+          details: { statuses: result.statuses },
+        },
+        {
+          scenario: "send-iq",
+          subject: "baseline: bare component pinging",
+          load: `${connections} in flight`,
+          throughput: baseRate,
+          unit: "iq/s",
+          latency: base.latency,
+          errors: base.errors,
+          ...usageFields(baseUsage, base.ok),
+        },
+      );
+    }
+  } finally {
+    await bridge.stop();
+  }
+  return rows;
+}
