@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort } from "../../test/helpers/ports.js";
 import { sleep } from "./clock.js";
+import type { BenchContext } from "./context.js";
 import type { Cleanup } from "./procs.js";
 import { spawnPinned } from "./procs.js";
 import type { BenchProsody } from "./prosody.js";
@@ -95,4 +96,26 @@ export async function launchBridge(launch: BridgeLaunch): Promise<BridgeProcess>
     await sleep(50);
   }
   return { pid: child.pid, url, stop };
+}
+
+/**
+ * The bridge for one scenario: pinned to the measured core, with the run's extra
+ * environment, stopped by the run's cleanup, profiled into the scenario's folder
+ * when --profile is on (unless `profile` is false).
+ */
+export function launchScenarioBridge(
+  ctx: BenchContext,
+  scenario: string,
+  env: Record<string, string> = {},
+  profile = true,
+): Promise<BridgeProcess> {
+  return launchBridge({
+    prosody: ctx.prosody,
+    cpus: ctx.pinning.measured,
+    main: ctx.bridgeMain,
+    extraEnv: ctx.bridgeEnv,
+    cleanup: ctx.cleanup,
+    env,
+    ...(profile && ctx.profileDir ? { profileDir: join(ctx.profileDir, scenario) } : {}),
+  });
 }

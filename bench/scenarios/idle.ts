@@ -1,17 +1,11 @@
-import { launchBridge } from "../lib/bridge.js";
+import { launchScenarioBridge } from "../lib/bridge.js";
 import { sleep } from "../lib/clock.js";
 import type { BenchContext, Row } from "../lib/context.js";
 import { cpuMs, mb, rssBytes } from "../lib/procs.js";
 
 /** RSS of a bridge that is online and has served nothing: the cost of just running it. */
 export async function idle(ctx: BenchContext): Promise<Row[]> {
-  const bridge = await launchBridge({
-    prosody: ctx.prosody,
-    cpus: ctx.pinning.measured,
-    main: ctx.bridgeMain,
-    extraEnv: ctx.bridgeEnv,
-    cleanup: ctx.cleanup,
-  });
+  const bridge = await launchScenarioBridge(ctx, "idle", {}, false);
   try {
     // Let start-up garbage settle before sampling.
     await sleep(ctx.plan.quick ? 1_000 : 3_000);

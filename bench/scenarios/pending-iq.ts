@@ -1,6 +1,6 @@
 import { Pool } from "undici";
 import { spawnComponent } from "../lib/baseline.js";
-import { launchBridge, TOKEN } from "../lib/bridge.js";
+import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import { now, sleep } from "../lib/clock.js";
 import { type BenchContext, type Row, usageFields } from "../lib/context.js";
 import { mb, rssBytes, sampleUsage } from "../lib/procs.js";
@@ -40,17 +40,15 @@ export async function pendingIq(ctx: BenchContext): Promise<Row[]> {
     ctx.pinning.driver,
     ctx.cleanup,
   );
-  const bridge = await launchBridge({
-    prosody: ctx.prosody,
-    cpus: ctx.pinning.measured,
-    main: ctx.bridgeMain,
-    extraEnv: ctx.bridgeEnv,
-    cleanup: ctx.cleanup,
-    env: {
+  const bridge = await launchScenarioBridge(
+    ctx,
+    "pending-iq",
+    {
       XMPP_REST_IQ_TIMEOUT: String(timeoutS),
       XMPP_REST_MAX_PENDING_IQ: String(count),
     },
-  });
+    false,
+  );
   const timeoutMs = (timeoutS + 30) * 1000;
   const pool = new Pool(bridge.url, {
     connections: count,

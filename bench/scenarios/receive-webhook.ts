@@ -1,7 +1,6 @@
-import { join } from "node:path";
 import xml from "@xmpp/xml";
 import { spawnComponent } from "../lib/baseline.js";
-import { launchBridge } from "../lib/bridge.js";
+import { launchScenarioBridge } from "../lib/bridge.js";
 import { now } from "../lib/clock.js";
 import type { BenchContext, Row } from "../lib/context.js";
 import { ratio, usageFields } from "../lib/context.js";
@@ -79,14 +78,8 @@ export async function receiveWebhook(ctx: BenchContext): Promise<Row[]> {
       },
     },
   );
-  const bridge = await launchBridge({
-    prosody: ctx.prosody,
-    cpus: ctx.pinning.measured,
-    main: ctx.bridgeMain,
-    extraEnv: ctx.bridgeEnv,
-    cleanup: ctx.cleanup,
-    env: { XMPP_REST_CALLBACK_URL: hook.url },
-    ...(ctx.profileDir ? { profileDir: join(ctx.profileDir, "receive-webhook") } : {}),
+  const bridge = await launchScenarioBridge(ctx, "receive-webhook", {
+    XMPP_REST_CALLBACK_URL: hook.url,
   });
   const settleMs = ctx.plan.quick ? 5_000 : 15_000;
   try {

@@ -1,6 +1,5 @@
-import { join } from "node:path";
 import { spawnComponent } from "../lib/baseline.js";
-import { launchBridge, TOKEN } from "../lib/bridge.js";
+import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
 import { ratio, usageFields } from "../lib/context.js";
 import { runLoad } from "../lib/load.js";
@@ -18,14 +17,7 @@ const headers = {
 export async function sendIq(ctx: BenchContext): Promise<Row[]> {
   const levels = ctx.plan.connections.filter((n) => n > 1);
   const rows: Row[] = [];
-  const bridge = await launchBridge({
-    prosody: ctx.prosody,
-    cpus: ctx.pinning.measured,
-    main: ctx.bridgeMain,
-    extraEnv: ctx.bridgeEnv,
-    cleanup: ctx.cleanup,
-    ...(ctx.profileDir ? { profileDir: join(ctx.profileDir, "send-iq") } : {}),
-  });
+  const bridge = await launchScenarioBridge(ctx, "send-iq");
   try {
     for (const connections of levels.length > 0 ? levels : [16]) {
       ctx.progress(`send-iq: bridge, ${connections} connections`);

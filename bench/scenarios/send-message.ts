@@ -1,7 +1,6 @@
-import { join } from "node:path";
 import { freePort } from "../../test/helpers/ports.js";
 import { spawnBaseline, spawnComponent } from "../lib/baseline.js";
-import { launchBridge, TOKEN } from "../lib/bridge.js";
+import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
 import { ratio, usageFields } from "../lib/context.js";
 import { DeliveryTracker, messageBody, parseBody } from "../lib/delivery.js";
@@ -41,14 +40,7 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
   });
   const rows: Row[] = [];
   try {
-    const bridge = await launchBridge({
-      prosody: ctx.prosody,
-      cpus: ctx.pinning.measured,
-      main: ctx.bridgeMain,
-      extraEnv: ctx.bridgeEnv,
-      cleanup: ctx.cleanup,
-      ...(ctx.profileDir ? { profileDir: join(ctx.profileDir, "send-message") } : {}),
-    });
+    const bridge = await launchScenarioBridge(ctx, "send-message");
     const settleMs = ctx.plan.quick ? 5_000 : 15_000;
     const delivered = (load: LoadResult) => {
       let unique = 0;
