@@ -71,7 +71,8 @@ async function main() {
     XMPP_REST_DOMAIN: DOMAIN,
     XMPP_REST_SECRET: "demo-secret",
     XMPP_REST_TOKENS: TOKEN,
-    XMPP_REST_SERVICE: prosody.service,
+    // The default service is xmpp://127.0.0.1:5347: only say it when the demo had to use another port.
+    ...(prosody.componentPort === 5347 ? {} : { XMPP_REST_SERVICE: prosody.service }),
     XMPP_REST_HTTP_PORT: String(await preferPort(5281)),
   };
 
@@ -134,6 +135,20 @@ async function main() {
     '<iq type="get" to="localhost"><query xmlns="jabber:iq:version"/></iq>',
     `${api}/rest`,
   ]);
+
+  step("The same in JSON, and a GET query");
+  await curl([
+    "-i",
+    ...auth,
+    "-H",
+    "Content-Type: application/json",
+    "--data",
+    '{"to":"alice@localhost","type":"chat","body":"Hello in JSON"}',
+    `${api}/rest`,
+  ]);
+  const gotJson = await alice.waitFor((s) => s.getChildText("body") === "Hello in JSON");
+  process.stdout.write(`alice received: ${gotJson.toString()}\n`);
+  await curl([...auth, "-H", "Accept: application/json", `${api}/rest/version/localhost`]);
 
   if (env.XMPP_REST_CALLBACK_URL) {
     step("alice chats with echo@rest.localhost; the webhook answers");

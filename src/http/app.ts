@@ -74,8 +74,8 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
     requireLink();
     if (stanza.name !== "iq") {
       await link.send(stanza);
-      // An explicit empty body: without it node-server answers with chunked encoding.
-      return c.body("", 202);
+      // Without the explicit length node-server would announce a chunked body.
+      return c.body(null, 202, { "content-length": "0" });
     }
     const { id = "", to = "" } = stanza.attrs;
     const mamQueryId = stanza.getChild("query", "urn:xmpp:mam:2")?.attrs.queryid;
