@@ -4,6 +4,11 @@ import { StanzaError } from "../stanza/errors.js";
 
 const XML_NS = "http://www.w3.org/XML/1998/namespace";
 export const NS_CLIENT = "jabber:client";
+/**
+ * Deepest element nesting accepted. Real stanzas stay far below it; much deeper
+ * trees would overflow the stack of every recursive serialiser on the way.
+ */
+export const MAX_DEPTH = 100;
 
 function notWellFormed(text: string): StanzaError {
   return new StanzaError("modify", "not-well-formed", text, 400);
@@ -41,6 +46,15 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
   parser.on("opentag", (tag: SaxesTagNS) => {
     if (root && stack.length === 0) {
       fail("exactly one root element is allowed");
+      return;
+    }
+    if (stack.length >= MAX_DEPTH) {
+      failure ??= new StanzaError(
+        "modify",
+        "bad-request",
+        `elements nested deeper than ${MAX_DEPTH}`,
+        400,
+      );
       return;
     }
     const uri = tag.uri ?? "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseXmlElement, serializeStanza } from "../../src/formats/xml.js";
+import { MAX_DEPTH, parseXmlElement, serializeStanza } from "../../src/formats/xml.js";
 import { StanzaError } from "../../src/stanza/errors.js";
 
 function parseError(input: string): StanzaError {
@@ -65,5 +65,13 @@ describe("parseXmlElement", () => {
     const err = parseError(input);
     expect(err.status).toBe(400);
     expect(err.condition).toBe("not-well-formed");
+  });
+
+  it("refuses nesting deeper than MAX_DEPTH, which would overflow serialisers", () => {
+    const deep = (n: number) => `<message to="a@b">${"<a>".repeat(n)}${"</a>".repeat(n)}</message>`;
+    expect(parseXmlElement(deep(MAX_DEPTH - 1)).root.name).toBe("message");
+    const err = parseError(deep(30_000));
+    expect(err.status).toBe(400);
+    expect(err.text).toContain(`deeper than ${MAX_DEPTH}`);
   });
 });
