@@ -207,6 +207,13 @@ describe("bad input gets a clear error and leaves the component connected", () =
     ],
     ["an empty body", "", {}, 400, "not-well-formed"],
     [
+      "elements nested 30000 deep",
+      `<message to="alice@localhost">${"<a>".repeat(30_000)}${"</a>".repeat(30_000)}</message>`,
+      {},
+      400,
+      "bad-request",
+    ],
+    [
       "a foreign namespace",
       '<message xmlns="jabber:server" to="alice@localhost"/>',
       {},
