@@ -10,6 +10,21 @@ export const NS_CLIENT = "jabber:client";
  */
 export const MAX_DEPTH = 100;
 
+// XML 1.0 §2.2 Char: anything else (NUL, most C0 controls, lone surrogates, U+FFFE/U+FFFF)
+// is not XML at all, and a server closes the whole component stream on it.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const NOT_XML_CHARS = new RegExp(NOT_XML_CHAR.source, "gu");
+
+/** The first character XML 1.0 forbids in `text`, if any. */
+export function findNonXmlChar(text: string): string | undefined {
+  return NOT_XML_CHAR.exec(text)?.[0];
+}
+
+/** `text` without the characters XML 1.0 forbids. */
+export function stripNonXmlChars(text: string): string {
+  return text.replace(NOT_XML_CHARS, "");
+}
+
 function notWellFormed(text: string): StanzaError {
   return new StanzaError("modify", "not-well-formed", text, 400);
 }

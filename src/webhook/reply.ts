@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import xml, { type Element } from "@xmpp/xml";
 import { codecFor } from "../formats/index.js";
 import { mediaTypeOf, TEXT } from "../formats/negotiate.js";
-import { NS_CLIENT } from "../formats/xml.js";
+import { NS_CLIENT, stripNonXmlChars } from "../formats/xml.js";
 import { StanzaError, stanzaErrorForHttpStatus } from "../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../stanza/jid.js";
 
@@ -59,22 +59,9 @@ export function allowsReply(inbound: Element): boolean {
   return type !== "error" && type !== "result";
 }
 
-/**
- * XML 1.0 §2.2: characters a document may not contain. A server closes the
- * stream on them, so webhook text is cleaned before it goes into a stanza.
- */
-function xmlChars(text: string): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 §2.2 forbids exactly these.
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
-      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "")
-  );
-}
-
 /** Error text: XML-safe, trimmed, and short enough to keep the error stanza small. */
 function xmlSafeText(text: string): string {
-  const cleaned = xmlChars(text).trim();
+  const cleaned = stripNonXmlChars(text).trim();
   if (cleaned.length <= MAX_ERROR_TEXT) return cleaned;
   // Do not cut a surrogate pair in half.
   const end = /[\ud800-\udbff]/.test(cleaned[MAX_ERROR_TEXT - 1] ?? "")
@@ -238,7 +225,7 @@ export function replyFor(inbound: Element, outcome: Outcome, ctx: ReplyContext):
     // Plain text is the body of a reply message, the simplest answer a bot can give.
     if (inbound.name !== "message") return plain();
     const text = new xml.Element("message");
-    text.append(xml("body", {}, xmlChars(body)));
+    text.append(xml("body", {}, stripNonXmlChars(body)));
     return finish(() => shapeReply(inbound, text, "", ctx));
   }
   const codec = codecFor(mediaType);

@@ -3,6 +3,7 @@
  * and what was expected. `null` counts as absent, like mod_rest's json.null.
  */
 import { StanzaError } from "../../stanza/errors.js";
+import { findNonXmlChar } from "../xml.js";
 
 /** The 422 for a bad field; pass the offending value (even `undefined`) to have it described. */
 export function invalid(path: string, expected: string, ...got: unknown[]): StanzaError {
@@ -26,18 +27,15 @@ export function isAbsent(value: unknown): value is undefined | null {
   return value === undefined || value === null;
 }
 
-// XML 1.0 §2.2 Char: anything else (NUL, most C0 controls, lone surrogates, U+FFFE/U+FFFF) makes
-// the server close the whole component stream, so it never reaches the serialiser.
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
 export function hasOnlyXmlChars(text: string): boolean {
-  return !NOT_XML_CHAR.test(text);
+  return findNonXmlChar(text) === undefined;
 }
 
+/** Text for the serialiser: characters XML forbids never reach it (they would cost the stream). */
 export function checkXmlText(text: string, path: string): string {
-  const bad = NOT_XML_CHAR.exec(text);
-  if (bad) {
-    const code = bad[0].codePointAt(0) ?? 0;
+  const bad = findNonXmlChar(text);
+  if (bad !== undefined) {
+    const code = bad.codePointAt(0) ?? 0;
     const hex = code.toString(16).toUpperCase().padStart(4, "0");
     throw invalid(path, `text without characters XML 1.0 forbids (found U+${hex})`);
   }
