@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort, waitForPort } from "../../test/helpers/ports.js";
+import { renderProsodyConfig } from "../../test/helpers/prosody.js";
 import { spawnPinned } from "./procs.js";
 
 const run = promisify(execFile);
@@ -31,21 +31,12 @@ export async function startBenchProsody(options: BenchProsodyOptions): Promise<B
   const componentSecret = "bench-secret";
   const c2sPort = await freePort();
   const componentPort = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), "xmpp-rest-bench-"));
-  const configPath = join(dataDir, "prosody.cfg.lua");
-  const values: Record<string, string> = {
-    DATA_DIR: dataDir,
-    RUN_AS_ROOT: process.getuid?.() === 0 ? "true" : "false",
+  const { dataDir, configPath } = await renderProsodyConfig(TEMPLATE, "xmpp-rest-bench-", {
     C2S_PORT: String(c2sPort),
     COMPONENT_PORT: String(componentPort),
     COMPONENT_DOMAIN: componentDomain,
     COMPONENT_SECRET: componentSecret,
-  };
-  const template = await readFile(TEMPLATE, "utf8");
-  await writeFile(
-    configPath,
-    template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? ""),
-  );
+  });
 
   // prosodyctl is a Lua start-up each; two at a time matches the two cores.
   const queue = [...options.users];

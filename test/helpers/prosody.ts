@@ -39,6 +39,30 @@ export interface Prosody {
 }
 
 /**
+ * Renders a Prosody config template ({{NAME}} placeholders) into a new temporary
+ * data directory; DATA_DIR and RUN_AS_ROOT are filled in here.
+ */
+export async function renderProsodyConfig(
+  template: string,
+  prefix: string,
+  values: Record<string, string>,
+): Promise<{ dataDir: string; configPath: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
+  const configPath = join(dataDir, "prosody.cfg.lua");
+  const all: Record<string, string> = {
+    DATA_DIR: dataDir,
+    RUN_AS_ROOT: process.getuid?.() === 0 ? "true" : "false",
+    ...values,
+  };
+  const text = await readFile(template, "utf8");
+  await writeFile(
+    configPath,
+    text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => all[name] ?? ""),
+  );
+  return { dataDir, configPath };
+}
+
+/**
  * A real Prosody (Debian package) on free loopback ports, with its config
  * rendered from prosody-config/ and its data in a temporary directory.
  */
@@ -47,22 +71,13 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const componentSecret = options.componentSecret ?? "test-secret";
   const c2sPort = options.c2sPort ?? (await freePort());
   const componentPort = options.componentPort ?? (await freePort());
-  const dataDir = await mkdtemp(join(tmpdir(), "xmpp-rest-prosody-"));
-  const configPath = join(dataDir, "prosody.cfg.lua");
-  const values: Record<string, string> = {
-    DATA_DIR: dataDir,
-    RUN_AS_ROOT: process.getuid?.() === 0 ? "true" : "false",
+  const { dataDir, configPath } = await renderProsodyConfig(TEMPLATE, "xmpp-rest-prosody-", {
     C2S_PORT: String(c2sPort),
     COMPONENT_PORT: String(componentPort),
     COMPONENT_DOMAIN: componentDomain,
     COMPONENT_SECRET: componentSecret,
     LOG_LEVEL: options.logLevel ?? "info",
-  };
-  const template = await readFile(TEMPLATE, "utf8");
-  await writeFile(
-    configPath,
-    template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? ""),
-  );
+  });
 
   for (const user of options.users ?? []) {
     await run("prosodyctl", [
