@@ -48,6 +48,16 @@ function parseAccept(header: string): AcceptEntry[] {
   return entries.sort((a, b) => b.q - a.q || a.order - b.order);
 }
 
+/** The media types an Accept header names (no wildcards), most preferred first (RFC 9110 §12.5.1). */
+export function acceptedTypes(accept: string): MediaType[] {
+  const types: MediaType[] = [];
+  for (const entry of parseAccept(accept)) {
+    const type = ALIASES[entry.range];
+    if (type !== undefined) types.push(type);
+  }
+  return types;
+}
+
 function matches(range: string, type: MediaType): boolean {
   if (range === "*/*") return true;
   if (range.endsWith("/*")) return type.startsWith(range.slice(0, -1));

@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { codecFor } from "../formats/index.js";
-import { type MediaType, mediaTypeOf, TEXT } from "../formats/negotiate.js";
+import { acceptedTypes, type MediaType, TEXT } from "../formats/negotiate.js";
 import { type CallLimits, callWebhook } from "./deliver.js";
 
 export interface ProbeResult {
@@ -8,20 +8,6 @@ export interface ProbeResult {
   readonly type?: MediaType;
   /** Why nothing was chosen; logged, never fatal. */
   readonly reason?: string;
-}
-
-/** The media types an Accept header names, most preferred first (RFC 9110 §12.5.1 q-values). */
-function acceptedTypes(accept: string): MediaType[] {
-  const entries = accept.split(",").map((part, order) => {
-    const [range = "", ...params] = part.split(";");
-    const qParam = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("q="));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    return { type: mediaTypeOf(range), q: Number.isFinite(q) ? q : 0, order };
-  });
-  return entries
-    .filter((e) => e.type !== undefined && e.q > 0)
-    .sort((a, b) => b.q - a.q || a.order - b.order)
-    .map((e) => e.type as MediaType);
 }
 
 /**

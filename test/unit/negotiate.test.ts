@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  acceptedTypes,
   FORM,
   JSON_TYPE,
   mediaTypeOf,
@@ -39,5 +40,16 @@ describe("negotiate", () => {
   });
   it("ignores ranges with q=0", () => {
     expect(negotiate("application/json;q=0", "application/xmpp+xml", ALL)).toBe(XMPP_XML);
+  });
+});
+
+describe("acceptedTypes", () => {
+  it("lists known types by q-value, then order, and drops wildcards, unknowns and q=0", () => {
+    expect(
+      acceptedTypes(
+        "text/html, application/json;q=0.5, application/xmpp+xml, */*, application/x-www-form-urlencoded;q=0",
+      ),
+    ).toEqual([XMPP_XML, JSON_TYPE]);
+    expect(acceptedTypes("")).toEqual([]);
   });
 });
