@@ -21,10 +21,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# `npm install`, not `npm ci`: the lock file can only list the platform packages the
-# registry serves here (e.g. no @biomejs/cli-android-*), and npm ci refuses such a lock as
-# "out of sync". npm install still installs exactly the locked versions.
+# npm ci installs exactly the lock file. The lock lists other platforms' optional packages as
+# stubs (scripts/complete-lock.mjs) because this registry serves only the current platform's;
+# should npm still refuse it, npm install keeps to the locked versions too.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "xmpp-rest: installing npm packages (npm install)"
-  npm install --no-audit --no-fund
+  echo "xmpp-rest: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
