@@ -59,6 +59,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "XMPP_REST_TOKENS",
     description: "Comma-separated Bearer tokens allowed to use the API",
     required: true,
+    modRest: "rest_credentials",
   },
   {
     key: "iqTimeout",
@@ -83,7 +84,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "XMPP_REST_STANZA_SIZE_LIMIT",
     description: "Largest request body or webhook answer accepted, bytes",
     default: "196608",
-    modRest: "rest_max_stanza_size (c2s_stanza_size_limit)",
   },
   {
     key: "logLevel",
@@ -148,6 +148,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: "callbackToken",
     env: "XMPP_REST_CALLBACK_TOKEN",
     description: "Sent to the webhook as Authorization: Bearer <token>",
+    modRest: "rest_credentials (mod_rest sends it to the callback too)",
   },
 ];
 
