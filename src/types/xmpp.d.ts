@@ -91,12 +91,3 @@ declare module "@xmpp/client" {
     resource?: string;
   }): Client;
 }
-
-declare module "@xmpp/component" {
-  import type { Component } from "@xmpp/component-core";
-  export function component(options: {
-    service: string;
-    domain: string;
-    password: string;
-  }): Component & { reconnect: { stop(): void } };
-}
