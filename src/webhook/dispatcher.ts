@@ -5,7 +5,7 @@ import { codecFor, supportedTypes } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
 import { StanzaError } from "../stanza/errors.js";
-import { normaliseJid } from "../stanza/jid.js";
+import { normaliseJid, parseJid } from "../stanza/jid.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
@@ -196,6 +196,13 @@ export function createDispatcher({
     },
     handle(stanza) {
       try {
+        if (!normaliseAddresses(stanza, config.domain)) {
+          log.warn("inbound stanza with unusable addresses dropped", {
+            from: stanza.attrs.from,
+            to: stanza.attrs.to,
+          });
+          return;
+        }
         if (stopped || url === undefined || !shouldForward(stanza, filter)) {
           if (needsAnswer(stanza)) {
             refuse(stanza, new StanzaError("cancel", "service-unavailable"));
@@ -210,9 +217,7 @@ export function createDispatcher({
           );
           return;
         }
-        const from = normaliseJid(stanza.attrs.from ?? "") ?? "";
-        const to = normaliseJid(stanza.attrs.to ?? "") ?? "";
-        const id = `${from}\n${to}`;
+        const id = `${stanza.attrs.from ?? ""}\n${stanza.attrs.to ?? ""}`;
         let conversation = conversations.get(id);
         if (!conversation) {
           conversation = { key: id, waiting: [], busy: false };
@@ -244,4 +249,18 @@ export function createDispatcher({
       if (probed) await probed;
     },
   };
+}
+
+/**
+ * Replies are addressed from the inbound stanza's `to`. The server compares a
+ * component's `from` domain byte for byte (XEP-0114 §3; Prosody closes the
+ * stream on a mismatch), so addresses are normalised before anything uses them.
+ */
+function normaliseAddresses(stanza: Element, domain: string): boolean {
+  const to = normaliseJid(stanza.attrs.to ?? "");
+  if (to === undefined || parseJid(to)?.domain !== domain) return false;
+  stanza.attrs.to = to;
+  const from = stanza.attrs.from === undefined ? undefined : normaliseJid(stanza.attrs.from);
+  if (from !== undefined) stanza.attrs.from = from;
+  return true;
 }

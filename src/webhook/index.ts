@@ -1,7 +1,5 @@
-import type { Element } from "@xmpp/xml";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
-import { normaliseJid, parseJid } from "../stanza/jid.js";
 import type { Link } from "../xmpp/link.js";
 import { createWebhookAgent } from "./deliver.js";
 import { createDispatcher, type WebhookConfig } from "./dispatcher.js";
@@ -30,14 +28,7 @@ export function createWebhook(options: {
   }
   return {
     start: () => dispatcher.start(),
-    handle(stanza) {
-      if (normaliseAddresses(stanza, config.domain)) dispatcher.handle(stanza);
-      else
-        log.warn("inbound stanza with unusable addresses dropped", {
-          from: stanza.attrs.from,
-          to: stanza.attrs.to,
-        });
-    },
+    handle: (stanza) => dispatcher.handle(stanza),
     async stop(drainTimeoutMs = 10_000) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
@@ -54,18 +45,4 @@ export function createWebhook(options: {
       if (!closed) await agent.destroy().catch(() => {});
     },
   };
-}
-
-/**
- * Replies are addressed from the inbound stanza's `to`. The server compares a
- * component's `from` domain byte for byte (XEP-0114 §3; Prosody closes the
- * stream on a mismatch), so addresses are normalised before anything uses them.
- */
-function normaliseAddresses(stanza: Element, domain: string): boolean {
-  const to = normaliseJid(stanza.attrs.to ?? "");
-  if (to === undefined || parseJid(to)?.domain !== domain) return false;
-  stanza.attrs.to = to;
-  const from = stanza.attrs.from === undefined ? undefined : normaliseJid(stanza.attrs.from);
-  if (from !== undefined) stanza.attrs.from = from;
-  return true;
 }
