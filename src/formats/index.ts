@@ -119,16 +119,11 @@ const codecs: ReadonlyMap<MediaType, Codec> = new Map<MediaType, Codec>([
   [TEXT, textCodec],
 ]);
 
-/** Formats a request body may come in. */
+/** Formats the bridge reads: request bodies and webhook answers. */
 export const REQUEST_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM, TEXT];
 /** Formats a stanza is answered in, by preference when nothing asks (mod_rest's order). */
 export const RESPONSE_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
 
 export function codecFor(type: MediaType | undefined): Codec | undefined {
   return type === undefined ? undefined : codecs.get(type);
-}
-
-/** Media types the bridge can read (request bodies, webhook answers). */
-export function supportedTypes(): MediaType[] {
-  return [...REQUEST_TYPES];
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import { NS_CLIENT } from "../formats/xml.js";
 import { StanzaError } from "./errors.js";
-import { normaliseJid, parseJid } from "./jid.js";
+import { jidToString, normaliseJid, parseJid } from "./jid.js";
 
 export type StanzaKind = "message" | "presence" | "iq";
 export const STANZA_KINDS: ReadonlySet<string> = new Set(["message", "presence", "iq"]);
@@ -77,5 +77,5 @@ function checkFrom(from: string | undefined, domain: string): string {
       403,
     );
   }
-  return normaliseJid(from) ?? domain;
+  return jidToString(jid);
 }

@@ -1,11 +1,11 @@
 import type { Element } from "@xmpp/xml";
 import type { Dispatcher } from "undici";
 import type { Config } from "../config.js";
-import { codecFor, supportedTypes } from "../formats/index.js";
+import { codecFor, REQUEST_TYPES } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
 import { StanzaError } from "../stanza/errors.js";
-import { normaliseJid, parseJid } from "../stanza/jid.js";
+import { jidToString, normaliseJid, parseJid } from "../stanza/jid.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
@@ -77,7 +77,7 @@ export function createDispatcher({
     events: config.callbackEvents,
   };
   // What the bridge can read back from the webhook (text/plain: a message body).
-  const accept = supportedTypes().join(", ");
+  const accept = REQUEST_TYPES.join(", ");
 
   let format: MediaType = config.callbackContentType;
   if (!codecFor(format)) {
@@ -257,9 +257,9 @@ export function createDispatcher({
  * stream on a mismatch), so addresses are normalised before anything uses them.
  */
 function normaliseAddresses(stanza: Element, domain: string): boolean {
-  const to = normaliseJid(stanza.attrs.to ?? "");
-  if (to === undefined || parseJid(to)?.domain !== domain) return false;
-  stanza.attrs.to = to;
+  const to = parseJid(stanza.attrs.to ?? "");
+  if (to === undefined || to.domain !== domain) return false;
+  stanza.attrs.to = jidToString(to);
   const from = stanza.attrs.from === undefined ? undefined : normaliseJid(stanza.attrs.from);
   if (from !== undefined) stanza.attrs.from = from;
   return true;

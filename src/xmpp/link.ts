@@ -160,6 +160,11 @@ export function createLink(options: LinkOptions): Link {
     }
   });
 
+  const onStateChange = (handler: (state: LinkState, reason?: string) => void) => {
+    stateHandlers.add(handler);
+    return () => stateHandlers.delete(handler);
+  };
+
   // The delay already under way is the best guess of when the link is back.
   const retryAfterSeconds = () =>
     Math.max(1, Math.ceil((reconnectTimer ? nextDelay() / 2 : initialBackoffMs) / 1000));
@@ -207,10 +212,7 @@ export function createLink(options: LinkOptions): Link {
       stanzaHandlers.add(handler);
       return () => stanzaHandlers.delete(handler);
     },
-    onStateChange(handler) {
-      stateHandlers.add(handler);
-      return () => stateHandlers.delete(handler);
-    },
+    onStateChange,
     waitOnline(timeoutMs) {
       if (state === "online") return Promise.resolve();
       return new Promise((resolve, reject) => {
@@ -218,7 +220,7 @@ export function createLink(options: LinkOptions): Link {
           off();
           reject(new Error(`XMPP link not online after ${timeoutMs} ms`));
         }, timeoutMs);
-        const off = this.onStateChange((next) => {
+        const off = onStateChange((next) => {
           if (next !== "online") return;
           clearTimeout(timer);
           off();
