@@ -65,7 +65,10 @@ export async function startBridge(
     const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
       iqs.failAll(
-        new StanzaError("cancel", "service-unavailable", "the bridge is shutting down", 503),
+        new StanzaError("cancel", "service-unavailable", {
+          text: "the bridge is shutting down",
+          status: 503,
+        }),
       );
       const http = server as { closeAllConnections?: () => void };
       setTimeout(() => http.closeAllConnections?.(), 500).unref();

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { FORM, JSON_TYPE, type MediaType, mediaTypeOf, XMPP_XML } from "./formats/negotiate.js";
 import { normaliseJid } from "./stanza/jid.js";
-import { STANZA_KINDS, type StanzaKind } from "./stanza/outgoing.js";
+import { STANZA_KINDS, type StanzaKind } from "./stanza/kinds.js";
 
 type AddressForm = "bare" | "full" | "host";
 

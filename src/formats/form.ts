@@ -49,7 +49,7 @@ export const FORM_FIELDS: Readonly<Record<string, Flat>> = {
 
 function badForm(name: string, expected: string, got: string): StanzaError {
   const text = `${name}: expected ${expected}, got ${JSON.stringify(got)}`;
-  return new StanzaError("modify", "bad-request", text, 422);
+  return new StanzaError("modify", "bad-request", { text, status: 422 });
 }
 
 function flag(name: string, text: string): boolean {

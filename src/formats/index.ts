@@ -36,12 +36,10 @@ const xmlCodec: Codec = {
   decode(body, hints) {
     const { root, namespace } = parseXmlElement(body);
     if (hints.kind !== undefined && root.name !== hints.kind) {
-      throw new StanzaError(
-        "modify",
-        "bad-request",
-        `the path says ${hints.kind}, the body is <${root.name}>`,
-        422,
-      );
+      throw new StanzaError("modify", "bad-request", {
+        text: `the path says ${hints.kind}, the body is <${root.name}>`,
+        status: 422,
+      });
     }
     if (hints.type !== undefined) root.attrs.type = hints.type;
     if (hints.to !== undefined) root.attrs.to = hints.to;
@@ -64,15 +62,16 @@ const jsonCodec: Codec = {
     try {
       value = JSON.parse(body);
     } catch (err) {
-      throw new StanzaError(
-        "modify",
-        "not-well-formed",
-        `invalid JSON: ${(err as Error).message}`,
-        400,
-      );
+      throw new StanzaError("modify", "not-well-formed", {
+        text: `invalid JSON: ${(err as Error).message}`,
+        status: 400,
+      });
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new StanzaError("modify", "bad-request", "the JSON body must be an object", 422);
+      throw new StanzaError("modify", "bad-request", {
+        text: "the JSON body must be an object",
+        status: 422,
+      });
     }
     return {
       stanza: defaultIqType(jsonToStanza({ ...value, ...definedHints(hints) })),
@@ -99,12 +98,10 @@ const formCodec: Codec = {
 const textCodec: Codec = {
   decode(body, hints) {
     if (hints.to === undefined) {
-      throw new StanzaError(
-        "modify",
-        "improper-addressing",
-        "text/plain needs the path form: POST /rest/message/{type}/{to}",
-        422,
-      );
+      throw new StanzaError("modify", "improper-addressing", {
+        text: "text/plain needs the path form: POST /rest/message/{type}/{to}",
+        status: 422,
+      });
     }
     return { stanza: textToStanza(body, definedHints(hints)), namespace: "" };
   },

@@ -30,7 +30,10 @@ function archiveQuery(params: URLSearchParams) {
     else if (RSM_NUMBERS.has(key)) {
       const n = Number(value);
       if (!/^\d+$/.test(value))
-        throw new StanzaError("modify", "bad-request", `${key} must be a whole number`, 422);
+        throw new StanzaError("modify", "bad-request", {
+          text: `${key} must be a whole number`,
+          status: 422,
+        });
       page[key] = n;
     } else if (RSM_STRINGS.has(key)) page[key] = value;
     else form[key] = values.length > 1 ? values : value;
@@ -50,7 +53,7 @@ function payload(params: URLSearchParams) {
     try {
       parsed = JSON.parse(data);
     } catch {
-      throw new StanzaError("modify", "bad-request", "data must be JSON", 422);
+      throw new StanzaError("modify", "bad-request", { text: "data must be JSON", status: 422 });
     }
   }
   return { ...(params.has("datatype") ? { datatype: params.get("datatype") } : {}), data: parsed };
@@ -67,12 +70,10 @@ export function queryToJson(
   params: URLSearchParams,
 ): Record<string, unknown> {
   if (!GET_QUERIES.includes(query)) {
-    throw new StanzaError(
-      "cancel",
-      "item-not-found",
-      `unknown query '${query}'; one of ${GET_QUERIES.join(", ")}`,
-      404,
-    );
+    throw new StanzaError("cancel", "item-not-found", {
+      text: `unknown query '${query}'; one of ${GET_QUERIES.join(", ")}`,
+      status: 404,
+    });
   }
   const base = { kind: "iq", type: "get", to };
   switch (query) {

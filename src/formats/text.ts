@@ -24,12 +24,10 @@ export function textToStanza(text: string, target: TextTarget = {}): Element {
     const show = text.trim();
     return jsonToStanza(show === "" ? base : { ...base, show });
   }
-  throw new StanzaError(
-    "modify",
-    "bad-request",
-    `kind: text/plain carries a message body or a presence show, not a ${JSON.stringify(kind)}`,
-    422,
-  );
+  throw new StanzaError("modify", "bad-request", {
+    text: `kind: text/plain carries a message body or a presence show, not a ${JSON.stringify(kind)}`,
+    status: 422,
+  });
 }
 
 /** The human-readable text of a stanza: the error text, the body, or the presence status. */

@@ -1,9 +1,10 @@
 import xml, { type Element } from "@xmpp/xml";
 import { SaxesParser, type SaxesTagNS } from "saxes";
 import { StanzaError } from "../stanza/errors.js";
+import { NS } from "../stanza/ns.js";
 
 const XML_NS = "http://www.w3.org/XML/1998/namespace";
-export const NS_CLIENT = "jabber:client";
+
 /**
  * Deepest element nesting accepted. Real stanzas stay far below it; much deeper
  * trees would overflow the stack of every recursive serialiser on the way.
@@ -26,12 +27,12 @@ export function stripNonXmlChars(text: string): string {
 }
 
 function notWellFormed(text: string): StanzaError {
-  return new StanzaError("modify", "not-well-formed", text, 400);
+  return new StanzaError("modify", "not-well-formed", { text, status: 400 });
 }
 
 /** Namespace an element lives in; the empty namespace and jabber:client are the same here. */
 function contentNamespace(uri: string): string {
-  return uri === NS_CLIENT ? "" : uri;
+  return uri === NS.client ? "" : uri;
 }
 
 /**
@@ -64,12 +65,10 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
       return;
     }
     if (stack.length >= MAX_DEPTH) {
-      failure ??= new StanzaError(
-        "modify",
-        "bad-request",
-        `elements nested deeper than ${MAX_DEPTH}`,
-        400,
-      );
+      failure ??= new StanzaError("modify", "bad-request", {
+        text: `elements nested deeper than ${MAX_DEPTH}`,
+        status: 400,
+      });
       return;
     }
     const uri = tag.uri ?? "";

@@ -7,7 +7,7 @@ import { jsonToStanza } from "../formats/json/index.js";
 import { mediaTypeOf, negotiate } from "../formats/negotiate.js";
 import { queryToJson } from "../formats/queries.js";
 import type { Logger } from "../log.js";
-import { httpStatusForCondition, StanzaError } from "../stanza/errors.js";
+import { StanzaError } from "../stanza/errors.js";
 import { prepareOutgoing } from "../stanza/outgoing.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
 import { type Link, linkDownError } from "../xmpp/link.js";
@@ -29,12 +29,10 @@ function iqTimeoutMs(c: Context, config: Config): number {
   if (header === undefined) return config.iqTimeoutMs;
   const seconds = Number(header);
   if (header.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new StanzaError(
-      "modify",
-      "bad-request",
-      "Prosody-Rest-Timeout must be a positive number of seconds",
-      400,
-    );
+    throw new StanzaError("modify", "bad-request", {
+      text: "Prosody-Rest-Timeout must be a positive number of seconds",
+      status: 400,
+    });
   }
   return Math.min(Math.round(seconds * 1000), config.iqMaxTimeoutMs);
 }
@@ -59,12 +57,10 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
     const type = mediaTypeOf(c.req.header("content-type"));
     const codec = codecFor(type);
     if (!codec) {
-      throw new StanzaError(
-        "cancel",
-        "bad-format",
-        `unsupported media type; send one of ${REQUEST_TYPES.join(", ")}`,
-        415,
-      );
+      throw new StanzaError("cancel", "bad-format", {
+        text: `unsupported media type; send one of ${REQUEST_TYPES.join(", ")}`,
+        status: 415,
+      });
     }
     const { stanza, namespace } = codec.decode(await readBody(c, config.stanzaSizeLimit), hints);
     return prepareOutgoing(stanza, namespace, { domain: config.domain });
@@ -88,7 +84,7 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
     const answer = await reply;
     const status =
       answer.reply.attrs.type === "error"
-        ? httpStatusForCondition(errorCondition(answer.reply))
+        ? (StanzaError.fromElement(answer.reply)?.status ?? 500)
         : 200;
     return respond(c, [...answer.results, answer.reply], status as Status);
   };
@@ -106,12 +102,15 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
     log.error("request failed", { method: c.req.method, path: c.req.path, err });
     return errorResponse(
       c,
-      new StanzaError("wait", "internal-server-error", "internal error", 500),
+      new StanzaError("wait", "internal-server-error", { text: "internal error", status: 500 }),
     );
   });
 
   app.notFound((c) =>
-    errorResponse(c, new StanzaError("cancel", "item-not-found", "no such endpoint", 404)),
+    errorResponse(
+      c,
+      new StanzaError("cancel", "item-not-found", { text: "no such endpoint", status: 404 }),
+    ),
   );
 
   app.get("/health", (c) => {
@@ -145,11 +144,4 @@ export function createApp({ config, link, iqs, log }: AppDeps): Hono {
   });
 
   return app;
-}
-
-/** The defined condition of an error stanza (RFC 6120 §8.3.2). */
-function errorCondition(stanza: Element): string {
-  const error = stanza.getChild("error");
-  const condition = error?.getChildElements().find((el) => el.name !== "text");
-  return condition?.name ?? "undefined-condition";
 }

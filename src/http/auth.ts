@@ -41,12 +41,18 @@ export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
     if (!header || !match?.[1]) {
       return errorResponse(
         c,
-        new StanzaError("auth", "not-authorized", "a Bearer token is required", 401),
+        new StanzaError("auth", "not-authorized", {
+          text: "a Bearer token is required",
+          status: 401,
+        }),
         { "www-authenticate": `Bearer realm="${REALM}"` },
       );
     }
     if (!isAccepted(match[1])) {
-      return errorResponse(c, new StanzaError("auth", "not-authorized", "token not accepted", 403));
+      return errorResponse(
+        c,
+        new StanzaError("auth", "not-authorized", { text: "token not accepted", status: 403 }),
+      );
     }
     if (accepted.size >= ACCEPTED_CACHE_SIZE) accepted.clear();
     accepted.add(header);

@@ -3,12 +3,10 @@ import type { Context } from "hono";
 import { StanzaError } from "../stanza/errors.js";
 
 function tooLarge(limit: number): StanzaError {
-  return new StanzaError(
-    "modify",
-    "resource-constraint",
-    `payload larger than ${limit} bytes`,
-    413,
-  );
+  return new StanzaError("modify", "resource-constraint", {
+    text: `payload larger than ${limit} bytes`,
+    status: 413,
+  });
 }
 
 /**
@@ -59,7 +57,10 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
     const onError = (err: Error) => {
       cleanup();
       reject(
-        new StanzaError("modify", "bad-request", `request body unreadable: ${err.message}`, 400),
+        new StanzaError("modify", "bad-request", {
+          text: `request body unreadable: ${err.message}`,
+          status: 400,
+        }),
       );
     };
     const onAborted = () => onError(new Error("client went away"));

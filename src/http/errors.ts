@@ -3,8 +3,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { JSON_TYPE, negotiate, TEXT, XMPP_XML } from "../formats/negotiate.js";
 import type { StanzaError } from "../stanza/errors.js";
-
-const NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
+import { NS } from "../stanza/ns.js";
 
 /** The JSON error body (mod_rest's shape). */
 export function errorJson(err: StanzaError) {
@@ -18,9 +17,9 @@ export function errorJson(err: StanzaError) {
 /** The XML error body: a stream-error element, as mod_rest answers. */
 export function errorXml(err: StanzaError): string {
   const el = xml("error", { xmlns: "http://etherx.jabber.org/streams" }, [
-    xml(err.condition, { xmlns: NS_STREAMS }),
+    xml(err.condition, { xmlns: NS.streamErrors }),
   ]);
-  if (err.text) el.append(xml("text", { xmlns: NS_STREAMS }, err.text));
+  if (err.text) el.append(xml("text", { xmlns: NS.streamErrors }, err.text));
   return el.toString();
 }
 

@@ -1,3 +1,6 @@
+import xml, { type Element } from "@xmpp/xml";
+import { NS } from "./ns.js";
+
 /**
  * XMPP failures are data: one error type carries the stanza-error semantics
  * (RFC 6120 §8.3) and the HTTP status that represents it, so the HTTP layer and
@@ -6,17 +9,58 @@
 
 export type StanzaErrorType = "auth" | "cancel" | "continue" | "modify" | "wait";
 
+export interface StanzaErrorOptions {
+  /** Human-readable text (RFC 6120 §8.3.2 <text/>). */
+  readonly text?: string | undefined;
+  /** HTTP status for this failure; derived from the condition when not given. */
+  readonly status?: number | undefined;
+  /** The entity that returned the error (RFC 6120 §8.3.2 `by`). */
+  readonly by?: string | undefined;
+  readonly cause?: unknown;
+}
+
 export class StanzaError extends Error {
   override readonly name = "StanzaError";
+  readonly text: string | undefined;
+  readonly status: number;
+  readonly by: string | undefined;
+
   constructor(
     readonly type: StanzaErrorType,
     readonly condition: string,
-    readonly text?: string,
-    /** HTTP status for this failure; derived from the condition when not given. */
-    readonly status: number = httpStatusForCondition(condition),
-    readonly by?: string,
+    options: StanzaErrorOptions = {},
   ) {
-    super(text ? `${condition}: ${text}` : condition);
+    const { text, status, by, cause } = options;
+    super(text ? `${condition}: ${text}` : condition, cause === undefined ? undefined : { cause });
+    this.text = text;
+    this.status = status ?? httpStatusForCondition(condition);
+    this.by = by;
+  }
+
+  /** Reads the <error/> child of an error stanza (RFC 6120 §8.3.2); undefined when there is none. */
+  static fromElement(stanza: Element, options: { status?: number } = {}): StanzaError | undefined {
+    const error = stanza.getChild("error");
+    if (!error) return undefined;
+    const conditionEl = error
+      .getChildElements()
+      .find((c) => c.attrs.xmlns === NS.stanzas && c.name !== "text");
+    const type = error.attrs.type;
+    const text = error.getChild("text", NS.stanzas)?.text();
+    const condition = conditionEl?.name ?? "undefined-condition";
+    return new StanzaError(
+      type !== undefined && STANZA_ERROR_TYPES.has(type) ? (type as StanzaErrorType) : "cancel",
+      condition,
+      { text, by: error.attrs.by, status: options.status },
+    );
+  }
+
+  /** The <error/> element for this error (RFC 6120 §8.3.2); text is used as given. */
+  toElement(): Element {
+    const attrs: Record<string, string> = { type: this.type };
+    if (this.by !== undefined) attrs.by = this.by;
+    const el = xml("error", attrs, xml(this.condition, { xmlns: NS.stanzas }));
+    if (this.text !== undefined) el.append(xml("text", { xmlns: NS.stanzas }, this.text));
+    return el;
   }
 }
 
@@ -96,7 +140,7 @@ export function stanzaErrorForHttpStatus(status: number, text?: string): StanzaE
       : status >= 500 && status < 600
         ? { type: "cancel", condition: "internal-server-error" }
         : { type: "cancel", condition: "undefined-condition" });
-  return new StanzaError(spec.type, spec.condition, text, status);
+  return new StanzaError(spec.type, spec.condition, { text, status });
 }
 
 export const STANZA_ERROR_TYPES: ReadonlySet<string> = new Set([

@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
-import { NS_CLIENT } from "../formats/xml.js";
 import { StanzaError } from "./errors.js";
 import { jidToString, normaliseJid, parseJid } from "./jid.js";
-
-export type StanzaKind = "message" | "presence" | "iq";
-export const STANZA_KINDS: ReadonlySet<string> = new Set(["message", "presence", "iq"]);
+import { STANZA_KINDS } from "./kinds.js";
+import { NS } from "./ns.js";
 
 // mod_rest keeps only these attributes on the root; the rest are dropped.
 const KEPT_ATTRIBUTES = ["to", "from", "id", "type", "xml:lang"] as const;
@@ -16,7 +14,7 @@ export interface OutgoingRules {
 }
 
 function unprocessable(condition: string, text: string): StanzaError {
-  return new StanzaError("modify", condition, text, 422);
+  return new StanzaError("modify", condition, { text, status: 422 });
 }
 
 /**
@@ -25,8 +23,8 @@ function unprocessable(condition: string, text: string): StanzaError {
  * so no HTTP request can get the component disconnected.
  */
 export function prepareOutgoing(stanza: Element, namespace: string, rules: OutgoingRules): Element {
-  if (namespace !== "" && namespace !== NS_CLIENT) {
-    throw unprocessable("invalid-namespace", `namespace must be empty or ${NS_CLIENT}`);
+  if (namespace !== "" && namespace !== NS.client) {
+    throw unprocessable("invalid-namespace", `namespace must be empty or ${NS.client}`);
   }
   if (!STANZA_KINDS.has(stanza.name)) {
     throw unprocessable(
@@ -70,12 +68,10 @@ function checkFrom(from: string | undefined, domain: string): string {
   const jid = parseJid(from);
   if (jid === undefined) throw unprocessable("invalid-from", `'${from}' is not a valid JID`);
   if (jid.domain !== domain) {
-    throw new StanzaError(
-      "auth",
-      "not-authorized",
-      `'from' must be ${domain} or an address at it`,
-      403,
-    );
+    throw new StanzaError("auth", "not-authorized", {
+      text: `'from' must be ${domain} or an address at it`,
+      status: 403,
+    });
   }
   return jidToString(jid);
 }

@@ -127,7 +127,9 @@ export function createDispatcher({
     if (body === undefined || url === undefined) {
       outcome = {
         kind: "refused",
-        error: new StanzaError("cancel", "internal-server-error", `cannot encode as ${format}`),
+        error: new StanzaError("cancel", "internal-server-error", {
+          text: `cannot encode as ${format}`,
+        }),
       };
     } else {
       const headers: Record<string, string> = {
@@ -213,7 +215,9 @@ export function createDispatcher({
           log.warn("webhook queue full", { queued, kind: stanza.name });
           refuse(
             stanza,
-            new StanzaError("wait", "resource-constraint", "too many stanzas wait for the bot"),
+            new StanzaError("wait", "resource-constraint", {
+              text: "too many stanzas wait for the bot",
+            }),
           );
           return;
         }
@@ -235,11 +239,9 @@ export function createDispatcher({
     },
     async stop() {
       stopped = true;
-      const shuttingDown = new StanzaError(
-        "cancel",
-        "service-unavailable",
-        "the bridge is stopping",
-      );
+      const shuttingDown = new StanzaError("cancel", "service-unavailable", {
+        text: "the bridge is stopping",
+      });
       for (const conversation of conversations.values()) {
         for (const stanza of conversation.waiting.splice(0)) refuse(stanza, shuttingDown);
       }

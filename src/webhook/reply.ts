@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import xml, { type Element } from "@xmpp/xml";
 import { codecFor } from "../formats/index.js";
 import { mediaTypeOf, TEXT } from "../formats/negotiate.js";
-import { NS_CLIENT, stripNonXmlChars } from "../formats/xml.js";
+import { stripNonXmlChars } from "../formats/xml.js";
 import { StanzaError, stanzaErrorForHttpStatus } from "../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../stanza/jid.js";
+import { NS } from "../stanza/ns.js";
 
 /** What became of one webhook call; the dispatcher turns it into a reply with replyFor(). */
 export type Outcome =
@@ -34,8 +35,6 @@ export interface ReplyDecision {
   readonly problem?: string;
 }
 
-const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
-const NS_RECEIPTS = "urn:xmpp:receipts";
 const MAX_ERROR_TEXT = 1024;
 
 // RFC 6120 §8.2.3 (iq), §8.3.1 (errors), RFC 6121 §5.2.2 / §4.7.1: the types each kind may carry.
@@ -76,10 +75,9 @@ export function errorReply(inbound: Element, error: StanzaError): Element | unde
   if (!from || !to) return undefined;
   const attrs: Record<string, string> = { type: "error", from: to, to: from };
   if (id !== undefined) attrs.id = id;
-  const errorEl = xml("error", { type: error.type }, xml(error.condition, { xmlns: NS_STANZAS }));
   const text = error.text ? xmlSafeText(error.text) : "";
-  if (text) errorEl.append(xml("text", { xmlns: NS_STANZAS }, text));
-  return xml(inbound.name, attrs, errorEl);
+  const safe = new StanzaError(error.type, error.condition, { text: text || undefined });
+  return xml(inbound.name, attrs, safe.toElement());
 }
 
 /** Where a reply goes: the sender, or for groupchat the room itself (XEP-0045 §7.4). */
@@ -99,10 +97,10 @@ function plainReply(inbound: Element): Element | undefined {
   // RFC 6120 §8.2.3: every get/set is answered; an empty result says "done".
   if (inbound.name === "iq") return xml("iq", { type: "result", id: id ?? "", from: to, to: from });
   // XEP-0184 §5.1: a receipt request on a message with an id is acknowledged once delivered.
-  if (inbound.name === "message" && id && inbound.getChild("request", NS_RECEIPTS)) {
+  if (inbound.name === "message" && id && inbound.getChild("request", NS.receipts)) {
     const attrs: Record<string, string> = { from: to, to: replyTarget(inbound), id: randomUUID() };
     if (type) attrs.type = type;
-    return xml("message", attrs, xml("received", { xmlns: NS_RECEIPTS, id }));
+    return xml("message", attrs, xml("received", { xmlns: NS.receipts, id }));
   }
   return undefined;
 }
@@ -121,8 +119,8 @@ function shapeReply(
   namespace: string,
   ctx: ReplyContext,
 ): Element {
-  if (namespace !== "" && namespace !== NS_CLIENT) {
-    throw new Unusable(`the answer's root namespace is ${namespace}, not ${NS_CLIENT}`);
+  if (namespace !== "" && namespace !== NS.client) {
+    throw new Unusable(`the answer's root namespace is ${namespace}, not ${NS.client}`);
   }
   if (body.name !== inbound.name) {
     throw new Unusable(`the answer is a <${body.name}>, the inbound stanza a <${inbound.name}>`);
@@ -174,7 +172,9 @@ export function replyFor(inbound: Element, outcome: Outcome, ctx: ReplyContext):
   };
   const unusable = (problem: string) =>
     fail(
-      new StanzaError("cancel", "internal-server-error", "the bot's answer could not be used"),
+      new StanzaError("cancel", "internal-server-error", {
+        text: "the bot's answer could not be used",
+      }),
       problem,
     );
 
@@ -183,14 +183,14 @@ export function replyFor(inbound: Element, outcome: Outcome, ctx: ReplyContext):
       return fail(outcome.error);
     case "timeout":
       return fail(
-        new StanzaError(
-          "wait",
-          "remote-server-timeout",
-          `the bot did not answer within ${outcome.seconds}s`,
-        ),
+        new StanzaError("wait", "remote-server-timeout", {
+          text: `the bot did not answer within ${outcome.seconds}s`,
+        }),
       );
     case "unreachable":
-      return fail(new StanzaError("wait", "recipient-unavailable", "the bot cannot be reached"));
+      return fail(
+        new StanzaError("wait", "recipient-unavailable", { text: "the bot cannot be reached" }),
+      );
     case "too-large":
       return unusable(`the answer (HTTP ${outcome.status}) is larger than ${outcome.limit} bytes`);
     case "answered":

@@ -1,8 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
-
-const NS_MAM = "urn:xmpp:mam:2";
+import { NS } from "../stanza/ns.js";
 
 export interface IqReply {
   readonly reply: Element;
@@ -60,7 +59,7 @@ export function createIqTracker({ maxPending }: { maxPending: number }): IqTrack
 
   // XEP-0313 §4.2: results arrive as messages from the archive, before the iq result.
   const collectArchiveResult = (stanza: Element): boolean => {
-    const queryId = stanza.getChild("result", NS_MAM)?.attrs.queryid;
+    const queryId = stanza.getChild("result", NS.mam)?.attrs.queryid;
     const entry = queryId === undefined ? undefined : byQueryId.get(queryId);
     if (!entry || normaliseJid(stanza.attrs.from ?? "") !== entry.responder) return false;
     entry.results.push(stanza);
@@ -73,31 +72,25 @@ export function createIqTracker({ maxPending }: { maxPending: number }): IqTrack
     },
     expect(id, responder, timeoutMs, options = {}) {
       if (pending.has(id)) {
-        throw new StanzaError(
-          "cancel",
-          "conflict",
-          `an iq with id '${id}' is already waiting`,
-          409,
-        );
+        throw new StanzaError("cancel", "conflict", {
+          text: `an iq with id '${id}' is already waiting`,
+          status: 409,
+        });
       }
       if (pending.size >= maxPending) {
-        throw new StanzaError(
-          "wait",
-          "resource-constraint",
-          `${maxPending} iqs already waiting`,
-          503,
-        );
+        throw new StanzaError("wait", "resource-constraint", {
+          text: `${maxPending} iqs already waiting`,
+          status: 503,
+        });
       }
       return new Promise<IqReply>((resolve, reject) => {
         const timer = setTimeout(() => {
           settle(id);
           reject(
-            new StanzaError(
-              "wait",
-              "remote-server-timeout",
-              `no reply from ${responder} within ${timeoutMs / 1000}s`,
-              504,
-            ),
+            new StanzaError("wait", "remote-server-timeout", {
+              text: `no reply from ${responder} within ${timeoutMs / 1000}s`,
+              status: 504,
+            }),
           );
         }, timeoutMs);
         const entry: Pending = {

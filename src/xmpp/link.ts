@@ -34,12 +34,10 @@ export interface Link {
 }
 
 export function linkDownError(retryAfter: number): StanzaError {
-  return new StanzaError(
-    "wait",
-    "service-unavailable",
-    `the XMPP server link is down; retry in ${retryAfter}s`,
-    503,
-  );
+  return new StanzaError("wait", "service-unavailable", {
+    text: `the XMPP server link is down; retry in ${retryAfter}s`,
+    status: 503,
+  });
 }
 
 /**
@@ -199,12 +197,10 @@ export function createLink(options: LinkOptions): Link {
       coalesceWrites(entity.socket as Socket | null);
       if (!fromIsOurs(stanza.attrs.from, domain)) {
         // Last line of defence: one such stanza would cost the whole stream.
-        throw new StanzaError(
-          "auth",
-          "not-authorized",
-          `refusing to send from '${stanza.attrs.from}'`,
-          403,
-        );
+        throw new StanzaError("auth", "not-authorized", {
+          text: `refusing to send from '${stanza.attrs.from}'`,
+          status: 403,
+        });
       }
       await entity.send(stanza);
     },

@@ -58,7 +58,7 @@ describe("createIqTracker", () => {
   it("fails every waiter at once", async () => {
     const iqs = createIqTracker({ maxPending: 10 });
     const waiting = [iqs.expect("a", "a@b", 60_000), iqs.expect("b", "a@b", 60_000)];
-    iqs.failAll(new StanzaError("wait", "service-unavailable", "down", 503));
+    iqs.failAll(new StanzaError("wait", "service-unavailable", { text: "down", status: 503 }));
     for (const w of waiting) await expect(w).rejects.toMatchObject({ status: 503 });
     expect(iqs.size).toBe(0);
   });

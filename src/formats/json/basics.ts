@@ -4,12 +4,13 @@
  */
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../../stanza/errors.js";
+import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
 import { invalid, isAbsent, oneOf, optString } from "./check.js";
 import { attr, el } from "./dom.js";
 import type { AnyFieldMapping } from "./field.js";
 import type { JsonStanza, Kind } from "./types.js";
 
-export const KINDS: readonly Kind[] = ["message", "presence", "iq"];
+export const KINDS: readonly Kind[] = STANZA_KIND_LIST;
 
 /** RFC 6120 §8.2.3 and RFC 6121 §§4.7.1, 5.2.2; "available" stands for a presence without type. */
 export const TYPES_BY_KIND: Readonly<Record<Kind, readonly string[]>> = {
@@ -36,7 +37,10 @@ function kindOfType(type: string): Kind | undefined {
 export function readBasics(stanza: Element): JsonStanza {
   const kind = stanza.getName();
   if (kind !== "message" && kind !== "presence" && kind !== "iq") {
-    throw new StanzaError("modify", "unsupported-stanza-type", `<${kind}> is not a stanza`, 422);
+    throw new StanzaError("modify", "unsupported-stanza-type", {
+      text: `<${kind}> is not a stanza`,
+      status: 422,
+    });
   }
   const json: JsonStanza = { kind };
   const type = attr(stanza, "type") ?? (kind === "presence" ? "available" : undefined);

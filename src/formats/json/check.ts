@@ -8,7 +8,10 @@ import { findNonXmlChar } from "../xml.js";
 /** The 422 for a bad field; pass the offending value (even `undefined`) to have it described. */
 export function invalid(path: string, expected: string, ...got: unknown[]): StanzaError {
   const found = got.length > 0 ? `, got ${describe(got[0])}` : "";
-  return new StanzaError("modify", "bad-request", `${path}: expected ${expected}${found}`, 422);
+  return new StanzaError("modify", "bad-request", {
+    text: `${path}: expected ${expected}${found}`,
+    status: 422,
+  });
 }
 
 function describe(value: unknown): string {

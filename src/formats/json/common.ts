@@ -1,6 +1,7 @@
 /** Fields any stanza kind may carry: delay, nick, rsm, payload, error (dataform: dataform.ts). */
 import type { Element } from "@xmpp/xml";
-import { STANZA_ERROR_TYPES, type StanzaErrorType } from "../../stanza/errors.js";
+import { STANZA_ERROR_TYPES, StanzaError, type StanzaErrorType } from "../../stanza/errors.js";
+import { NS } from "../../stanza/ns.js";
 import {
   checkXmlText,
   invalid,
@@ -11,25 +12,18 @@ import {
   string,
   xmlName,
 } from "./check.js";
-import { attr, child, childText, compact, el, nsOf, textEl, toInt } from "./dom.js";
+import { attr, child, childText, compact, el, textEl, toInt } from "./dom.js";
 import { ALL_KINDS, field } from "./field.js";
 import type { JsonError, JsonPayload, JsonRsm, JsonValue } from "./types.js";
 
-export const NS_DELAY = "urn:xmpp:delay"; // XEP-0203
-export const NS_NICK = "http://jabber.org/protocol/nick"; // XEP-0172
-export const NS_RSM = "http://jabber.org/protocol/rsm"; // XEP-0059
-export const NS_JSON_MSG = "urn:xmpp:json-msg:0"; // XEP-0432
-export const NS_JSON = "urn:xmpp:json:0"; // XEP-0335
-export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"; // RFC 6120 §8.3
-
 export function readDelay(parent: Element): string | undefined {
-  const found = child(parent, "delay", NS_DELAY);
+  const found = child(parent, "delay", NS.delay);
   return found ? attr(found, "stamp") : undefined;
 }
 
 export function writeDelay(value: unknown, path: string): Element | undefined {
   const stamp = optString(value, path);
-  return stamp === undefined ? undefined : el("delay", { xmlns: NS_DELAY, stamp });
+  return stamp === undefined ? undefined : el("delay", { xmlns: NS.delay, stamp });
 }
 
 export const delay = field({
@@ -42,21 +36,21 @@ export const delay = field({
 export const nick = field({
   field: "nick",
   kinds: ALL_KINDS,
-  read: (stanza) => childText(stanza, "nick", NS_NICK),
-  write: (value) => textEl("nick", string(value, "nick"), { xmlns: NS_NICK }),
+  read: (stanza) => childText(stanza, "nick", NS.nick),
+  write: (value) => textEl("nick", string(value, "nick"), { xmlns: NS.nick }),
 });
 
 export function readRsm(set: Element | undefined): JsonRsm | undefined {
   if (!set) return undefined;
-  const first = child(set, "first", NS_RSM);
+  const first = child(set, "first", NS.rsm);
   return compact({
-    after: childText(set, "after", NS_RSM),
-    before: childText(set, "before", NS_RSM),
-    count: toInt(childText(set, "count", NS_RSM)),
+    after: childText(set, "after", NS.rsm),
+    before: childText(set, "before", NS.rsm),
+    count: toInt(childText(set, "count", NS.rsm)),
     first: first?.getText(),
     index: first ? toInt(attr(first, "index")) : undefined,
-    last: childText(set, "last", NS_RSM),
-    max: toInt(childText(set, "max", NS_RSM)),
+    last: childText(set, "last", NS.rsm),
+    max: toInt(childText(set, "max", NS.rsm)),
   });
 }
 
@@ -69,7 +63,7 @@ export function writeRsm(value: unknown, path: string): Element {
   if (index !== undefined && first === undefined) throw invalid(`${path}.index`, "first with it");
   return el(
     "set",
-    { xmlns: NS_RSM },
+    { xmlns: NS.rsm },
     ...[
       textEl("max", num("max")),
       textEl("after", str("after")),
@@ -84,7 +78,7 @@ export function writeRsm(value: unknown, path: string): Element {
 export const rsm = field({
   field: "rsm",
   kinds: ALL_KINDS,
-  read: (stanza) => readRsm(child(stanza, "set", NS_RSM)),
+  read: (stanza) => readRsm(child(stanza, "set", NS.rsm)),
   write: (value) => writeRsm(value, "rsm"),
 });
 
@@ -92,8 +86,8 @@ export const payload = field({
   field: "payload",
   kinds: ALL_KINDS,
   read(stanza): JsonPayload | undefined {
-    const found = child(stanza, "payload", NS_JSON_MSG);
-    const raw = found && childText(found, "json", NS_JSON);
+    const found = child(stanza, "payload", NS.jsonMsg);
+    const raw = found && childText(found, "json", NS.json);
     if (!found || raw === undefined) return undefined;
     try {
       // Not JSON: an element the mapping cannot represent, dropped like unknown ones.
@@ -107,7 +101,7 @@ export const payload = field({
     if (obj.data === undefined) throw invalid("payload.data", "a JSON value");
     const text = checkXmlText(JSON.stringify(obj.data), "payload.data");
     const datatype = optString(obj.datatype, "payload.datatype");
-    return el("payload", { xmlns: NS_JSON_MSG, datatype }, el("json", { xmlns: NS_JSON }, text));
+    return el("payload", { xmlns: NS.jsonMsg, datatype }, el("json", { xmlns: NS.json }, text));
   },
 });
 
@@ -115,17 +109,13 @@ export const error = field({
   field: "error",
   kinds: ALL_KINDS,
   read(stanza): JsonError | undefined {
-    const found = stanza.attrs.type === "error" ? child(stanza, "error", "") : undefined;
+    const found = stanza.attrs.type === "error" ? StanzaError.fromElement(stanza) : undefined;
     if (!found) return undefined;
-    const condition = found
-      .getChildElements()
-      .find((c) => nsOf(c) === NS_STANZAS && c.getName() !== "text");
-    const type = attr(found, "type") ?? "cancel";
     return compact({
-      type: (STANZA_ERROR_TYPES.has(type) ? type : "cancel") as StanzaErrorType,
-      condition: condition?.getName() ?? "undefined-condition",
-      text: childText(found, "text", NS_STANZAS),
-      by: attr(found, "by"),
+      type: found.type,
+      condition: found.condition,
+      text: found.text,
+      by: found.by,
     });
   },
   write(value) {
@@ -139,11 +129,6 @@ export const error = field({
       : xmlName(obj.condition, "error.condition");
     const text = optString(obj.text, "error.text");
     const by = optString(obj.by, "error.by");
-    return el(
-      "error",
-      { type, by },
-      el(condition, { xmlns: NS_STANZAS }),
-      ...(text === undefined ? [] : [el("text", { xmlns: NS_STANZAS }, text)]),
-    );
+    return new StanzaError(type as StanzaErrorType, condition, { text, by }).toElement();
   },
 });

@@ -4,24 +4,23 @@
  * extensions), as mod_rest does.
  */
 import type { Element } from "@xmpp/xml";
+import { NS } from "../../stanza/ns.js";
 import { array, invalid, isAbsent, optBoolean, optString, record, string } from "./check.js";
 import { attr, child, children, childText, compact, el, setOwn, textEl } from "./dom.js";
 import { ALL_KINDS, field } from "./field.js";
 import type { JsonDataForm, JsonFormData, JsonFormField, JsonFormOption } from "./types.js";
 
-export const NS_DATA = "jabber:x:data";
-
 const MULTI = new Set(["jid-multi", "list-multi", "text-multi"]);
 
 function values(fieldEl: Element): string[] {
-  return children(fieldEl, "value", NS_DATA).map((v) => v.getText());
+  return children(fieldEl, "value", NS.data).map((v) => v.getText());
 }
 
 export function readDataForm(x: Element): JsonDataForm {
-  const fields = children(x, "field", NS_DATA).map((f): JsonFormField => {
+  const fields = children(x, "field", NS.data).map((f): JsonFormField => {
     const type = attr(f, "type");
     const vals = values(f);
-    const options = children(f, "option", NS_DATA).map((o) =>
+    const options = children(f, "option", NS.data).map((o) =>
       compact<JsonFormOption>({ label: attr(o, "label"), value: childText(o, "value") ?? "" }),
     );
     const isList = type === "list-single" || type === "list-multi";
@@ -30,7 +29,7 @@ export function readDataForm(x: Element): JsonDataForm {
       type,
       label: attr(f, "label"),
       desc: childText(f, "desc"),
-      required: child(f, "required", NS_DATA) ? true : undefined,
+      required: child(f, "required", NS.data) ? true : undefined,
       // A multi field is always an array; another field is an array only when it has several.
       value: type && MULTI.has(type) ? vals : vals.length > 1 ? vals : vals[0],
       options: isList || options.length > 0 ? options : undefined,
@@ -58,7 +57,7 @@ export function writeDataForm(value: unknown, path: string): Element {
   if (type !== "form" && type !== "submit" && type !== "cancel" && type !== "result") {
     throw invalid(`${path}.type`, "one of form, submit, cancel, result", type);
   }
-  const x = el("x", { xmlns: NS_DATA, type });
+  const x = el("x", { xmlns: NS.data, type });
   const title = textEl("title", optString(form.title, `${path}.title`));
   const instructions = textEl("instructions", optString(form.instructions, `${path}.instructions`));
   if (title) x.append(title);
@@ -91,7 +90,7 @@ export function writeDataForm(value: unknown, path: string): Element {
 /** The plain map of a form; FORM_TYPE is left out, the caller knows it. */
 export function readFormData(x: Element): JsonFormData {
   const data: JsonFormData = {};
-  for (const f of children(x, "field", NS_DATA)) {
+  for (const f of children(x, "field", NS.data)) {
     const name = attr(f, "var");
     if (name === undefined || name === "FORM_TYPE") continue;
     const vals = values(f);
@@ -101,7 +100,7 @@ export function readFormData(x: Element): JsonFormData {
 }
 
 export function readFormType(x: Element): string | undefined {
-  const formType = children(x, "field", NS_DATA).find((f) => attr(f, "var") === "FORM_TYPE");
+  const formType = children(x, "field", NS.data).find((f) => attr(f, "var") === "FORM_TYPE");
   return formType ? childText(formType, "value") : undefined;
 }
 
@@ -112,7 +111,7 @@ export function writeFormData(
   formType?: string,
 ): Element {
   const data = record(value, path);
-  const x = el("x", { xmlns: NS_DATA, type });
+  const x = el("x", { xmlns: NS.data, type });
   if (formType !== undefined && isAbsent(data.FORM_TYPE)) {
     x.append(el("field", { var: "FORM_TYPE", type: "hidden" }, el("value", {}, formType)));
   }
@@ -136,7 +135,7 @@ export const dataform = field({
   field: "dataform",
   kinds: ALL_KINDS,
   read(stanza) {
-    const x = child(stanza, "x", NS_DATA);
+    const x = child(stanza, "x", NS.data);
     return x ? readDataForm(x) : undefined;
   },
   write: (value) => writeDataForm(value, "dataform"),

@@ -1,5 +1,6 @@
 /** XEP-0030 service discovery (info and items) and XEP-0050 ad-hoc commands. */
 import type { Element } from "@xmpp/xml";
+import { NS } from "../../stanza/ns.js";
 import {
   array,
   invalid,
@@ -13,7 +14,6 @@ import {
   string,
 } from "./check.js";
 import {
-  NS_DATA,
   readDataForm,
   readFormData,
   readFormType,
@@ -34,10 +34,6 @@ import type {
 
 const IQ: readonly Kind[] = ["iq"];
 
-const NS_INFO = "http://jabber.org/protocol/disco#info";
-const NS_ITEMS = "http://jabber.org/protocol/disco#items";
-const NS_COMMANDS = "http://jabber.org/protocol/commands";
-
 /** An empty query reads as its node, or `true`: that is a request, not a result. */
 function emptyQuery(q: Element): string | true | undefined {
   return q.getChildElements().length === 0 ? (attr(q, "node") ?? true) : undefined;
@@ -54,20 +50,20 @@ export const disco = field({
   field: "disco",
   kinds: IQ,
   read(stanza): JsonDiscoInfo | string | true | undefined {
-    const q = child(stanza, "query", NS_INFO);
+    const q = child(stanza, "query", NS.discoInfo);
     if (!q) return undefined;
     const request = emptyQuery(q);
     if (request !== undefined) return request;
-    const identities = children(q, "identity", NS_INFO).flatMap((i): JsonIdentity[] => {
+    const identities = children(q, "identity", NS.discoInfo).flatMap((i): JsonIdentity[] => {
       const category = attr(i, "category");
       const type = attr(i, "type");
       if (category === undefined || type === undefined) return [];
       return [compact({ category, type, name: attr(i, "name") })];
     });
-    const features = children(q, "feature", NS_INFO).flatMap((f) => attr(f, "var") ?? []);
+    const features = children(q, "feature", NS.discoInfo).flatMap((f) => attr(f, "var") ?? []);
     // XEP-0128: extended information forms, keyed by their FORM_TYPE.
     const extensions: Record<string, JsonFormData> = {};
-    for (const x of children(q, "x", NS_DATA)) {
+    for (const x of children(q, "x", NS.data)) {
       const formType = readFormType(x);
       if (formType !== undefined) setOwn(extensions, formType, readFormData(x));
     }
@@ -79,10 +75,10 @@ export const disco = field({
     });
   },
   write(value) {
-    const request = requestQuery(NS_INFO, value, "disco");
+    const request = requestQuery(NS.discoInfo, value, "disco");
     if (request) return request;
     if (!isRecord(value)) throw invalid("disco", "true, a node string or an object", value);
-    const q = el("query", { xmlns: NS_INFO, node: optString(value.node, "disco.node") });
+    const q = el("query", { xmlns: NS.discoInfo, node: optString(value.node, "disco.node") });
     const identities = isAbsent(value.identities)
       ? []
       : array(value.identities, "disco.identities");
@@ -116,11 +112,11 @@ export const items = field({
   field: "items",
   kinds: IQ,
   read(stanza): JsonItem[] | string | true | undefined {
-    const q = child(stanza, "query", NS_ITEMS);
+    const q = child(stanza, "query", NS.discoItems);
     if (!q) return undefined;
     const request = emptyQuery(q);
     if (request !== undefined) return request;
-    return children(q, "item", NS_ITEMS).flatMap((item): JsonItem[] => {
+    return children(q, "item", NS.discoItems).flatMap((item): JsonItem[] => {
       const jid = attr(item, "jid");
       return jid === undefined
         ? []
@@ -128,10 +124,10 @@ export const items = field({
     });
   },
   write(value) {
-    const request = requestQuery(NS_ITEMS, value, "items");
+    const request = requestQuery(NS.discoItems, value, "items");
     if (request) return request;
     if (!Array.isArray(value)) throw invalid("items", "true, a node string or an array", value);
-    const q = el("query", { xmlns: NS_ITEMS });
+    const q = el("query", { xmlns: NS.discoItems });
     value.forEach((raw, i) => {
       const p = `items[${i}]`;
       // A bare string is the item's JID, as in mod_rest.
@@ -153,14 +149,14 @@ const STATUSES = ["executing", "completed", "canceled"] as const;
 const NOTE_TYPES = ["info", "warn", "error"] as const;
 
 function readCommand(c: Element): JsonCommand {
-  const actions = child(c, "actions", NS_COMMANDS);
-  const note = child(c, "note", NS_COMMANDS);
-  const form = child(c, "x", NS_DATA);
+  const actions = child(c, "actions", NS.commands);
+  const note = child(c, "note", NS.commands);
+  const form = child(c, "x", NS.data);
   let jsonActions: JsonCommandActions | undefined;
   if (actions) {
     jsonActions = { execute: attr(actions, "execute") };
     for (const a of ["next", "prev", "complete"] as const) {
-      if (child(actions, a, NS_COMMANDS)) jsonActions[a] = true;
+      if (child(actions, a, NS.commands)) jsonActions[a] = true;
     }
     compact(jsonActions);
   }
@@ -190,17 +186,17 @@ export const command = field({
   field: "command",
   kinds: IQ,
   read(stanza) {
-    const c = child(stanza, "command", NS_COMMANDS);
+    const c = child(stanza, "command", NS.commands);
     return c ? readCommand(c) : undefined;
   },
   write(value) {
     // A bare string is the node to execute, as in mod_rest.
     if (typeof value === "string") {
-      return el("command", { xmlns: NS_COMMANDS, node: string(value, "command") });
+      return el("command", { xmlns: NS.commands, node: string(value, "command") });
     }
     const obj = record(value, "command");
     const c = el("command", {
-      xmlns: NS_COMMANDS,
+      xmlns: NS.commands,
       node: optString(obj.node, "command.node"),
       action: optOneOf(obj.action, "command.action", ACTIONS),
       status: optOneOf(obj.status, "command.status", STATUSES),

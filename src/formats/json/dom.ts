@@ -1,6 +1,6 @@
 /** Small helpers over @xmpp/xml elements, shared by the field mappings. */
 import xml, { type Element } from "@xmpp/xml";
-import { NS_CLIENT } from "../xml.js";
+import { NS } from "../../stanza/ns.js";
 
 export type AttrValues = Record<string, string | number | boolean | undefined>;
 
@@ -26,7 +26,7 @@ export function appendAll(parent: Element, children: (Element | undefined)[]): E
 /** The namespace an element is in; the stanza's own namespace reads as "". */
 export function nsOf(element: Element): string {
   const ns = element.getNS();
-  return ns === undefined || ns === NS_CLIENT ? "" : ns;
+  return ns === undefined || ns === NS.client ? "" : ns;
 }
 
 export function child(parent: Element, name: string, ns: string): Element | undefined {

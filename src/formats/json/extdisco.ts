@@ -1,3 +1,4 @@
+import { NS } from "../../stanza/ns.js";
 /** XEP-0215 external service discovery (STUN/TURN and the like). */
 import {
   array,
@@ -13,17 +14,15 @@ import { attr, child, children, compact, el, intAttr, toBool } from "./dom.js";
 import { field } from "./field.js";
 import type { JsonExtDisco, JsonExtService, Kind } from "./types.js";
 
-const NS_EXTDISCO = "urn:xmpp:extdisco:2";
-
 const SERVICE_ATTRS = ["type", "host", "transport", "username", "password", "expires", "name"];
 
 export const extdisco = field({
   field: "extdisco",
   kinds: ["iq"] as readonly Kind[],
   read(stanza): JsonExtDisco | true | undefined {
-    const s = child(stanza, "services", NS_EXTDISCO);
+    const s = child(stanza, "services", NS.extdisco);
     if (!s) return undefined;
-    const services = children(s, "service", NS_EXTDISCO).flatMap((svc): JsonExtService[] => {
+    const services = children(s, "service", NS.extdisco).flatMap((svc): JsonExtService[] => {
       const type = attr(svc, "type");
       const host = attr(svc, "host");
       if (type === undefined || host === undefined) return [];
@@ -46,7 +45,7 @@ export const extdisco = field({
     return compact({ type, services: services.length > 0 ? services : undefined });
   },
   write(value) {
-    if (isTrue(value)) return el("services", { xmlns: NS_EXTDISCO });
+    if (isTrue(value)) return el("services", { xmlns: NS.extdisco });
     // A bare string is the service type to ask for.
     const obj = typeof value === "string" ? { type: value } : record(value, "extdisco");
     const list = isAbsent(obj.services) ? [] : array(obj.services, "extdisco.services");
@@ -62,6 +61,6 @@ export const extdisco = field({
       return el("service", attrs);
     });
     const type = optString(obj.type, "extdisco.type");
-    return el("services", { xmlns: NS_EXTDISCO, type }, ...services);
+    return el("services", { xmlns: NS.extdisco, type }, ...services);
   },
 });

@@ -1,5 +1,6 @@
 /** The contract every JSON field mapping fulfils; index.ts runs them in order. */
 import type { Element } from "@xmpp/xml";
+import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
 import type { JsonStanza, Kind } from "./types.js";
 
 /** What a mapping may need beyond its own element: the stanza kind, and nested stanzas. */
@@ -25,7 +26,7 @@ export interface FieldMapping<K extends FieldName = FieldName> {
 /** The union of all mappings, so a list can hold each with its own value type. */
 export type AnyFieldMapping = { [K in FieldName]: FieldMapping<K> }[FieldName];
 
-export const ALL_KINDS: readonly Kind[] = ["message", "presence", "iq"];
+export const ALL_KINDS: readonly Kind[] = STANZA_KIND_LIST;
 
 export function field<K extends FieldName>(mapping: FieldMapping<K>): FieldMapping<K> {
   return mapping;

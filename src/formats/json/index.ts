@@ -91,7 +91,7 @@ function context(kind: Kind, depth: number): Context {
         // "stanza: ..." is about the nested value itself, which the path already names.
         const inner = err.text?.replace(/^stanza:/, ":") ?? "";
         const text = `${path}${/^[[:]/.test(inner) ? "" : "."}${inner}`;
-        throw new StanzaError(err.type, err.condition, text, err.status);
+        throw new StanzaError(err.type, err.condition, { text, status: err.status });
       }
     },
   };
@@ -151,7 +151,10 @@ export function jsonToStanza(value: unknown): Element {
     if (err instanceof StanzaError) throw err;
     // Only hostile shapes get here (e.g. payload data nested deeper than the stack allows).
     const reason = err instanceof Error ? err.message : "unexpected value";
-    throw new StanzaError("modify", "bad-request", `stanza: cannot be built (${reason})`, 422);
+    throw new StanzaError("modify", "bad-request", {
+      text: `stanza: cannot be built (${reason})`,
+      status: 422,
+    });
   }
 }
 
@@ -169,7 +172,10 @@ export function jsonToStanzas(value: unknown): Element[] {
       return jsonToStanza(item);
     } catch (err) {
       if (!(err instanceof StanzaError)) throw err;
-      throw new StanzaError(err.type, err.condition, `xmpp[${i}].${err.text ?? ""}`, err.status);
+      throw new StanzaError(err.type, err.condition, {
+        text: `xmpp[${i}].${err.text ?? ""}`,
+        status: err.status,
+      });
     }
   });
 }

@@ -4,6 +4,7 @@
  * GET /rest/{query}/{to} needs.
  */
 import type { Element } from "@xmpp/xml";
+import { NS } from "../../stanza/ns.js";
 import {
   array,
   isAbsent,
@@ -39,13 +40,6 @@ import type {
 
 const IQ: readonly Kind[] = ["iq"];
 
-const NS_PING = "urn:xmpp:ping"; // XEP-0199
-const NS_VERSION = "jabber:iq:version"; // XEP-0092
-const NS_LAST = "jabber:iq:last"; // XEP-0012
-const NS_GATEWAY = "jabber:iq:gateway"; // XEP-0100
-const NS_REGISTER = "jabber:iq:register"; // XEP-0077
-const NS_STATS = "http://jabber.org/protocol/stats"; // XEP-0039
-
 function query(ns: string, ...content: (Element | undefined)[]): Element {
   return el("query", { xmlns: ns }, ...content.filter((c) => c !== undefined));
 }
@@ -57,7 +51,7 @@ function readQuery<T>(stanza: Element, ns: string, read: (q: Element) => T): T |
   return q.getChildElements().length === 0 && q.getText().trim() === "" ? true : read(q);
 }
 
-export const ping = flagField("ping", IQ, "ping", NS_PING);
+export const ping = flagField("ping", IQ, "ping", NS.ping);
 
 export const version = field({
   field: "version",
@@ -65,7 +59,7 @@ export const version = field({
   read: (stanza) =>
     readQuery(
       stanza,
-      NS_VERSION,
+      NS.version,
       (q): JsonVersion =>
         compact({
           name: childText(q, "name"),
@@ -74,10 +68,10 @@ export const version = field({
         }),
     ),
   write(value) {
-    if (isTrue(value)) return query(NS_VERSION);
+    if (isTrue(value)) return query(NS.version);
     const v = record(value, "version");
     return query(
-      NS_VERSION,
+      NS.version,
       textEl("name", optString(v.name, "version.name")),
       textEl("version", optString(v.version, "version.version")),
       textEl("os", optString(v.os, "version.os")),
@@ -89,7 +83,7 @@ export const lastactivity = field({
   field: "lastactivity",
   kinds: IQ,
   read(stanza): JsonLastActivity | true | undefined {
-    const q = child(stanza, "query", NS_LAST);
+    const q = child(stanza, "query", NS.last);
     if (!q) return undefined;
     const seconds = intAttr(q, "seconds");
     const status = q.getText();
@@ -97,12 +91,12 @@ export const lastactivity = field({
     return compact({ seconds, status: status === "" ? undefined : status });
   },
   write(value) {
-    if (isTrue(value)) return query(NS_LAST);
+    if (isTrue(value)) return query(NS.last);
     // A bare number is the seconds, as in mod_rest.
     const obj = typeof value === "number" ? { seconds: value } : record(value, "lastactivity");
     const seconds = optInteger(obj.seconds, "lastactivity.seconds", 0);
     const status = optString(obj.status, "lastactivity.status");
-    return el("query", { xmlns: NS_LAST, seconds }, ...(status ? [status] : []));
+    return el("query", { xmlns: NS.last, seconds }, ...(status ? [status] : []));
   },
 });
 
@@ -112,7 +106,7 @@ export const gateway = field({
   read: (stanza) =>
     readQuery(
       stanza,
-      NS_GATEWAY,
+      NS.gateway,
       (q): JsonGateway =>
         compact({
           desc: childText(q, "desc"),
@@ -121,11 +115,11 @@ export const gateway = field({
         }),
     ),
   write(value) {
-    if (isTrue(value)) return query(NS_GATEWAY);
+    if (isTrue(value)) return query(NS.gateway);
     // A bare string is the prompt (the legacy address to translate), as in mod_rest.
     const g = typeof value === "string" ? { prompt: value } : record(value, "gateway");
     return query(
-      NS_GATEWAY,
+      NS.gateway,
       textEl("desc", optString(g.desc, "gateway.desc")),
       textEl("prompt", optString(g.prompt, "gateway.prompt")),
       textEl("jid", optString(g.jid, "gateway.jid")),
@@ -137,20 +131,20 @@ export const register = field({
   field: "register",
   kinds: IQ,
   read: (stanza) =>
-    readQuery(stanza, NS_REGISTER, (q) => {
+    readQuery(stanza, NS.register, (q) => {
       // Only the plain fields; a data form or other extension inside is not mapped.
       const out: JsonRegister = {};
       for (const c of q.getChildElements()) {
-        if (nsOf(c) !== NS_REGISTER) continue;
+        if (nsOf(c) !== NS.register) continue;
         const text = c.getText();
         setOwn(out, c.getName(), c.getChildElements().length === 0 && text === "" ? true : text);
       }
       return out;
     }),
   write(value) {
-    if (isTrue(value)) return query(NS_REGISTER);
+    if (isTrue(value)) return query(NS.register);
     const obj = record(value, "register");
-    const q = query(NS_REGISTER);
+    const q = query(NS.register);
     for (const [name, v] of Object.entries(obj)) {
       if (isAbsent(v) || v === false) continue;
       const tag = xmlName(name, `register key ${JSON.stringify(name)}`);
@@ -166,8 +160,8 @@ export const stats = field({
   field: "stats",
   kinds: IQ,
   read: (stanza) =>
-    readQuery(stanza, NS_STATS, (q) =>
-      children(q, "stat", NS_STATS).flatMap((s): JsonStat[] => {
+    readQuery(stanza, NS.stats, (q) =>
+      children(q, "stat", NS.stats).flatMap((s): JsonStat[] => {
         const name = attr(s, "name");
         return name === undefined
           ? []
@@ -175,7 +169,7 @@ export const stats = field({
       }),
     ),
   write(value) {
-    if (isTrue(value)) return query(NS_STATS);
+    if (isTrue(value)) return query(NS.stats);
     const list = array(value, "stats").map((raw, i) => {
       const s = record(raw, `stats[${i}]`);
       return el("stat", {
@@ -184,6 +178,6 @@ export const stats = field({
         value: optString(s.value, `stats[${i}].value`),
       });
     });
-    return query(NS_STATS, ...list);
+    return query(NS.stats, ...list);
   },
 });

@@ -1,9 +1,9 @@
 /** XEP-0297 forwarding and XEP-0313 message archive management (query, results, fin). */
 import type { Element } from "@xmpp/xml";
-import { NS_CLIENT } from "../xml.js";
+import { NS } from "../../stanza/ns.js";
 import { isAbsent, isTrue, optBoolean, optString, record, string } from "./check.js";
-import { NS_RSM, readDelay, readRsm, writeDelay, writeRsm } from "./common.js";
-import { NS_DATA, readFormData, writeFormData } from "./dataform.js";
+import { readDelay, readRsm, writeDelay, writeRsm } from "./common.js";
+import { readFormData, writeFormData } from "./dataform.js";
 import { attr, child, compact, el, toBool } from "./dom.js";
 import { type Context, field } from "./field.js";
 import type {
@@ -14,9 +14,6 @@ import type {
   Kind,
 } from "./types.js";
 
-const NS_FORWARD = "urn:xmpp:forward:0";
-const NS_MAM = "urn:xmpp:mam:2";
-
 function readForwarded(fwd: Element, ctx: Context): JsonForwarded {
   const message = child(fwd, "message", "");
   return compact({ delay: readDelay(fwd), message: message && ctx.stanzaToJson(message) });
@@ -24,13 +21,13 @@ function readForwarded(fwd: Element, ctx: Context): JsonForwarded {
 
 function writeForwarded(value: unknown, path: string, ctx: Context): Element {
   const obj = record(value, path);
-  const fwd = el("forwarded", { xmlns: NS_FORWARD });
+  const fwd = el("forwarded", { xmlns: NS.forward });
   const delay = writeDelay(obj.delay, `${path}.delay`);
   if (delay) fwd.append(delay);
   if (!isAbsent(obj.message)) {
     const message = ctx.jsonToStanza(obj.message, `${path}.message`);
     // Inside another namespace the forwarded stanza has to say it is a client stanza.
-    message.attrs.xmlns = NS_CLIENT;
+    message.attrs.xmlns = NS.client;
     fwd.append(message);
   }
   return fwd;
@@ -40,7 +37,7 @@ export const forwarded = field({
   field: "forwarded",
   kinds: ["message"] as readonly Kind[],
   read(stanza, ctx) {
-    const fwd = child(stanza, "forwarded", NS_FORWARD);
+    const fwd = child(stanza, "forwarded", NS.forward);
     return fwd ? readForwarded(fwd, ctx) : undefined;
   },
   write: (value, ctx) => writeForwarded(value, "forwarded", ctx),
@@ -49,13 +46,13 @@ export const forwarded = field({
 function readArchiveResult(r: Element, ctx: Context): JsonArchiveResult | undefined {
   const id = attr(r, "id");
   if (id === undefined) return undefined;
-  const fwd = child(r, "forwarded", NS_FORWARD);
+  const fwd = child(r, "forwarded", NS.forward);
   return compact({ queryid: attr(r, "queryid"), id, forward: fwd && readForwarded(fwd, ctx) });
 }
 
 function readArchiveQuery(q: Element): JsonArchiveQuery | true {
-  const form = child(q, "x", NS_DATA);
-  const set = child(q, "set", NS_RSM);
+  const form = child(q, "x", NS.data);
+  const set = child(q, "set", NS.rsm);
   const query = compact<JsonArchiveQuery>({
     queryid: attr(q, "queryid"),
     node: attr(q, "node"),
@@ -66,15 +63,15 @@ function readArchiveQuery(q: Element): JsonArchiveQuery | true {
 }
 
 function writeArchiveQuery(value: unknown): Element {
-  if (isTrue(value)) return el("query", { xmlns: NS_MAM });
+  if (isTrue(value)) return el("query", { xmlns: NS.mam });
   const obj = record(value, "archive");
   const q = el("query", {
-    xmlns: NS_MAM,
+    xmlns: NS.mam,
     queryid: optString(obj.queryid, "archive.queryid"),
     node: optString(obj.node, "archive.node"),
   });
   // XEP-0313 §4.1: the filter form says which MAM version it is for.
-  if (!isAbsent(obj.form)) q.append(writeFormData(obj.form, "archive.form", "submit", NS_MAM));
+  if (!isAbsent(obj.form)) q.append(writeFormData(obj.form, "archive.form", "submit", NS.mam));
   if (!isAbsent(obj.page)) q.append(writeRsm(obj.page, "archive.page"));
   return q;
 }
@@ -82,7 +79,7 @@ function writeArchiveQuery(value: unknown): Element {
 function writeArchiveResult(value: unknown, ctx: Context): Element {
   const obj = record(value, "archive");
   const r = el("result", {
-    xmlns: NS_MAM,
+    xmlns: NS.mam,
     queryid: optString(obj.queryid, "archive.queryid"),
     id: string(obj.id, "archive.id"),
   });
@@ -96,10 +93,10 @@ export const archive = field({
   kinds: ["message", "iq"] as readonly Kind[],
   read(stanza, ctx) {
     if (ctx.kind === "iq") {
-      const q = child(stanza, "query", NS_MAM);
+      const q = child(stanza, "query", NS.mam);
       return q ? readArchiveQuery(q) : undefined;
     }
-    const r = child(stanza, "result", NS_MAM);
+    const r = child(stanza, "result", NS.mam);
     return r ? readArchiveResult(r, ctx) : undefined;
   },
   write: (value, ctx) =>
@@ -110,18 +107,18 @@ export const result = field({
   field: "result",
   kinds: ["iq"] as readonly Kind[],
   read(stanza): JsonArchiveFin | undefined {
-    const fin = child(stanza, "fin", NS_MAM);
+    const fin = child(stanza, "fin", NS.mam);
     if (!fin) return undefined;
     return compact({
       complete: toBool(attr(fin, "complete")),
       stable: toBool(attr(fin, "stable")),
-      page: readRsm(child(fin, "set", NS_RSM)),
+      page: readRsm(child(fin, "set", NS.rsm)),
     });
   },
   write(value) {
     const obj = record(value, "result");
     const fin = el("fin", {
-      xmlns: NS_MAM,
+      xmlns: NS.mam,
       complete: optBoolean(obj.complete, "result.complete"),
       stable: optBoolean(obj.stable, "result.stable"),
     });

@@ -1,6 +1,7 @@
 /** Message fields (mod_rest's mapping); forwarded and MAM results are in mam.ts. */
 import xml, { type Element } from "@xmpp/xml";
 import { StanzaError } from "../../stanza/errors.js";
+import { NS } from "../../stanza/ns.js";
 import { parseXmlElement } from "../xml.js";
 import {
   array,
@@ -30,21 +31,6 @@ import type {
 
 const MESSAGE: readonly Kind[] = ["message"];
 
-const NS_XHTML_IM = "http://jabber.org/protocol/xhtml-im"; // XEP-0071
-const NS_XHTML = "http://www.w3.org/1999/xhtml";
-const NS_CHATSTATES = "http://jabber.org/protocol/chatstates"; // XEP-0085
-const NS_CORRECT = "urn:xmpp:message-correct:0"; // XEP-0308
-const NS_REACTIONS = "urn:xmpp:reactions:0"; // XEP-0444
-const NS_REPLY = "urn:xmpp:reply:0"; // XEP-0461
-const NS_FALLBACK = "urn:xmpp:fallback:0"; // XEP-0428
-const NS_ATTACH = "urn:xmpp:message-attaching:1"; // XEP-0367
-const NS_MARKERS = "urn:xmpp:chat-markers:0"; // XEP-0333
-const NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"; // XEP-0421
-const NS_SID = "urn:xmpp:sid:0"; // XEP-0359
-const NS_EME = "urn:xmpp:eme:0"; // XEP-0380
-const NS_CONFERENCE = "jabber:x:conference"; // XEP-0249
-const NS_REFERENCE = "urn:xmpp:reference:0"; // XEP-0372
-
 export const CHAT_STATES = ["active", "inactive", "gone", "composing", "paused"] as const;
 
 export const body = textField("body", MESSAGE, "body");
@@ -68,8 +54,8 @@ export const thread = field({
 });
 
 function parseHtml(markup: string): Element {
-  const { root } = parseXmlElement(`<html xmlns="${NS_XHTML_IM}">${markup}</html>`);
-  root.attrs.xmlns = NS_XHTML_IM;
+  const { root } = parseXmlElement(`<html xmlns="${NS.xhtmlIm}">${markup}</html>`);
+  root.attrs.xmlns = NS.xhtmlIm;
   return root;
 }
 
@@ -77,11 +63,11 @@ export const html = field({
   field: "html",
   kinds: MESSAGE,
   read(stanza) {
-    const found = child(stanza, "html", NS_XHTML_IM);
-    const xhtml = found && child(found, "body", NS_XHTML);
+    const found = child(stanza, "html", NS.xhtmlIm);
+    const xhtml = found && child(found, "body", NS.xhtml);
     if (!xhtml) return undefined;
     // A shallow copy that states its namespace, whatever its parent declared.
-    const copy = new xml.Element(xhtml.name, { ...xhtml.attrs, xmlns: NS_XHTML });
+    const copy = new xml.Element(xhtml.name, { ...xhtml.attrs, xmlns: NS.xhtml });
     copy.children = xhtml.children;
     return copy.toString();
   },
@@ -90,8 +76,8 @@ export const html = field({
     try {
       // The XHTML body element itself, as mod_rest returns it, or just the markup inside it.
       const full = parseHtml(markup);
-      if (child(full, "body", NS_XHTML) && full.getChildElements().length === 1) return full;
-      return parseHtml(`<body xmlns="${NS_XHTML}">${markup}</body>`);
+      if (child(full, "body", NS.xhtml) && full.getChildElements().length === 1) return full;
+      return parseHtml(`<body xmlns="${NS.xhtml}">${markup}</body>`);
     } catch (err) {
       if (err instanceof StanzaError) throw invalid("html", "well-formed XHTML markup");
       throw err;
@@ -105,28 +91,28 @@ export const state = field({
   read: (stanza) =>
     stanza
       .getChildElements()
-      .find((c) => nsOf(c) === NS_CHATSTATES)
+      .find((c) => nsOf(c) === NS.chatStates)
       ?.getName(),
-  write: (value) => el(oneOf(value, "state", CHAT_STATES), { xmlns: NS_CHATSTATES }),
+  write: (value) => el(oneOf(value, "state", CHAT_STATES), { xmlns: NS.chatStates }),
 });
 
-export const replace = attrField("replace", MESSAGE, "replace", NS_CORRECT, "id");
+export const replace = attrField("replace", MESSAGE, "replace", NS.correct, "id");
 
 export const reactions = field({
   field: "reactions",
   kinds: MESSAGE,
   read(stanza): JsonReactions | undefined {
-    const found = child(stanza, "reactions", NS_REACTIONS);
+    const found = child(stanza, "reactions", NS.reactions);
     const id = found && attr(found, "id");
     if (id === undefined || !found) return undefined;
-    return { id, reactions: children(found, "reaction", NS_REACTIONS).map((r) => r.getText()) };
+    return { id, reactions: children(found, "reaction", NS.reactions).map((r) => r.getText()) };
   },
   write(value) {
     const obj = record(value, "reactions");
     const list = isAbsent(obj.reactions) ? [] : array(obj.reactions, "reactions.reactions");
     return el(
       "reactions",
-      { xmlns: NS_REACTIONS, id: string(obj.id, "reactions.id") },
+      { xmlns: NS.reactions, id: string(obj.id, "reactions.id") },
       ...list.map((r, i) => el("reaction", {}, string(r, `reactions.reactions[${i}]`))),
     );
   },
@@ -136,28 +122,28 @@ export const reply = field({
   field: "reply",
   kinds: MESSAGE,
   read(stanza): JsonReply | undefined {
-    const found = child(stanza, "reply", NS_REPLY);
+    const found = child(stanza, "reply", NS.reply);
     const id = found && attr(found, "id");
     return found && id !== undefined ? compact({ id, to: attr(found, "to") }) : undefined;
   },
   write(value) {
     const obj = record(value, "reply");
     const to = optString(obj.to, "reply.to");
-    return el("reply", { xmlns: NS_REPLY, to, id: string(obj.id, "reply.id") });
+    return el("reply", { xmlns: NS.reply, to, id: string(obj.id, "reply.id") });
   },
 });
 
-export const fallback = flagField("fallback", MESSAGE, "fallback", NS_FALLBACK);
-export const attachTo = attrField("attach_to", MESSAGE, "attach-to", NS_ATTACH, "id");
-export const markable = flagField("markable", MESSAGE, "markable", NS_MARKERS);
-export const displayed = attrField("displayed", MESSAGE, "displayed", NS_MARKERS, "id");
-export const occupantId = attrField("occupant_id", MESSAGE, "occupant-id", NS_OCCUPANT_ID, "id");
+export const fallback = flagField("fallback", MESSAGE, "fallback", NS.fallback);
+export const attachTo = attrField("attach_to", MESSAGE, "attach-to", NS.attach, "id");
+export const markable = flagField("markable", MESSAGE, "markable", NS.markers);
+export const displayed = attrField("displayed", MESSAGE, "displayed", NS.markers, "id");
+export const occupantId = attrField("occupant_id", MESSAGE, "occupant-id", NS.occupantId, "id");
 
 export const stanzaIds = field({
   field: "stanza_ids",
   kinds: MESSAGE,
   read(stanza): JsonStanzaId[] | undefined {
-    const list = children(stanza, "stanza-id", NS_SID).flatMap((s) => {
+    const list = children(stanza, "stanza-id", NS.sid).flatMap((s) => {
       const id = attr(s, "id");
       const by = attr(s, "by");
       return id !== undefined && by !== undefined ? [{ id, by }] : [];
@@ -168,18 +154,18 @@ export const stanzaIds = field({
     return array(value, "stanza_ids").map((raw, i) => {
       const obj = record(raw, `stanza_ids[${i}]`);
       const id = string(obj.id, `stanza_ids[${i}].id`);
-      return el("stanza-id", { xmlns: NS_SID, id, by: string(obj.by, `stanza_ids[${i}].by`) });
+      return el("stanza-id", { xmlns: NS.sid, id, by: string(obj.by, `stanza_ids[${i}].by`) });
     });
   },
 });
 
-export const encryption = attrField("encryption", MESSAGE, "encryption", NS_EME, "namespace");
+export const encryption = attrField("encryption", MESSAGE, "encryption", NS.eme, "namespace");
 
 export const invite = field({
   field: "invite",
   kinds: MESSAGE,
   read(stanza): JsonInvite | undefined {
-    const found = child(stanza, "x", NS_CONFERENCE);
+    const found = child(stanza, "x", NS.conference);
     const jid = found && attr(found, "jid");
     if (!found || jid === undefined) return undefined;
     return compact({
@@ -193,7 +179,7 @@ export const invite = field({
   write(value) {
     const obj = record(value, "invite");
     return el("x", {
-      xmlns: NS_CONFERENCE,
+      xmlns: NS.conference,
       jid: string(obj.jid, "invite.jid"),
       password: optString(obj.password, "invite.password"),
       reason: optString(obj.reason, "invite.reason"),
@@ -207,7 +193,7 @@ export const reference = field({
   field: "reference",
   kinds: MESSAGE,
   read(stanza): JsonReference | undefined {
-    const found = child(stanza, "reference", NS_REFERENCE);
+    const found = child(stanza, "reference", NS.reference);
     const type = found && attr(found, "type");
     const uri = found && attr(found, "uri");
     if (!found || type === undefined || uri === undefined) return undefined;
@@ -216,7 +202,7 @@ export const reference = field({
   write(value) {
     const obj = record(value, "reference");
     return el("reference", {
-      xmlns: NS_REFERENCE,
+      xmlns: NS.reference,
       type: string(obj.type, "reference.type"),
       uri: string(obj.uri, "reference.uri"),
       begin: optInteger(obj.begin, "reference.begin", 0),

@@ -3,31 +3,29 @@
  * `oob_url` is mod_rest's older, URL-only field for the message form.
  */
 import type { Element } from "@xmpp/xml";
+import { NS } from "../../stanza/ns.js";
 import { isTrue, optString, record, string } from "./check.js";
 import { child, childText, compact, el, textEl } from "./dom.js";
-import { type Context, field } from "./field.js";
+import { ALL_KINDS, type Context, field } from "./field.js";
 import type { JsonOob, Kind } from "./types.js";
 
-const NS_X_OOB = "jabber:x:oob";
-const NS_IQ_OOB = "jabber:iq:oob";
-
 function oobElement(ctx: Context, stanza: Element): Element | undefined {
-  return ctx.kind === "iq" ? child(stanza, "query", NS_IQ_OOB) : child(stanza, "x", NS_X_OOB);
+  return ctx.kind === "iq" ? child(stanza, "query", NS.iqOob) : child(stanza, "x", NS.xOob);
 }
 
 export const oobUrl = field({
   field: "oob_url",
   kinds: ["message", "presence"] as readonly Kind[],
   read: (stanza) => {
-    const x = child(stanza, "x", NS_X_OOB);
+    const x = child(stanza, "x", NS.xOob);
     return x ? childText(x, "url") : undefined;
   },
-  write: (value) => el("x", { xmlns: NS_X_OOB }, el("url", {}, string(value, "oob_url"))),
+  write: (value) => el("x", { xmlns: NS.xOob }, el("url", {}, string(value, "oob_url"))),
 });
 
 export const oob = field({
   field: "oob",
-  kinds: ["message", "presence", "iq"] as readonly Kind[],
+  kinds: ALL_KINDS,
   read(stanza, ctx): JsonOob | true | undefined {
     const found = oobElement(ctx, stanza);
     if (!found) return undefined;
@@ -36,7 +34,7 @@ export const oob = field({
     return compact({ url, desc: childText(found, "desc") });
   },
   write(value, ctx) {
-    const [name, ns] = ctx.kind === "iq" ? ["query", NS_IQ_OOB] : ["x", NS_X_OOB];
+    const [name, ns] = ctx.kind === "iq" ? ["query", NS.iqOob] : ["x", NS.xOob];
     if (ctx.kind === "iq" && isTrue(value)) return el(name, { xmlns: ns });
     // A bare string is the URL, as in mod_rest.
     const obj = typeof value === "string" ? { url: value } : record(value, "oob");

@@ -1,5 +1,6 @@
 /** Presence fields (RFC 6121 §4.7 and the extensions mod_rest maps). */
 import type { Element } from "@xmpp/xml";
+import { NS } from "../../stanza/ns.js";
 import { boolean, isAbsent, oneOf, optInteger, optString, record, string } from "./check.js";
 import { attr, child, childText, compact, el, intAttr, textEl, toInt } from "./dom.js";
 import { field } from "./field.js";
@@ -7,11 +8,6 @@ import { attrField, textField } from "./simple.js";
 import type { JsonCaps, JsonMuc, JsonMucHistory, JsonVcardUpdate, Kind } from "./types.js";
 
 const PRESENCE: readonly Kind[] = ["presence"];
-
-const NS_CAPS = "http://jabber.org/protocol/caps"; // XEP-0115
-const NS_MUC = "http://jabber.org/protocol/muc"; // XEP-0045
-const NS_IDLE = "urn:xmpp:idle:1"; // XEP-0319
-const NS_VCARD_UPDATE = "vcard-temp:x:update"; // XEP-0153
 
 export const SHOW_VALUES = ["away", "chat", "dnd", "xa"] as const;
 
@@ -36,7 +32,7 @@ export const caps = field({
   field: "caps",
   kinds: PRESENCE,
   read(stanza): JsonCaps | undefined {
-    const c = child(stanza, "c", NS_CAPS);
+    const c = child(stanza, "c", NS.caps);
     const [hash, node, ver] = c ? [attr(c, "hash"), attr(c, "node"), attr(c, "ver")] : [];
     if (!c || hash === undefined || node === undefined || ver === undefined) return undefined;
     return compact({ hash, node, ver, ext: attr(c, "ext") });
@@ -44,7 +40,7 @@ export const caps = field({
   write(value) {
     const obj = record(value, "caps");
     return el("c", {
-      xmlns: NS_CAPS,
+      xmlns: NS.caps,
       hash: string(obj.hash, "caps.hash"),
       node: string(obj.node, "caps.node"),
       ver: string(obj.ver, "caps.ver"),
@@ -54,7 +50,7 @@ export const caps = field({
 });
 
 function readMuc(x: Element): JsonMuc {
-  const history = child(x, "history", NS_MUC);
+  const history = child(x, "history", NS.muc);
   return compact<JsonMuc>({
     password: childText(x, "password"),
     history: history
@@ -73,12 +69,12 @@ export const muc = field({
   field: "muc",
   kinds: PRESENCE,
   read(stanza) {
-    const x = child(stanza, "x", NS_MUC);
+    const x = child(stanza, "x", NS.muc);
     return x && x.getChildElements().length > 0 ? readMuc(x) : undefined;
   },
   write(value) {
     const obj = record(value, "muc");
-    const x = el("x", { xmlns: NS_MUC });
+    const x = el("x", { xmlns: NS.muc });
     if (!isAbsent(obj.history)) {
       const h = record(obj.history, "muc.history");
       const num = (key: string) => optInteger(h[key], `muc.history.${key}`, 0);
@@ -102,24 +98,24 @@ export const join = field({
   field: "join",
   kinds: PRESENCE,
   read(stanza) {
-    const x = child(stanza, "x", NS_MUC);
+    const x = child(stanza, "x", NS.muc);
     return x && x.getChildElements().length === 0 ? true : undefined;
   },
-  write: (value) => (boolean(value, "join") ? el("x", { xmlns: NS_MUC }) : undefined),
+  write: (value) => (boolean(value, "join") ? el("x", { xmlns: NS.muc }) : undefined),
 });
 
-export const idleSince = attrField("idle_since", PRESENCE, "idle", NS_IDLE, "since");
+export const idleSince = attrField("idle_since", PRESENCE, "idle", NS.idle, "since");
 
 export const vcardUpdate = field({
   field: "vcard_update",
   kinds: PRESENCE,
   read(stanza): JsonVcardUpdate | undefined {
-    const x = child(stanza, "x", NS_VCARD_UPDATE);
+    const x = child(stanza, "x", NS.vcardUpdate);
     return x ? compact({ photo: childText(x, "photo") }) : undefined;
   },
   write(value) {
     const obj = record(value, "vcard_update");
     const photo = textEl("photo", optString(obj.photo, "vcard_update.photo"));
-    return el("x", { xmlns: NS_VCARD_UPDATE }, ...(photo ? [photo] : []));
+    return el("x", { xmlns: NS.vcardUpdate }, ...(photo ? [photo] : []));
   },
 });

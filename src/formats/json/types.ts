@@ -3,8 +3,9 @@
  * optional: a stanza only carries the fields whose elements it has.
  */
 import type { StanzaErrorType } from "../../stanza/errors.js";
+import type { StanzaKind } from "../../stanza/kinds.js";
 
-export type Kind = "message" | "presence" | "iq";
+export type Kind = StanzaKind;
 
 export type JsonValue =
   | null

@@ -212,7 +212,9 @@ describe("errorReply", () => {
   it("removes characters XML forbids and bounds the text", () => {
     const reply = errorReply(
       chat,
-      new StanzaError("modify", "bad-request", `a\u0000b\u0007c\ud800${"x".repeat(5000)}`),
+      new StanzaError("modify", "bad-request", {
+        text: `a\u0000b\u0007c\ud800${"x".repeat(5000)}`,
+      }),
     );
     const text = errorOf(reply).text ?? "";
     expect(text.startsWith("abcx")).toBe(true);

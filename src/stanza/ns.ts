@@ -1,0 +1,48 @@
+/** XML namespaces the bridge reads or writes, one place for all (spec in each comment). */
+export const NS = {
+  client: "jabber:client", // RFC 6120 §4.8.3
+  component: "jabber:component:accept", // XEP-0114
+  streams: "http://etherx.jabber.org/streams", // RFC 6120 §4.8.1
+  streamErrors: "urn:ietf:params:xml:ns:xmpp-streams", // RFC 6120 §4.9.3
+  stanzas: "urn:ietf:params:xml:ns:xmpp-stanzas", // RFC 6120 §8.3
+  receipts: "urn:xmpp:receipts", // XEP-0184
+  delay: "urn:xmpp:delay", // XEP-0203
+  nick: "http://jabber.org/protocol/nick", // XEP-0172
+  rsm: "http://jabber.org/protocol/rsm", // XEP-0059
+  jsonMsg: "urn:xmpp:json-msg:0", // XEP-0432
+  json: "urn:xmpp:json:0", // XEP-0335
+  data: "jabber:x:data", // XEP-0004
+  ping: "urn:xmpp:ping", // XEP-0199
+  version: "jabber:iq:version", // XEP-0092
+  last: "jabber:iq:last", // XEP-0012
+  gateway: "jabber:iq:gateway", // XEP-0100
+  register: "jabber:iq:register", // XEP-0077
+  stats: "http://jabber.org/protocol/stats", // XEP-0039
+  forward: "urn:xmpp:forward:0", // XEP-0297
+  mam: "urn:xmpp:mam:2", // XEP-0313
+  discoInfo: "http://jabber.org/protocol/disco#info", // XEP-0030
+  discoItems: "http://jabber.org/protocol/disco#items", // XEP-0030
+  commands: "http://jabber.org/protocol/commands", // XEP-0050
+  upload: "urn:xmpp:http:upload:0", // XEP-0363
+  xhtmlIm: "http://jabber.org/protocol/xhtml-im", // XEP-0071
+  xhtml: "http://www.w3.org/1999/xhtml", // XEP-0071
+  chatStates: "http://jabber.org/protocol/chatstates", // XEP-0085
+  correct: "urn:xmpp:message-correct:0", // XEP-0308
+  reactions: "urn:xmpp:reactions:0", // XEP-0444
+  reply: "urn:xmpp:reply:0", // XEP-0461
+  fallback: "urn:xmpp:fallback:0", // XEP-0428
+  attach: "urn:xmpp:message-attaching:1", // XEP-0367
+  markers: "urn:xmpp:chat-markers:0", // XEP-0333
+  occupantId: "urn:xmpp:occupant-id:0", // XEP-0421
+  sid: "urn:xmpp:sid:0", // XEP-0359
+  eme: "urn:xmpp:eme:0", // XEP-0380
+  conference: "jabber:x:conference", // XEP-0249
+  reference: "urn:xmpp:reference:0", // XEP-0372
+  xOob: "jabber:x:oob",
+  iqOob: "jabber:iq:oob",
+  extdisco: "urn:xmpp:extdisco:2",
+  caps: "http://jabber.org/protocol/caps", // XEP-0115
+  muc: "http://jabber.org/protocol/muc", // XEP-0045
+  idle: "urn:xmpp:idle:1", // XEP-0319
+  vcardUpdate: "vcard-temp:x:update", // XEP-0153
+} as const;
