@@ -1,0 +1,265 @@
+/**
+ * mod_rest's API: POST /rest (and its path form) sends a stanza, an iq waits for its
+ * reply; GET /rest/{query}/{to} builds common iqs from the path. This is the hot path:
+ * bodies are read raw (../body.ts) and decoded by the format codecs, never by zod; the
+ * operations are in the spec through documentedRoute().
+ */
+import { type RouteConfig, z } from "@hono/zod-openapi";
+import type { Element } from "@xmpp/xml";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Config } from "../../config.js";
+import { codecFor, type PathHints, REQUEST_TYPES, RESPONSE_TYPES } from "../../formats/index.js";
+import { jsonToStanza } from "../../formats/json/index.js";
+import { mediaTypeOf, negotiate } from "../../formats/negotiate.js";
+import { GET_QUERIES, queryToJson } from "../../formats/queries.js";
+import { StanzaError } from "../../stanza/errors.js";
+import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
+import { prepareOutgoing } from "../../stanza/outgoing.js";
+import { linkDownError } from "../../xmpp/link.js";
+import { readBody } from "../body.js";
+import { authErrors, bearerSecurity, errorResponse, MEDIA } from "../schemas.js";
+import { type AppEnv, type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
+
+type Status = ContentfulStatusCode;
+type RestContext = Context<AppEnv>;
+
+function iqTimeoutMs(c: RestContext, config: Config): number {
+  const header = c.req.header("prosody-rest-timeout") ?? c.req.header("rest-timeout");
+  if (header === undefined) return config.iqTimeoutMs;
+  const seconds = Number(header);
+  if (header.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new StanzaError("modify", "bad-request", {
+      text: "Prosody-Rest-Timeout must be a positive number of seconds",
+      status: 400,
+    });
+  }
+  return Math.min(Math.round(seconds * 1000), config.iqMaxTimeoutMs);
+}
+
+export function registerRest(
+  app: BridgeApp,
+  { config, link, iqs, auth }: Pick<RouteDeps, "config" | "link" | "iqs" | "auth">,
+): void {
+  const requireLink = () => {
+    if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
+  };
+
+  const respond = (c: RestContext, stanzas: readonly Element[], status: Status) => {
+    const format = negotiate(c.req.header("accept"), c.req.header("content-type"), RESPONSE_TYPES);
+    const codec = codecFor(format);
+    if (!codec) throw new Error(`no codec for ${format}`);
+    const [only] = stanzas;
+    const body = stanzas.length === 1 && only ? codec.encode(only) : codec.encodeMany(stanzas);
+    return c.body(body, status, { "content-type": `${format}; charset=utf-8` });
+  };
+
+  const decode = async (c: RestContext, hints: PathHints) => {
+    const type = mediaTypeOf(c.req.header("content-type"));
+    const codec = codecFor(type);
+    if (!codec) {
+      throw new StanzaError("cancel", "bad-format", {
+        text: `unsupported media type; send one of ${REQUEST_TYPES.join(", ")}`,
+        status: 415,
+      });
+    }
+    const { stanza, namespace } = codec.decode(await readBody(c, config.stanzaSizeLimit), hints);
+    return prepareOutgoing(stanza, namespace, { domain: config.domain });
+  };
+
+  const send = async (c: RestContext, stanza: Element) => {
+    requireLink();
+    if (stanza.name !== "iq") {
+      await link.send(stanza);
+      // Without the explicit length node-server would announce a chunked body.
+      return c.body(null, 202, { "content-length": "0" });
+    }
+    const { id = "", to = "" } = stanza.attrs;
+    const mamQueryId = stanza.getChild("query", "urn:xmpp:mam:2")?.attrs.queryid;
+    const reply = iqs.expect(id, to, iqTimeoutMs(c, config), mamQueryId ? { mamQueryId } : {});
+    try {
+      await link.send(stanza);
+    } catch (err) {
+      iqs.cancel(id, err instanceof StanzaError ? err : linkDownError(link.retryAfterSeconds()));
+    }
+    const answer = await reply;
+    const status =
+      answer.reply.attrs.type === "error"
+        ? (StanzaError.fromElement(answer.reply)?.status ?? 500)
+        : 200;
+    return respond(c, [...answer.results, answer.reply], status as Status);
+  };
+
+  app.use("/rest", auth);
+  app.use("/rest/*", auth);
+
+  documentedRoute(app, sendRoute, async (c) => send(c, await decode(c, {})));
+
+  // Debugging aid: the stanza exactly as it would be sent, without sending it.
+  documentedRoute(app, echoRoute, async (c) => respond(c, [await decode(c, {})], 200));
+
+  // A full JID's resource may hold slashes, so `to` takes the rest of the path.
+  documentedRoute(
+    app,
+    pathSendRoute,
+    async (c) => {
+      const { kind, type, to } = c.req.param() as { kind: string; type: string; to: string };
+      return send(c, await decode(c, { kind, type, to }));
+    },
+    "/rest/:kind/:type/:to{.+}",
+  );
+
+  documentedRoute(
+    app,
+    queryRoute,
+    async (c) => {
+      const { query, to } = c.req.param() as { query: string; to: string };
+      const json = queryToJson(query, to, new URL(c.req.url).searchParams);
+      const stanza = prepareOutgoing(jsonToStanza(json), "", { domain: config.domain });
+      return send(c, stanza);
+    },
+    "/rest/:query/:to{.+}",
+  );
+}
+
+// ---- The spec of these operations (documentation only: no zod runs on /rest requests).
+
+const StanzaXml = z.string().openapi({
+  description: "One stanza (message, presence or iq), no XML declaration",
+  example: '<message to="alice@example.org" type="chat"><body>Hello!</body></message>',
+});
+
+const StanzaJson = z
+  .object({
+    kind: z.enum(STANZA_KIND_LIST).optional(),
+    type: z.string().optional(),
+    to: z.string().openapi({ description: "Recipient JID (required)" }),
+    from: z.string().optional().openapi({ description: "The component's domain or a JID at it" }),
+    id: z.string().optional(),
+    body: z.string().optional(),
+  })
+  .catchall(z.unknown())
+  .openapi("StanzaJson", {
+    description: "A stanza in mod_rest's JSON mapping (README, 'The JSON mapping')",
+    example: { kind: "message", type: "chat", to: "alice@example.org", body: "Hello!" },
+  });
+
+const StanzaForm = z
+  .record(z.string(), z.string())
+  .openapi({ description: "The flat fields of the JSON mapping (kind, type, to, body, ...)" });
+
+const stanzaBody = {
+  required: true,
+  content: {
+    [MEDIA.XMPP_XML]: { schema: StanzaXml },
+    [MEDIA.JSON_TYPE]: { schema: StanzaJson },
+    [MEDIA.FORM]: { schema: StanzaForm },
+    [MEDIA.TEXT]: {
+      schema: z.string().openapi({ description: "A chat message body", example: "Hello!" }),
+    },
+  },
+};
+
+const timeoutHeaders = z.object({
+  "prosody-rest-timeout": z.string().optional().openapi({
+    description:
+      "Seconds an iq waits for its reply (also Rest-Timeout), capped at XMPP_REST_IQ_MAX_TIMEOUT",
+    example: "10",
+  }),
+});
+
+const replyContent = {
+  [MEDIA.XMPP_XML]: { schema: StanzaXml },
+  [MEDIA.JSON_TYPE]: { schema: StanzaJson },
+  [MEDIA.FORM]: { schema: StanzaForm },
+};
+
+const sendErrors = {
+  ...authErrors,
+  400: errorResponse("Not well-formed, or a bad Prosody-Rest-Timeout header"),
+  409: errorResponse("An iq with this id is already waiting"),
+  413: errorResponse("Body larger than XMPP_REST_STANZA_SIZE_LIMIT"),
+  415: errorResponse("Unsupported media type"),
+  422: errorResponse("Not a stanza the bridge may send (addressing, namespace, iq shape)"),
+  503: errorResponse(
+    "The XMPP link is down (Retry-After says when to retry), or too many iqs wait",
+  ),
+  504: errorResponse("No iq reply in time"),
+  default: errorResponse("An iq's error reply, with the HTTP status of its condition"),
+};
+
+const sendResponses = {
+  200: { description: "An iq's result (in the format Accept asks for)", content: replyContent },
+  202: { description: "A message or presence, handed to the XMPP server" },
+  ...sendErrors,
+};
+
+const sendRoute = {
+  method: "post",
+  path: "/rest",
+  tags: ["rest"],
+  summary: "Send a stanza",
+  description:
+    "A message or presence is answered 202 once handed to the server; an iq waits for its reply and returns it.",
+  security: bearerSecurity,
+  request: { headers: timeoutHeaders, body: stanzaBody },
+  responses: sendResponses,
+} satisfies RouteConfig;
+
+const echoRoute = {
+  method: "post",
+  path: "/rest/echo",
+  tags: ["rest"],
+  summary: "Show the stanza as it would be sent, without sending it",
+  security: bearerSecurity,
+  request: { body: stanzaBody },
+  responses: {
+    200: { description: "The prepared stanza", content: replyContent },
+    ...authErrors,
+    400: sendErrors[400],
+    413: sendErrors[413],
+    415: sendErrors[415],
+    422: sendErrors[422],
+  },
+} satisfies RouteConfig;
+
+const pathSendRoute = {
+  method: "post",
+  path: "/rest/{kind}/{type}/{to}",
+  tags: ["rest"],
+  summary: "Send a stanza, its kind, type and recipient given by the path",
+  description:
+    "The body is the payload: for text/plain a message body (or a presence show). `to` takes the rest of the path, so a full JID's resource may contain slashes.",
+  security: bearerSecurity,
+  request: {
+    params: z.object({
+      kind: z.enum(STANZA_KIND_LIST),
+      type: z.string().openapi({ example: "chat" }),
+      to: z.string().openapi({ example: "alice@example.org" }),
+    }),
+    headers: timeoutHeaders,
+    body: stanzaBody,
+  },
+  responses: sendResponses,
+} satisfies RouteConfig;
+
+const queryRoute = {
+  method: "get",
+  path: "/rest/{query}/{to}",
+  tags: ["rest"],
+  summary: "Send a common iq built from the path and wait for its reply",
+  description:
+    "For archive, query parameters fill the XEP-0313 form and XEP-0059 paging (max, before, after).",
+  security: bearerSecurity,
+  request: {
+    params: z.object({
+      query: z.enum(GET_QUERIES as [string, ...string[]]),
+      to: z.string().openapi({ example: "example.org" }),
+    }),
+    headers: timeoutHeaders,
+  },
+  responses: {
+    200: sendResponses[200],
+    ...sendErrors,
+  },
+} satisfies RouteConfig;

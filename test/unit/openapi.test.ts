@@ -1,0 +1,161 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createApp } from "../../src/http/app.js";
+import type { BridgeApp } from "../../src/http/routes/index.js";
+import { authErrors, bearerSecurity, bodyErrors, ErrorBody } from "../../src/http/schemas.js";
+import { silentLogger } from "../../src/log.js";
+import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
+import type { Link } from "../../src/xmpp/link.js";
+
+const config = loadConfig({
+  env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
+});
+
+const link: Pick<Link, "state" | "domain" | "retryAfterSeconds"> = {
+  state: "online",
+  domain: config.domain,
+  retryAfterSeconds: () => 1,
+};
+
+type Spec = {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { security?: unknown[]; responses: Record<string, unknown> }>
+  >;
+};
+
+let app: BridgeApp;
+
+beforeEach(() => {
+  app = createApp({
+    config,
+    link: link as Link,
+    iqs: createIqTracker({ maxPending: 10 }),
+    log: silentLogger,
+  });
+});
+
+async function spec(): Promise<Spec> {
+  const res = await app.request("/openapi.json");
+  expect(res.status).toBe(200);
+  return (await res.json()) as Spec;
+}
+
+describe("GET /openapi.json", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const document = await spec();
+    expect(document.openapi).toBe("3.1.0");
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe("3.1");
+  });
+
+  it("describes every route the app serves, and nothing it does not", async () => {
+    const document = await spec();
+    const served = app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}")}`);
+    const described = Object.entries(document.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method} ${path}`),
+    );
+    expect(new Set(described)).toEqual(new Set(served));
+    expect(described).toEqual(
+      expect.arrayContaining([
+        "post /rest",
+        "post /rest/{kind}/{type}/{to}",
+        "get /rest/{query}/{to}",
+        "get /health",
+        "get /openapi.json",
+      ]),
+    );
+  });
+
+  it("marks the token-protected operations with bearer auth and their 401/403 bodies", async () => {
+    const document = await spec();
+    for (const [path, ops] of Object.entries(document.paths)) {
+      if (!path.startsWith("/rest")) continue;
+      for (const op of Object.values(ops)) {
+        expect(op.security).toEqual([{ bearer: [] }]);
+        expect(op.responses).toHaveProperty("401");
+        expect(op.responses).toHaveProperty("403");
+      }
+    }
+  });
+
+  it("describes the error body the bridge really sends", async () => {
+    const res = await app.request("/rest", {
+      method: "POST",
+      headers: { accept: "application/json" },
+    });
+    expect(res.status).toBe(401);
+    expect(ErrorBody.safeParse(await res.json()).success).toBe(true);
+  });
+});
+
+describe("a /v1 route built on the documented pattern", () => {
+  const Thing = z.object({ name: z.string().min(1), size: z.number().int() });
+  const addThing = (target: BridgeApp) =>
+    target.openapi(
+      createRoute({
+        method: "post",
+        path: "/v1/things",
+        security: bearerSecurity,
+        request: { body: { required: true, content: { "application/json": { schema: Thing } } } },
+        responses: {
+          201: { description: "ok", content: { "application/json": { schema: Thing } } },
+          ...authErrors,
+          ...bodyErrors,
+        },
+      }),
+      (c) => c.json(c.req.valid("json"), 201),
+    );
+
+  const postThing = (body: string, contentType = "application/json") =>
+    app.request("/v1/things", {
+      method: "POST",
+      body,
+      headers: { "content-type": contentType, accept: "application/json" },
+    });
+
+  beforeEach(() => {
+    addThing(app);
+  });
+
+  it("accepts a body that matches its schema", async () => {
+    const res = await postThing('{"name":"a","size":2}');
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ name: "a", size: 2 });
+  });
+
+  it("answers 422 in the bridge's error format when the JSON misses the schema", async () => {
+    const res = await postThing('{"name":"","size":"big"}');
+    expect(res.status).toBe(422);
+    const body = ErrorBody.parse(await res.json());
+    expect(body.error.condition).toBe("bad-request");
+    expect(body.error.text).toContain("name");
+    expect(body.error.text).toContain("size");
+  });
+
+  it("answers 400 in the bridge's error format when the body is not JSON", async () => {
+    const res = await postThing("{not json");
+    expect(res.status).toBe(400);
+    expect(ErrorBody.parse(await res.json()).error.type).toBe("modify");
+  });
+
+  it("answers 415 in the bridge's error format for another media type", async () => {
+    const res = await postThing("name=a", "application/x-www-form-urlencoded");
+    expect(res.status).toBe(415);
+    expect(ErrorBody.parse(await res.json()).error.condition).toBe("bad-format");
+  });
+
+  it("appears in the spec with its schemas", async () => {
+    const operation = (await spec()).paths["/v1/things"]?.post;
+    expect(operation?.responses).toHaveProperty("422");
+    expect((await new Validator().validate(await spec())).valid).toBe(true);
+  });
+});
