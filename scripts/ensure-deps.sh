@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests, the demo and the benchmarks need on a fresh machine:
-# npm packages (npm ci) and Debian packages (prosody, python3-flask for the Flask example).
+# npm packages (npm ci) and Debian packages (prosody and ejabberd for the integration tests,
+# python3-flask for the Flask example).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v prosody >/dev/null 2>&1 || missing+=(prosody)
+# ejabberdctl lives in /usr/sbin, which is not on every user's PATH.
+[ -x /usr/sbin/ejabberdctl ] || missing+=(ejabberd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 /usr/bin/python3 -c "import flask" >/dev/null 2>&1 || missing+=(python3-flask)
 
@@ -19,6 +22,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The package may start a system ejabberd (systemd or init.d). The tests never use it and
+  # cannot collide with it (free loopback ports, no Erlang distribution: see
+  # test/helpers/ejabberd.ts), but it would hold ports 5222/5269/5280 and CPU for nothing:
+  # stop the one this script just installed. An ejabberd installed before is left alone.
+  if [[ " ${missing[*]} " == *" ejabberd "* ]]; then
+    if [ -d /run/systemd/system ]; then
+      $sudo systemctl stop ejabberd.service >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/ejabberd ]; then
+      $sudo /etc/init.d/ejabberd stop >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 # npm ci installs exactly the lock file. The lock lists other platforms' optional packages as

@@ -1,7 +1,7 @@
 import { type Bridge, startBridge } from "../../src/bridge.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger, silentLogger } from "../../src/log.js";
-import type { Prosody } from "./prosody.js";
+import type { XmppServer } from "./server.js";
 
 export const TOKEN = "test-token";
 
@@ -14,16 +14,16 @@ export interface TestBridge {
   stop(): Promise<void>;
 }
 
-/** An in-process bridge on a free loopback port, connected to the given Prosody. */
+/** An in-process bridge on a free loopback port, connected to the given server. */
 export async function startTestBridge(
-  prosody: Prosody,
+  server: Pick<XmppServer, "service" | "componentDomain" | "componentSecret">,
   env: Record<string, string> = {},
 ): Promise<TestBridge> {
   const config = loadConfig({
     env: {
-      XMPP_REST_SERVICE: prosody.service,
-      XMPP_REST_DOMAIN: prosody.componentDomain,
-      XMPP_REST_SECRET: prosody.componentSecret,
+      XMPP_REST_SERVICE: server.service,
+      XMPP_REST_DOMAIN: server.componentDomain,
+      XMPP_REST_SECRET: server.componentSecret,
       XMPP_REST_TOKENS: `${TOKEN},second-token`,
       XMPP_REST_HTTP_PORT: "0",
       ...env,

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { renderConfigTemplate } from "./config-template.js";
 import { freePort, waitForPort } from "./ports.js";
+import type { XmppServer, XmppServerOptions } from "./server.js";
 
 const run = promisify(execFile);
 const TEMPLATE = join(
@@ -12,54 +13,30 @@ const TEMPLATE = join(
   "../../prosody-config/local.cfg.lua.tmpl",
 );
 
-export interface ProsodyOptions {
-  readonly componentDomain?: string;
-  readonly componentSecret?: string;
-  readonly users?: readonly { username: string; password: string }[];
-  readonly logLevel?: "debug" | "info" | "warn";
+export interface ProsodyOptions extends XmppServerOptions {
   /** Fixed ports (the demo prefers the standard ones); free ones are picked otherwise. */
   readonly c2sPort?: number;
   readonly componentPort?: number;
 }
 
-export interface Prosody {
-  readonly host: string;
-  readonly c2sPort: number;
-  readonly componentPort: number;
-  readonly componentDomain: string;
-  readonly componentSecret: string;
-  readonly service: string;
-  readonly dataDir: string;
-  /** Kills the server (SIGKILL): every connection drops at once. */
-  kill(): Promise<void>;
-  /** Starts it again on the same ports with the same data. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-  log(): Promise<string>;
+/** Prosody routes every component on its one component port. */
+export interface Prosody extends XmppServer {
+  readonly kind: "prosody";
 }
 
 /**
  * Renders a Prosody config template ({{NAME}} placeholders) into a new temporary
  * data directory; DATA_DIR and RUN_AS_ROOT are filled in here.
  */
-export async function renderProsodyConfig(
+export function renderProsodyConfig(
   template: string,
   prefix: string,
   values: Record<string, string>,
 ): Promise<{ dataDir: string; configPath: string }> {
-  const dataDir = await mkdtemp(join(tmpdir(), prefix));
-  const configPath = join(dataDir, "prosody.cfg.lua");
-  const all: Record<string, string> = {
-    DATA_DIR: dataDir,
+  return renderConfigTemplate(template, prefix, "prosody.cfg.lua", {
     RUN_AS_ROOT: process.getuid?.() === 0 ? "true" : "false",
     ...values,
-  };
-  const text = await readFile(template, "utf8");
-  await writeFile(
-    configPath,
-    text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => all[name] ?? ""),
-  );
-  return { dataDir, configPath };
+  });
 }
 
 /**
@@ -119,13 +96,18 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   };
 
   await launch();
+  const service = `xmpp://127.0.0.1:${componentPort}`;
   return {
+    kind: "prosody",
+    // Debian bookworm's Prosody.
+    software: { name: "Prosody", version: /^0\.12/ },
     host: "localhost",
     c2sPort,
     componentPort,
     componentDomain,
     componentSecret,
-    service: `xmpp://127.0.0.1:${componentPort}`,
+    service,
+    silentService: service,
     dataDir,
     kill,
     restart: launch,

@@ -1,6 +1,6 @@
 import { Component } from "@xmpp/component-core";
 import type { Element } from "@xmpp/xml";
-import type { Prosody } from "./prosody.js";
+import type { XmppServer } from "./server.js";
 
 export interface SilentComponent {
   /** Everything the server routed to silent.localhost. */
@@ -14,8 +14,10 @@ export interface SilentComponent {
  * A bare XEP-0114 peer for silent.localhost that never answers anything
  * (xmpp.js's component() would answer unknown iqs itself).
  */
-export async function connectSilentComponent(prosody: Prosody): Promise<SilentComponent> {
-  const entity = new Component({ service: prosody.service, domain: "silent.localhost" });
+export async function connectSilentComponent(
+  server: Pick<XmppServer, "silentService" | "componentSecret">,
+): Promise<SilentComponent> {
+  const entity = new Component({ service: server.silentService, domain: "silent.localhost" });
   const seen: Element[] = [];
   const listeners = new Set<() => void>();
   entity.on("stanza", (s: Element) => {
@@ -28,9 +30,9 @@ export async function connectSilentComponent(prosody: Prosody): Promise<SilentCo
     entity.once("disconnect", () => reject(new Error("silent component was refused")));
   });
   entity.on("open", (el: Element) => {
-    entity.authenticate(el.attrs.id ?? "", prosody.componentSecret).catch(() => {});
+    entity.authenticate(el.attrs.id ?? "", server.componentSecret).catch(() => {});
   });
-  await entity.connect(prosody.service);
+  await entity.connect(server.silentService);
   await entity.open({ domain: "silent.localhost" });
   await online;
   return {

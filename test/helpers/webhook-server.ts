@@ -53,14 +53,20 @@ export async function startWebhookServer(handler?: WebhookHandler): Promise<Webh
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
       };
+      // The handler sees the request before any waitFor() resolves, so a test that waits
+      // for a request can rely on what the handler did with it (e.g. holding it).
+      let reply: Promise<Answer>;
+      try {
+        reply = Promise.resolve(current(received));
+      } catch (err) {
+        reply = Promise.reject(err);
+      }
       requests.push(received);
       for (const waiter of [...waiters]) waiter(received);
-      Promise.resolve()
-        .then(() => current(received))
-        .then(
-          (reply) => answer(res, reply),
-          (err: unknown) => answer(res, { status: 500, body: String(err) }),
-        );
+      reply.then(
+        (answered) => answer(res, answered),
+        (err: unknown) => answer(res, { status: 500, body: String(err) }),
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

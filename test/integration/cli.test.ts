@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPTIONS } from "../../src/config.js";
 import { freePort } from "../helpers/ports.js";
-import { type Prosody, startProsody } from "../helpers/prosody.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser } from "../helpers/xmpp-user.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "../../bin/xmpp-rest.js");
@@ -56,14 +56,14 @@ function runCli(args: string[], env: Record<string, string>): Run {
   };
 }
 
-let prosody: Prosody;
+let server: XmppServer;
 
 beforeAll(async () => {
-  prosody = await startProsody({ users: [{ username: "carol", password: "carol-pw" }] });
+  server = await startXmppServer({ users: [{ username: "carol", password: "carol-pw" }] });
 });
 
 afterAll(async () => {
-  await prosody?.stop();
+  await server?.stop();
 });
 
 describe("the xmpp-rest command", () => {
@@ -98,16 +98,16 @@ describe("the xmpp-rest command", () => {
   it("connects with the three required settings, sends, and exits 0 on SIGTERM", async () => {
     const httpPort = await freePort();
     const run = runCli([], {
-      XMPP_REST_DOMAIN: prosody.componentDomain,
-      XMPP_REST_SECRET: prosody.componentSecret,
+      XMPP_REST_DOMAIN: server.componentDomain,
+      XMPP_REST_SECRET: server.componentSecret,
       XMPP_REST_TOKENS: "cli-token",
-      XMPP_REST_SERVICE: prosody.service,
+      XMPP_REST_SERVICE: server.service,
       XMPP_REST_HTTP_PORT: String(httpPort),
     });
     try {
       await run.waitForLog(/xmpp link online/);
       const carol = await connectUser({
-        c2sPort: prosody.c2sPort,
+        c2sPort: server.c2sPort,
         username: "carol",
         password: "carol-pw",
       });
@@ -132,11 +132,11 @@ describe("the xmpp-rest command", () => {
 
   it("reads a JSON config file, with the environment taking precedence", async () => {
     const { writeFile } = await import("node:fs/promises");
-    const file = join(prosody.dataDir, "bridge.json");
+    const file = join(server.dataDir, "bridge.json");
     await writeFile(
       file,
       JSON.stringify({
-        domain: prosody.componentDomain,
+        domain: server.componentDomain,
         secret: "wrong",
         tokens: ["a", "b"],
         logLevel: "nonsense",

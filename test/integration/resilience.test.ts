@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
-import { type Prosody, startProsody } from "../helpers/prosody.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectSilentComponent } from "../helpers/silent-component.js";
 import { connectUser } from "../helpers/xmpp-user.js";
 
-let prosody: Prosody;
+let server: XmppServer;
 let bridge: TestBridge;
 const users = [{ username: "bob", password: "bob-pw" }];
 
 beforeAll(async () => {
-  prosody = await startProsody({ users });
-  bridge = await startTestBridge(prosody, { XMPP_REST_MAX_PENDING_IQ: "3" });
+  server = await startXmppServer({ users });
+  bridge = await startTestBridge(server, { XMPP_REST_MAX_PENDING_IQ: "3" });
 });
 
 afterAll(async () => {
   await bridge?.stop();
-  await prosody?.stop();
+  await server?.stop();
 });
 
 const ping = (id: string, to = "localhost") =>
@@ -23,7 +23,7 @@ const ping = (id: string, to = "localhost") =>
 
 describe("pending iq bound", () => {
   it("answers 503 at once beyond XMPP_REST_MAX_PENDING_IQ and never evicts a waiting request", async () => {
-    const silent = await connectSilentComponent(prosody);
+    const silent = await connectSilentComponent(server);
     try {
       const waiting = [1, 2, 3].map((i) =>
         bridge.post(ping(`wait-${i}`, "x@silent.localhost"), { "prosody-rest-timeout": "2" }),
@@ -42,9 +42,9 @@ describe("pending iq bound", () => {
   });
 
   it("ignores a forged reply from another address with the waiting id", async () => {
-    const silent = await connectSilentComponent(prosody);
+    const silent = await connectSilentComponent(server);
     const bob = await connectUser({
-      c2sPort: prosody.c2sPort,
+      c2sPort: server.c2sPort,
       username: "bob",
       password: "bob-pw",
     });
@@ -65,7 +65,7 @@ describe("pending iq bound", () => {
 
 describe("losing the XMPP server", () => {
   it("fails pending iqs with 503, answers 503 quickly while down, and recovers without a restart", async () => {
-    const silent = await connectSilentComponent(prosody);
+    const silent = await connectSilentComponent(server);
     const pending = bridge.post(ping("in-flight", "x@silent.localhost"), {
       "prosody-rest-timeout": "60",
       accept: "application/json",
@@ -73,7 +73,7 @@ describe("losing the XMPP server", () => {
     await silent.waitFor((s) => s.attrs.id === "in-flight");
 
     const killedAt = performance.now();
-    await prosody.kill();
+    await server.kill();
     const failed = await pending;
     expect(failed.status).toBe(503);
     expect(performance.now() - killedAt).toBeLessThan(5_000);
@@ -87,10 +87,10 @@ describe("losing the XMPP server", () => {
     expect(health.status).toBe(503);
     expect(((await health.json()) as { xmpp: string }).xmpp).not.toBe("online");
 
-    await prosody.restart();
+    await server.restart();
     await bridge.bridge.link.waitOnline(15_000);
     const bob = await connectUser({
-      c2sPort: prosody.c2sPort,
+      c2sPort: server.c2sPort,
       username: "bob",
       password: "bob-pw",
     });

@@ -1,22 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
-import { type Prosody, startProsody } from "../helpers/prosody.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectSilentComponent, type SilentComponent } from "../helpers/silent-component.js";
 
-let prosody: Prosody;
+let server: XmppServer;
 let bridge: TestBridge;
 let silent: SilentComponent;
 
 beforeAll(async () => {
-  prosody = await startProsody();
-  bridge = await startTestBridge(prosody);
-  silent = await connectSilentComponent(prosody);
+  server = await startXmppServer();
+  bridge = await startTestBridge(server);
+  silent = await connectSilentComponent(server);
 });
 
 afterAll(async () => {
   await silent?.stop();
   await bridge?.stop();
-  await prosody?.stop();
+  await server?.stop();
 });
 
 describe("shutdown", () => {

@@ -2,20 +2,20 @@ import xml, { type Element } from "@xmpp/xml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
 import { freePort } from "../helpers/ports.js";
-import { type Prosody, startProsody } from "../helpers/prosody.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { type Answer, startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
 const DOMAIN = "rest.localhost";
-let prosody: Prosody;
+let server: XmppServer;
 let alice: XmppUser;
 let bridge: TestBridge | undefined;
 let hook: WebhookServer | undefined;
 let sequence = 0;
 
 beforeAll(async () => {
-  prosody = await startProsody({ users: [{ username: "alice", password: "alice-pw" }] });
-  alice = await connectUser({ c2sPort: prosody.c2sPort, username: "alice", password: "alice-pw" });
+  server = await startXmppServer({ users: [{ username: "alice", password: "alice-pw" }] });
+  alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
 });
 
 afterEach(async () => {
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await alice?.stop();
-  await prosody?.stop();
+  await server?.stop();
 });
 
 async function sendIq(to: string): Promise<string> {
@@ -50,7 +50,7 @@ function conditionOf(stanza: Element): [string | undefined, string | undefined] 
 
 describe("webhook failures", () => {
   it("answers inbound iqs service-unavailable when no callback URL is configured", async () => {
-    bridge = await startTestBridge(prosody);
+    bridge = await startTestBridge(server);
     const reply = await replyTo(await sendIq(`bot@${DOMAIN}`));
     expect(reply.attrs.type).toBe("error");
     expect(conditionOf(reply)).toEqual(["cancel", "service-unavailable"]);
@@ -58,7 +58,7 @@ describe("webhook failures", () => {
 
   it("answers iqs that the filters leave out service-unavailable", async () => {
     hook = await startWebhookServer();
-    bridge = await startTestBridge(prosody, {
+    bridge = await startTestBridge(server, {
       XMPP_REST_CALLBACK_URL: `${hook.url}/hook`,
       XMPP_REST_CALLBACK_STANZAS: "message",
     });
@@ -69,7 +69,7 @@ describe("webhook failures", () => {
 
   it("answers wait/recipient-unavailable when the webhook refuses connections", async () => {
     const closedPort = await freePort();
-    bridge = await startTestBridge(prosody, {
+    bridge = await startTestBridge(server, {
       XMPP_REST_CALLBACK_URL: `http://127.0.0.1:${closedPort}/hook`,
     });
     const reply = await replyTo(await sendIq(`bot@${DOMAIN}`));
@@ -100,7 +100,7 @@ describe("webhook failures", () => {
       arrived();
       return new Promise<Answer>((resolve) => release.push(() => resolve({ status: 204 })));
     });
-    bridge = await startTestBridge(prosody, {
+    bridge = await startTestBridge(server, {
       XMPP_REST_CALLBACK_URL: `${hook.url}/hook`,
       XMPP_REST_CALLBACK_CONCURRENCY: "1",
       XMPP_REST_CALLBACK_QUEUE: "1",
@@ -122,7 +122,7 @@ describe("webhook failures", () => {
     hook = await startWebhookServer((req) =>
       req.method === "OPTIONS" ? { status: 500, body: "no probe here" } : { status: 204 },
     );
-    bridge = await startTestBridge(prosody, { XMPP_REST_CALLBACK_URL: `${hook.url}/hook` });
+    bridge = await startTestBridge(server, { XMPP_REST_CALLBACK_URL: `${hook.url}/hook` });
     await hook.waitFor((r) => r.method === "OPTIONS");
     const reply = await replyTo(await sendIq(`bot@${DOMAIN}`));
     expect(reply.attrs.type).toBe("result");
@@ -134,7 +134,7 @@ describe("webhook failures", () => {
         ? { status: 200, headers: { accept: "text/html, application/json;q=0.9" } }
         : { status: 204 },
     );
-    bridge = await startTestBridge(prosody, { XMPP_REST_CALLBACK_URL: `${hook.url}/hook` });
+    bridge = await startTestBridge(server, { XMPP_REST_CALLBACK_URL: `${hook.url}/hook` });
     const id = await sendIq(`bot@${DOMAIN}`);
     const req = await hook.waitFor((r) => r.method === "POST");
     expect(req.headers["content-type"]).toBe("application/json");

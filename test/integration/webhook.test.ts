@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../src/formats/xml.js";
 import { verify } from "../../src/webhook/signature.js";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
-import { type Prosody, startProsody } from "../helpers/prosody.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import {
   type Answer,
   type ReceivedRequest,
@@ -17,7 +17,7 @@ const TOKEN = "bot-token";
 const DOMAIN = "rest.localhost";
 const USERS = ["alice", "u1", "u2", "u3", "u4", "u5"];
 
-let prosody: Prosody;
+let server: XmppServer;
 let hook: WebhookServer;
 let bridge: TestBridge;
 let alice: XmppUser;
@@ -40,7 +40,7 @@ const xmlAnswer = (body: string, status = 200): Answer => ({
 });
 
 beforeAll(async () => {
-  prosody = await startProsody({
+  server = await startXmppServer({
     users: USERS.map((username) => ({ username, password: `${username}-pw` })),
   });
   hook = await startWebhookServer((req) => {
@@ -49,20 +49,20 @@ beforeAll(async () => {
     const bot = bots.get(local(stanza.attrs.to));
     return bot ? bot(req, stanza) : { status: 204 };
   });
-  bridge = await startTestBridge(prosody, {
+  bridge = await startTestBridge(server, {
     XMPP_REST_CALLBACK_URL: `${hook.url}/hook/{kind}/{type}/{to}?from={from}`,
     XMPP_REST_CALLBACK_SECRET: SECRET,
     XMPP_REST_CALLBACK_TOKEN: TOKEN,
     XMPP_REST_CALLBACK_TIMEOUT: "1",
   });
-  alice = await connectUser({ c2sPort: prosody.c2sPort, username: "alice", password: "alice-pw" });
+  alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
 });
 
 afterAll(async () => {
   await alice?.stop();
   await bridge?.stop();
   await hook?.close();
-  await prosody?.stop();
+  await server?.stop();
 });
 
 function nextId(prefix: string): string {
@@ -383,7 +383,7 @@ describe("ordering and concurrency", () => {
   it("processes messages from 5 users concurrently", async () => {
     const users = await Promise.all(
       ["u1", "u2", "u3", "u4", "u5"].map((u) =>
-        connectUser({ c2sPort: prosody.c2sPort, username: u, password: `${u}-pw` }),
+        connectUser({ c2sPort: server.c2sPort, username: u, password: `${u}-pw` }),
       ),
     );
     try {

@@ -4,10 +4,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { OPTIONS } from "../../src/config.js";
 
-const readme = readFileSync(
-  join(dirname(fileURLToPath(import.meta.url)), "../../README.md"),
-  "utf8",
-);
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
 
 describe("README", () => {
   it.each(OPTIONS.map((o) => [o.env, o]))(
@@ -18,6 +16,18 @@ describe("README", () => {
       if (option.default) expect(row).toContain(option.default);
     },
   );
+
+  it.each([
+    ["lua", "prosody-config/prosody.cfg.lua"],
+    ["yaml", "ejabberd-config/ejabberd.yml"],
+  ])("shows a %s server snippet that the example config %s contains", (lang, file) => {
+    const block = new RegExp(`\`\`\`${lang}\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+    expect(block, `no ${lang} block`).toBeDefined();
+    const example = readFileSync(join(root, file), "utf8").split("\n");
+    for (const line of (block ?? "").split("\n").filter((l) => l.trim() !== "")) {
+      expect(example, `${file} lacks: ${line}`).toContain(line);
+    }
+  });
 
   it("gives the two set-up commands", () => {
     expect(readme).toContain("npm run demo");

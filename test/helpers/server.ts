@@ -1,0 +1,61 @@
+import { startEjabberd } from "./ejabberd.js";
+import { startProsody } from "./prosody.js";
+
+export type ServerKind = "prosody" | "ejabberd";
+export const SERVER_KINDS: readonly ServerKind[] = ["prosody", "ejabberd"];
+
+/** The environment variable that picks the server for test/integration/ (see vitest.config.ts). */
+export const SERVER_ENV = "XMPP_REST_TEST_SERVER";
+
+export interface XmppServerOptions {
+  /** The bridge's component domain (default rest.localhost). */
+  readonly componentDomain?: string;
+  readonly componentSecret?: string;
+  /** Accounts at `localhost`, registered before the function resolves. */
+  readonly users?: readonly { username: string; password: string }[];
+  readonly logLevel?: "debug" | "info" | "warn";
+}
+
+/**
+ * A real XMPP server on free loopback ports with its data in a temporary directory: the one
+ * shape every integration test uses, whichever server runs underneath. Users live at
+ * `host`; the bridge connects to `service` as `componentDomain`; a second component,
+ * silent.localhost, may connect to `silentService` with the same secret.
+ */
+export interface XmppServer {
+  readonly kind: ServerKind;
+  /** What the server answers to jabber:iq:version (XEP-0092) about itself. */
+  readonly software: { readonly name: string; readonly version: RegExp };
+  readonly host: string;
+  readonly c2sPort: number;
+  readonly componentPort: number;
+  readonly componentDomain: string;
+  readonly componentSecret: string;
+  /** XEP-0114 address for the bridge (componentDomain). */
+  readonly service: string;
+  /** XEP-0114 address for silent.localhost (ejabberd needs one listener per component). */
+  readonly silentService: string;
+  /** A temporary directory removed by stop(); tests may put files there. */
+  readonly dataDir: string;
+  /** Kills the server (SIGKILL): every connection drops at once. */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports with the same data. */
+  restart(): Promise<void>;
+  /** Ends every process the server started and removes its files. */
+  stop(): Promise<void>;
+  /** The server's log so far. */
+  log(): Promise<string>;
+}
+
+/** The server this test run is for: $XMPP_REST_TEST_SERVER, Prosody when unset. */
+export function serverKind(env: NodeJS.ProcessEnv = process.env): ServerKind {
+  const value = env[SERVER_ENV] ?? "prosody";
+  const kind = SERVER_KINDS.find((k) => k === value);
+  if (!kind) throw new Error(`${SERVER_ENV}=${value}: expected one of ${SERVER_KINDS.join(", ")}`);
+  return kind;
+}
+
+/** Starts the server serverKind() names. */
+export function startXmppServer(options: XmppServerOptions = {}): Promise<XmppServer> {
+  return serverKind() === "ejabberd" ? startEjabberd(options) : startProsody(options);
+}
