@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // The integration suite runs once per XMPP server; test/helpers/server.ts reads the variable.
 const integration = (server: "prosody" | "ejabberd") => ({
@@ -19,7 +19,15 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      // Everything but the integration suite runs once, without a server.
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/integration/**"],
+        },
+      },
       integration("prosody"),
       integration("ejabberd"),
     ],
