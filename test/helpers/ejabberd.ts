@@ -119,6 +119,7 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
     });
     child = proc;
     let output = "";
+    let timer: NodeJS.Timeout | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       const keep = (d: Buffer) => {
         output = (output + d.toString()).slice(-KEEP_OUTPUT);
@@ -127,7 +128,7 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
       proc.stdout?.on("data", keep);
       proc.stderr?.on("data", keep);
       proc.once("exit", () => reject(new Error("the VM exited")));
-      setTimeout(() => reject(new Error("not ready after 30 s")), 30_000).unref();
+      timer = setTimeout(() => reject(new Error("not ready after 30 s")), 30_000);
     });
     const alive = () => proc.exitCode === null && proc.signalCode === null;
     try {
@@ -138,6 +139,8 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
     } catch (err) {
       await killGroup(proc);
       throw new Error(`ejabberd did not start: ${(err as Error).message}\n${output}`);
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -155,7 +158,12 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
       `ok = ejabberd_auth:try_register(${binary(u.username)}, <<"localhost">>, ${binary(u.password)})`,
   );
   const announceReady = `io:format("~s~n", ["${READY}"])`;
-  await launch([...registrations, "mnesia:sync_log()", announceReady]);
+  try {
+    await launch([...registrations, "mnesia:sync_log()", announceReady]);
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
 
   return {
     kind: "ejabberd",
