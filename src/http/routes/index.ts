@@ -46,6 +46,7 @@ import type { Logger } from "../../log.js";
 import type { Metrics } from "../../metrics.js";
 import type { IqTracker } from "../../xmpp/iq-tracker.js";
 import type { Link } from "../../xmpp/link.js";
+import { registerDocs } from "./docs.js";
 import { registerHealth } from "./health.js";
 import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
@@ -93,4 +94,5 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerRest(app, deps);
   registerMetrics(app, deps);
   registerOpenApi(app);
+  registerDocs(app);
 }
