@@ -33,7 +33,10 @@ const WEBHOOK_SCENARIOS = new Set(["receive-webhook", "echo-roundtrip"]);
 export const USERS = ["recv", ...Array.from({ length: 16 }, (_, i) => `u${i + 1}`)];
 
 async function main(): Promise<number> {
-  const { plan, tsx, bridgeNodeOptions } = readCli(process.argv.slice(2));
+  const { plan, tsx, bridgeNodeOptions, bridgeEnv } = readCli(process.argv.slice(2));
+  const envNote = Object.entries(bridgeEnv)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(" ");
   const machine = describeMachine();
   const source = describeSource(ROOT);
   // Prosody and the driver (load generator, clients, webhook) share CPU 0; the process being
@@ -74,7 +77,10 @@ async function main(): Promise<number> {
       prosody,
       cleanup,
       bridgeMain,
-      bridgeEnv: bridgeNodeOptions ? { NODE_OPTIONS: bridgeNodeOptions } : {},
+      bridgeEnv: {
+        ...bridgeEnv,
+        ...(bridgeNodeOptions ? { NODE_OPTIONS: bridgeNodeOptions } : {}),
+      },
       profileDir,
       webhook: await webhookSupported(),
       progress,
@@ -109,6 +115,7 @@ async function main(): Promise<number> {
   const notes = [
     `source: ${source.commit}${source.dirty.length > 0 ? ` + uncommitted ${source.dirty.join(", ")}` : ""}`,
     ...(bridgeNodeOptions ? [`bridge NODE_OPTIONS: ${bridgeNodeOptions}`] : []),
+    ...(envNote ? [`bridge environment: ${envNote}`] : []),
     ...(plan.profile ? ["bridge profiled (--cpu-prof): slower than normal"] : []),
   ];
   process.stdout.write(renderMarkdown(machine, pinning, mode, notes, results));
@@ -118,6 +125,7 @@ async function main(): Promise<number> {
     machine,
     source,
     bridgeNodeOptions,
+    bridgeEnv,
     pinning,
     plan,
     elapsedS: Math.round((Date.now() - started) / 1000),
@@ -127,7 +135,8 @@ async function main(): Promise<number> {
   await mkdir(dir, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   // Only a complete, unmodified run replaces latest.json; experiments get their own file.
-  const complete = plan.only.length === SCENARIOS.length && !plan.profile && !bridgeNodeOptions;
+  const complete =
+    plan.only.length === SCENARIOS.length && !plan.profile && !bridgeNodeOptions && !envNote;
   const suffix = plan.profile ? "-profiled" : complete ? "" : "-partial";
   const dated = `${report.date.slice(0, 10)}-${mode}${suffix}.json`;
   if (complete) await writeFile(join(dir, "latest.json"), json);

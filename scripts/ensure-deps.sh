@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests, the demo and the benchmarks need on a fresh machine:
 # npm packages (npm ci) and Debian packages (prosody and ejabberd for the integration tests,
-# python3-flask for the Flask example).
+# chromium for the /docs browser test, python3-flask for the Flask example).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,8 @@ command -v prosody >/dev/null 2>&1 || missing+=(prosody)
 # ejabberdctl lives in /usr/sbin, which is not on every user's PATH.
 [ -x /usr/sbin/ejabberdctl ] || missing+=(ejabberd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The /docs test drives Debian's chromium through playwright-core, which never downloads a browser.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c "import flask" >/dev/null 2>&1 || missing+=(python3-flask)
 
 if [ ${#missing[@]} -gt 0 ]; then

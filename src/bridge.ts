@@ -3,6 +3,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
+import { createMetrics, noMetrics } from "./metrics.js";
 import { StanzaError } from "./stanza/errors.js";
 import { createWebhook } from "./webhook/index.js";
 import { createIqTracker } from "./xmpp/iq-tracker.js";
@@ -28,7 +29,9 @@ export async function startBridge(
   log: Logger,
   options: BridgeOptions = {},
 ): Promise<Bridge> {
+  const metrics = config.metrics ? createMetrics() : noMetrics;
   const link = createLink({
+    metrics,
     service: config.service,
     domain: config.domain,
     secret: config.secret,
@@ -38,9 +41,9 @@ export async function startBridge(
       : {}),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
   });
-  const iqs = createIqTracker({ maxPending: config.maxPendingIq });
+  const iqs = createIqTracker({ maxPending: config.maxPendingIq, metrics });
 
-  const webhook = createWebhook({ config, link, log });
+  const webhook = createWebhook({ config, link, log, metrics });
 
   link.onStanza((stanza) => {
     if (iqs.handle(stanza)) return;
@@ -51,7 +54,7 @@ export async function startBridge(
     if (state !== "online" && iqs.size > 0) iqs.failAll(linkDownError(link.retryAfterSeconds()));
   });
 
-  const app = createApp({ config, link, iqs, log });
+  const app = createApp({ config, link, iqs, log, metrics });
   const server = await listen(app.fetch, config.httpHost, config.httpPort);
   const port = (server.address() as AddressInfo).port;
   log.info("http api listening", { host: config.httpHost, port });

@@ -92,6 +92,23 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "info",
   },
   {
+    key: "logFormat",
+    env: "XMPP_REST_LOG_FORMAT",
+    description: "json (one JSON object a line), pretty (readable), or auto: pretty on a terminal",
+    default: "auto",
+  },
+  {
+    key: "metrics",
+    env: "XMPP_REST_METRICS",
+    description: "on: count and serve Prometheus metrics at GET /metrics; off: count nothing",
+    default: "on",
+  },
+  {
+    key: "metricsToken",
+    env: "XMPP_REST_METRICS_TOKEN",
+    description: "Bearer token GET /metrics requires; unset, /metrics needs none",
+  },
+  {
     key: "callbackUrl",
     env: "XMPP_REST_CALLBACK_URL",
     description:
@@ -154,6 +171,8 @@ export const OPTIONS: readonly OptionSpec[] = [
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+export type LogFormat = "auto" | "json" | "pretty";
+export const LOG_FORMATS: readonly LogFormat[] = ["auto", "json", "pretty"];
 
 export interface Config {
   readonly service: string;
@@ -167,6 +186,10 @@ export interface Config {
   readonly maxPendingIq: number;
   readonly stanzaSizeLimit: number;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly metrics: boolean;
+  /** Undefined: GET /metrics needs no token. */
+  readonly metricsToken: string | undefined;
   /** Undefined: no webhook; inbound iqs are answered service-unavailable. */
   readonly callbackUrl: string | undefined;
   readonly callbackStanzas: readonly StanzaKind[];
@@ -327,6 +350,9 @@ export function loadConfig({ env = process.env, configPath }: LoadOptions = {}):
     maxPendingIq: read.integer("maxPendingIq", 1, 10_000_000),
     stanzaSizeLimit: read.integer("stanzaSizeLimit", 256, 64 * 1024 * 1024),
     logLevel: read.oneOf("logLevel", LOG_LEVELS),
+    logFormat: read.oneOf("logFormat", LOG_FORMATS),
+    metrics: read.oneOf("metrics", ["on", "off"]) === "on",
+    metricsToken: read.optional("metricsToken"),
     ...readCallback(read),
   });
 }

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     throw err;
   }
 
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { format: config.logFormat });
   // Signal handlers go in before start-up so a SIGTERM during it still shuts down cleanly.
   const signalled = new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));

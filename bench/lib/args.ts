@@ -22,12 +22,16 @@ const USAGE = `usage: npm run bench -- [--quick] [--duration <s>] [--connections
   --tsx            run the bridge from src/ through tsx instead of a compiled copy
   --bridge-node-options <flags>
                    NODE_OPTIONS for the bridge process only (experiments, e.g. a preload)
+  --bridge-env <KEY=VALUE,...>
+                   extra environment for the bridge (e.g. XMPP_REST_METRICS=off to compare)
 `;
 
 export interface Cli {
   readonly plan: Plan;
   readonly tsx: boolean;
   readonly bridgeNodeOptions: string | undefined;
+  /** Extra XMPP_REST_* settings for every bridge of the run (A/B comparisons). */
+  readonly bridgeEnv: Record<string, string>;
 }
 
 function fail(message: string): never {
@@ -49,6 +53,7 @@ export function readCli(argv: readonly string[]): Cli {
         profile: { type: "boolean" },
         tsx: { type: "boolean" },
         "bridge-node-options": { type: "string" },
+        "bridge-env": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -75,7 +80,16 @@ export function readCli(argv: readonly string[]): Cli {
     typeof values.only === "string" ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
   const unknown = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
   if (unknown) fail(`--only: unknown scenario "${unknown}"; expected ${SCENARIOS.join(", ")}`);
+  const bridgeEnv: Record<string, string> = {};
+  if (typeof values["bridge-env"] === "string") {
+    for (const pair of values["bridge-env"].split(",")) {
+      const match = /^(XMPP_REST_[A-Z0-9_]+)=(.*)$/.exec(pair.trim());
+      if (!match?.[1]) fail(`--bridge-env "${pair}" is not valid; expected XMPP_REST_NAME=value`);
+      bridgeEnv[match[1]] = match[2] ?? "";
+    }
+  }
   return {
+    bridgeEnv,
     plan: {
       quick,
       durationMs: Math.round(durationS * 1000),

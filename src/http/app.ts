@@ -3,11 +3,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
 import type { Link } from "../xmpp/link.js";
 import { bearerAuth } from "./auth.js";
 import { errorResponse } from "./errors.js";
+import { observeRequests } from "./observe.js";
 import { type AppEnv, type BridgeApp, registerRoutes } from "./routes/index.js";
 
 export interface AppDeps {
@@ -15,6 +17,8 @@ export interface AppDeps {
   readonly link: Link;
   readonly iqs: IqTracker;
   readonly log: Logger;
+  /** Off (no-op instruments, no /metrics) unless given. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -33,8 +37,9 @@ const schemaHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   return errorResponse(c, new StanzaError("modify", "bad-request", { text, status }));
 };
 
-export function createApp({ config, link, iqs, log }: AppDeps): BridgeApp {
+export function createApp({ config, link, iqs, log, metrics = noMetrics }: AppDeps): BridgeApp {
   const app: BridgeApp = new OpenAPIHono<AppEnv>({ defaultHook: schemaHook });
+  app.use("*", observeRequests({ log, metrics }));
 
   app.onError((err, c) => {
     if (err instanceof StanzaError) {
@@ -55,7 +60,12 @@ export function createApp({ config, link, iqs, log }: AppDeps): BridgeApp {
         new StanzaError(type, condition, { text: err.message, status: err.status }),
       );
     }
-    log.error("request failed", { method: c.req.method, path: c.req.path, err });
+    log.error("request failed", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      err,
+    });
     return errorResponse(
       c,
       new StanzaError("wait", "internal-server-error", { text: "internal error", status: 500 }),
@@ -69,6 +79,6 @@ export function createApp({ config, link, iqs, log }: AppDeps): BridgeApp {
     ),
   );
 
-  registerRoutes(app, { config, link, iqs, log, auth: bearerAuth(config.tokens) });
+  registerRoutes(app, { config, link, iqs, log, metrics, auth: bearerAuth(config.tokens) });
   return app;
 }

@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import { codecFor, REQUEST_TYPES } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
 import { jidToString, normaliseJid, parseJid } from "../stanza/jid.js";
 import type { Link } from "../xmpp/link.js";
@@ -35,6 +36,7 @@ export interface DispatcherOptions {
   readonly log: Logger;
   /** The pooled undici client (a MockAgent in unit tests). */
   readonly agent: Dispatcher;
+  readonly metrics?: Pick<Metrics, "webhookDeliveries">;
 }
 
 export interface WebhookDispatcher {
@@ -66,6 +68,7 @@ export function createDispatcher({
   link,
   log,
   agent,
+  metrics = noMetrics,
 }: DispatcherOptions): WebhookDispatcher {
   const url = config.callbackUrl;
   const key = config.callbackSecret ? secretKey(config.callbackSecret) : undefined;
@@ -97,7 +100,7 @@ export function createDispatcher({
     try {
       await link.send(reply);
     } catch (err) {
-      log.warn("webhook reply not sent", { to: reply.attrs.to, err });
+      log.warn("webhook reply not sent", { stanzaId: reply.attrs.id, to: reply.attrs.to, err });
     }
   };
 
@@ -122,7 +125,7 @@ export function createDispatcher({
     try {
       body = codec?.encode(stanza);
     } catch (err) {
-      log.warn("stanza not encodable for the webhook", { format, err });
+      log.warn("stanza not encodable for the webhook", { stanzaId: stanza.attrs.id, format, err });
     }
     if (body === undefined || url === undefined) {
       outcome = {
@@ -139,20 +142,30 @@ export function createDispatcher({
       };
       const lang = stanza.attrs["xml:lang"];
       if (lang) headers["content-language"] = lang;
+      const started = performance.now();
       outcome = await callWebhook(
         agent,
         { method: "POST", url: expandCallbackUrl(url, stanza), headers, body },
         limits,
       );
+      metrics.webhookDeliveries.observe(
+        { outcome: outcomeLabel(outcome) },
+        (performance.now() - started) / 1000,
+      );
     }
+    const stanzaId = stanza.attrs.id;
     if (outcome.kind === "timeout" || outcome.kind === "unreachable") {
-      log.warn("webhook call failed", { outcome: outcome.kind, reason: outcome.reason });
+      log.warn("webhook call failed", { stanzaId, outcome: outcome.kind, reason: outcome.reason });
     } else if (outcome.kind === "answered" && outcome.status >= 400) {
-      log.info("webhook answered with an error", { status: outcome.status });
+      log.info("webhook answered with an error", { stanzaId, status: outcome.status });
     }
     const decision = replyFor(stanza, outcome, replyContext);
     if (decision.problem) {
-      log.warn("webhook answer not used", { kind: stanza.name, problem: decision.problem });
+      log.warn("webhook answer not used", {
+        stanzaId,
+        kind: stanza.name,
+        problem: decision.problem,
+      });
     }
     if (decision.reply) await send(decision.reply);
   };
@@ -164,7 +177,9 @@ export function createDispatcher({
       queued -= 1;
       conversation.busy = true;
       const run = deliver(stanza)
-        .catch((err: unknown) => log.error("webhook delivery failed", { err }))
+        .catch((err: unknown) =>
+          log.error("webhook delivery failed", { stanzaId: stanza.attrs.id, err }),
+        )
         .finally(() => {
           running.delete(run);
           conversation.busy = false;
@@ -200,6 +215,7 @@ export function createDispatcher({
       try {
         if (!normaliseAddresses(stanza, config.domain)) {
           log.warn("inbound stanza with unusable addresses dropped", {
+            stanzaId: stanza.attrs.id,
             from: stanza.attrs.from,
             to: stanza.attrs.to,
           });
@@ -212,7 +228,7 @@ export function createDispatcher({
           return;
         }
         if (queued >= config.callbackQueueSize) {
-          log.warn("webhook queue full", { queued, kind: stanza.name });
+          log.warn("webhook queue full", { stanzaId: stanza.attrs.id, queued, kind: stanza.name });
           refuse(
             stanza,
             new StanzaError("wait", "resource-constraint", {
@@ -251,6 +267,11 @@ export function createDispatcher({
       if (probed) await probed;
     },
   };
+}
+
+/** The metrics label of a webhook call's outcome: the status class when it answered. */
+function outcomeLabel(outcome: Outcome): string {
+  return outcome.kind === "answered" ? `${Math.floor(outcome.status / 100)}xx` : outcome.kind;
 }
 
 /**

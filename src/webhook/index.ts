@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { Link } from "../xmpp/link.js";
 import { createWebhookAgent } from "./deliver.js";
 import { createDispatcher, type WebhookConfig } from "./dispatcher.js";
@@ -16,6 +17,7 @@ export function createWebhook(options: {
   config: WebhookConfig & Pick<Config, "callbackConcurrency">;
   link: Pick<Link, "send">;
   log: Logger;
+  metrics?: Pick<Metrics, "webhookDeliveries">;
 }): Webhook {
   const { config, log } = options;
   const agent = createWebhookAgent({

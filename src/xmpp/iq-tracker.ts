@@ -1,4 +1,5 @@
 import type { Element } from "@xmpp/xml";
+import { type IqOutcome, type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
@@ -44,8 +45,19 @@ export interface IqTracker {
   failAll(err: StanzaError): void;
 }
 
-export function createIqTracker({ maxPending }: { maxPending: number }): IqTracker {
+export interface IqTrackerOptions {
+  readonly maxPending: number;
+  readonly metrics?: Pick<Metrics, "iqOutcomes" | "gauge">;
+}
+
+export function createIqTracker({ maxPending, metrics = noMetrics }: IqTrackerOptions): IqTracker {
   const pending = new Map<string, Pending>();
+  const ended = (outcome: IqOutcome) => metrics.iqOutcomes.inc({ outcome });
+  metrics.gauge({
+    name: "xmpp_rest_iq_pending",
+    help: "iqs waiting for their reply",
+    collect: (set) => set({}, pending.size),
+  });
   const byQueryId = new Map<string, Pending>();
 
   const settle = (id: string) => {
@@ -86,6 +98,7 @@ export function createIqTracker({ maxPending }: { maxPending: number }): IqTrack
       return new Promise<IqReply>((resolve, reject) => {
         const timer = setTimeout(() => {
           settle(id);
+          ended("timeout");
           reject(
             new StanzaError("wait", "remote-server-timeout", {
               text: `no reply from ${responder} within ${timeoutMs / 1000}s`,
@@ -106,7 +119,10 @@ export function createIqTracker({ maxPending }: { maxPending: number }): IqTrack
       });
     },
     cancel(id, err) {
-      settle(id)?.reject(err);
+      const entry = settle(id);
+      if (!entry) return;
+      ended("cancelled");
+      entry.reject(err);
     },
     handle(stanza) {
       if (stanza.name === "message") return byQueryId.size > 0 && collectArchiveResult(stanza);
@@ -116,11 +132,16 @@ export function createIqTracker({ maxPending }: { maxPending: number }): IqTrack
       const entry = pending.get(id);
       // RFC 6120 §8.2.3: only the addressee answers; a reply from elsewhere with a guessed id is ignored.
       if (!entry || normaliseJid(from ?? "") !== entry.responder) return false;
-      settle(id)?.resolve({ reply: stanza, results: entry.results });
+      settle(id);
+      ended(type === "result" ? "result" : "error");
+      entry.resolve({ reply: stanza, results: entry.results });
       return true;
     },
     failAll(err) {
-      for (const id of [...pending.keys()]) settle(id)?.reject(err);
+      for (const id of [...pending.keys()]) {
+        ended("cancelled");
+        settle(id)?.reject(err);
+      }
     },
   };
 }

@@ -2,9 +2,11 @@ import type { Socket } from "node:net";
 import { Component } from "@xmpp/component-core";
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
+import { kindLabel, type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
 
-export type LinkState = "offline" | "connecting" | "online" | "stopped";
+export const LINK_STATES = ["offline", "connecting", "online", "stopped"] as const;
+export type LinkState = (typeof LINK_STATES)[number];
 
 export interface LinkOptions {
   readonly service: string;
@@ -16,6 +18,7 @@ export interface LinkOptions {
   readonly maxBackoffMs?: number;
   /** How long a connect + handshake may take before it is abandoned. */
   readonly connectTimeoutMs?: number;
+  readonly metrics?: Pick<Metrics, "stanzasSent" | "stanzasReceived" | "linkReconnects" | "gauge">;
 }
 
 export interface Link {
@@ -50,6 +53,7 @@ export function createLink(options: LinkOptions): Link {
   const initialBackoffMs = options.initialBackoffMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const metrics = options.metrics ?? noMetrics;
 
   const entity = new Component({ service, domain });
   // component() would leave this at xmpp.js's 2 s default for every stream operation.
@@ -77,6 +81,7 @@ export function createLink(options: LinkOptions): Link {
     log.debug("xmpp reconnect scheduled", { delayMs: delay });
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
+      metrics.linkReconnects.inc({});
       connect();
     }, delay);
   };
@@ -149,13 +154,23 @@ export function createLink(options: LinkOptions): Link {
     // (jabber:component:accept) would then be the stanza's; detached, it is in
     // the client namespace like every other stanza in the process.
     stanza.parent = null;
+    metrics.stanzasReceived.inc({ kind: kindLabel(stanza.name) });
     for (const handler of stanzaHandlers) {
       try {
         handler(stanza);
       } catch (err) {
-        log.error("stanza handler failed", { err });
+        log.error("stanza handler failed", { stanzaId: stanza.attrs.id, kind: stanza.name, err });
       }
     }
+  });
+
+  metrics.gauge<"state">({
+    name: "xmpp_rest_link_state",
+    help: "State of the component link to the XMPP server: 1 for the current state",
+    labelNames: ["state"],
+    collect: (set) => {
+      for (const each of LINK_STATES) set({ state: each }, each === state ? 1 : 0);
+    },
   });
 
   const onStateChange = (handler: (state: LinkState, reason?: string) => void) => {
@@ -203,6 +218,7 @@ export function createLink(options: LinkOptions): Link {
         });
       }
       await entity.send(stanza);
+      metrics.stanzasSent.inc({ kind: kindLabel(stanza.name) });
     },
     onStanza(handler) {
       stanzaHandlers.add(handler);

@@ -1,6 +1,6 @@
 import { type Bridge, startBridge } from "../../src/bridge.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger, silentLogger } from "../../src/log.js";
+import { createLogger, type Logger, silentLogger } from "../../src/log.js";
 import type { XmppServer } from "./server.js";
 
 export const TOKEN = "test-token";
@@ -18,6 +18,7 @@ export interface TestBridge {
 export async function startTestBridge(
   server: Pick<XmppServer, "service" | "componentDomain" | "componentSecret">,
   env: Record<string, string> = {},
+  options: { log?: Logger } = {},
 ): Promise<TestBridge> {
   const config = loadConfig({
     env: {
@@ -29,7 +30,8 @@ export async function startTestBridge(
       ...env,
     },
   });
-  const log = process.env.XMPP_REST_TEST_LOG ? createLogger("debug") : silentLogger;
+  const log =
+    options.log ?? (process.env.XMPP_REST_TEST_LOG ? createLogger("debug") : silentLogger);
   const bridge = await startBridge(config, log, {
     initialBackoffMs: 50,
     maxBackoffMs: 500,

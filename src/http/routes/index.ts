@@ -43,9 +43,12 @@ import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
 import type { Config } from "../../config.js";
 import type { Logger } from "../../log.js";
+import type { Metrics } from "../../metrics.js";
 import type { IqTracker } from "../../xmpp/iq-tracker.js";
 import type { Link } from "../../xmpp/link.js";
+import { registerDocs } from "./docs.js";
 import { registerHealth } from "./health.js";
+import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerRest } from "./rest.js";
 
@@ -67,6 +70,8 @@ export interface RouteDeps {
   readonly log: Logger;
   /** Bearer authentication against the configured tokens (one instance, one cache). */
   readonly auth: MiddlewareHandler<AppEnv>;
+  /** Where modules register and update their Prometheus instruments. */
+  readonly metrics: Metrics;
 }
 
 /**
@@ -87,5 +92,7 @@ export function documentedRoute(
 export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerHealth(app, deps);
   registerRest(app, deps);
+  registerMetrics(app, deps);
   registerOpenApi(app);
+  registerDocs(app);
 }

@@ -1,0 +1,120 @@
+import xml from "@xmpp/xml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
+import { type Answer, startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
+import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
+
+const METRICS_TOKEN = "scrape-token";
+
+let server: XmppServer;
+let hook: WebhookServer;
+let bridge: TestBridge;
+let alice: XmppUser;
+
+beforeAll(async () => {
+  server = await startXmppServer({ users: [{ username: "alice", password: "alice-pw" }] });
+  // The bot answers every message with a reply, so alice seeing it means the call is counted.
+  hook = await startWebhookServer(
+    (req): Answer =>
+      req.method === "POST"
+        ? {
+            status: 200,
+            headers: { "content-type": "application/xmpp+xml" },
+            body: "<message><body>got it</body></message>",
+          }
+        : { status: 200, headers: { accept: "application/xmpp+xml" } },
+  );
+  bridge = await startTestBridge(server, {
+    XMPP_REST_METRICS_TOKEN: METRICS_TOKEN,
+    XMPP_REST_CALLBACK_URL: `${hook.url}/hook`,
+  });
+  alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
+});
+
+afterAll(async () => {
+  await alice?.stop();
+  await bridge?.stop();
+  await hook?.close();
+  await server?.stop();
+});
+
+/** Scrapes /metrics and returns one sample's value (0 when the series does not exist yet). */
+async function scrape(): Promise<(series: string) => number> {
+  const res = await bridge.get("/metrics", { authorization: `Bearer ${METRICS_TOKEN}` });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toContain("text/plain");
+  const text = await res.text();
+  const samples = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#") || line === "") continue;
+    const at = line.lastIndexOf(" ");
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return (series) => samples.get(series) ?? 0;
+}
+
+describe("GET /metrics", () => {
+  it("requires XMPP_REST_METRICS_TOKEN when one is set, and refuses the API tokens", async () => {
+    expect((await fetch(`${bridge.url}/metrics`)).status).toBe(401);
+    expect((await bridge.get("/metrics")).status).toBe(403);
+  });
+
+  it("shows the counters moved after a send, an iq and a webhook delivery", async () => {
+    const was = await scrape();
+
+    const sent = await bridge.post(
+      `<message to="${alice.jid}" type="chat" id="m-1"><body>hi</body></message>`,
+    );
+    expect(sent.status).toBe(202);
+    await alice.waitFor((s) => s.attrs.id === "m-1", 10_000, "the message");
+
+    const ping = await bridge.post(
+      '<iq type="get" to="localhost" id="ping-1"><ping xmlns="urn:xmpp:ping"/></iq>',
+    );
+    expect(ping.status).toBe(200);
+
+    await alice.send(
+      xml("message", { to: "bot@rest.localhost", type: "chat", id: "in-1" }, xml("body", {}, "?")),
+    );
+    await alice.waitFor((s) => s.getChildText("body") === "got it", 10_000, "the bot's reply");
+
+    const now = await scrape();
+    const moved = (series: string) => now(series) - was(series);
+    expect(moved('xmpp_rest_stanzas_sent_total{kind="message"}')).toBeGreaterThanOrEqual(2);
+    expect(moved('xmpp_rest_stanzas_sent_total{kind="iq"}')).toBe(1);
+    expect(moved('xmpp_rest_stanzas_received_total{kind="message"}')).toBe(1);
+    expect(moved('xmpp_rest_stanzas_received_total{kind="iq"}')).toBe(1);
+    expect(moved('xmpp_rest_iq_outcomes_total{outcome="result"}')).toBe(1);
+    expect(now("xmpp_rest_iq_pending")).toBe(0);
+    expect(
+      moved(
+        'xmpp_rest_http_request_duration_seconds_count{method="POST",route="/rest",status="202"}',
+      ),
+    ).toBe(1);
+    expect(
+      moved(
+        'xmpp_rest_http_request_duration_seconds_count{method="POST",route="/rest",status="200"}',
+      ),
+    ).toBe(1);
+    expect(moved('xmpp_rest_webhook_delivery_duration_seconds_count{outcome="2xx"}')).toBe(1);
+    expect(now('xmpp_rest_link_state{state="online"}')).toBe(1);
+    expect(now('xmpp_rest_link_state{state="offline"}')).toBe(0);
+    expect(now("process_resident_memory_bytes")).toBeGreaterThan(0);
+  });
+
+  it("labels requests by route pattern, not by the JID in the path", async () => {
+    const res = await bridge.post(
+      "hello",
+      { "content-type": "text/plain" },
+      `/rest/message/chat/${alice.jid}`,
+    );
+    expect(res.status).toBe(202);
+    const now = await scrape();
+    expect(
+      now(
+        'xmpp_rest_http_request_duration_seconds_count{method="POST",route="/rest/:kind/:type/:to{.+}",status="202"}',
+      ),
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
