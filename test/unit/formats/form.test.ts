@@ -109,6 +109,13 @@ describe("stanzaToForm", () => {
     expect(form).toBe("kind=iq&type=result&id=v");
   });
 
+  it("says yes to an empty query, which JSON reads as {}", () => {
+    const form = stanzaToForm(
+      parse('<iq type="get" id="v"><query xmlns="jabber:iq:version"/></iq>'),
+    );
+    expect(form).toBe("kind=iq&type=get&id=v&version=true");
+  });
+
   it("round-trips the flat fields", () => {
     const xml =
       '<message type="chat" to="a@b.example" id="m"><body>line 1\nline 2 + more</body><subject>s</subject><markable xmlns="urn:xmpp:chat-markers:0"/></message>';
