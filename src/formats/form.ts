@@ -114,6 +114,14 @@ export function stanzaToForm(stanza: Element): string {
     else if (typeof value === "number" || typeof value === "boolean")
       params.set(name, String(value));
   }
+  // An error stanza's error, under the same keys as an HTTP error body in form format.
+  const error = json.error as Record<string, unknown> | undefined;
+  if (error) {
+    for (const key of ["type", "condition", "text", "by"]) {
+      const v = error[key];
+      if (typeof v === "string") params.set(`error.${key}`, v);
+    }
+  }
   return params.toString();
 }
 
