@@ -1,4 +1,4 @@
-import { type Bridge, startBridge } from "../../src/bridge.js";
+import { type Bridge, type BridgeOptions, startBridge } from "../../src/bridge.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import type { Prosody } from "./prosody.js";
@@ -14,10 +14,17 @@ export interface TestBridge {
   stop(): Promise<void>;
 }
 
+/** Reconnect fast, so tests that restart the server do not wait; `{}` keeps the link's defaults. */
+const FAST_BACKOFF: Pick<BridgeOptions, "initialBackoffMs" | "maxBackoffMs"> = {
+  initialBackoffMs: 50,
+  maxBackoffMs: 500,
+};
+
 /** An in-process bridge on a free loopback port, connected to the given Prosody. */
 export async function startTestBridge(
   prosody: Prosody,
   env: Record<string, string> = {},
+  backoff: Pick<BridgeOptions, "initialBackoffMs" | "maxBackoffMs"> = FAST_BACKOFF,
 ): Promise<TestBridge> {
   const config = loadConfig({
     env: {
@@ -30,11 +37,7 @@ export async function startTestBridge(
     },
   });
   const log = process.env.XMPP_REST_TEST_LOG ? createLogger("debug") : silentLogger;
-  const bridge = await startBridge(config, log, {
-    initialBackoffMs: 50,
-    maxBackoffMs: 500,
-    drainTimeoutMs: 2_000,
-  });
+  const bridge = await startBridge(config, log, { drainTimeoutMs: 2_000, ...backoff });
   await bridge.link.waitOnline(10_000);
   const url = `http://127.0.0.1:${bridge.port}`;
   const auth = { authorization: `Bearer ${TOKEN}` };
