@@ -108,9 +108,23 @@ export function stanzaToForm(stanza: Element): string {
   const params = new URLSearchParams();
   for (const name of Object.keys(FORM_FIELDS)) {
     const value = json[name];
-    if (typeof value === "string") params.set(name, value);
+    // An empty query (a request) reads as `{}` in JSON; a form says yes to it.
+    if (FORM_FIELDS[name] === "query" && isEmptyObject(value)) params.set(name, "true");
+    else if (typeof value === "string") params.set(name, value);
     else if (typeof value === "number" || typeof value === "boolean")
       params.set(name, String(value));
   }
+  // An error stanza's error, under the same keys as an HTTP error body in form format.
+  const error = json.error as Record<string, unknown> | undefined;
+  if (error) {
+    for (const key of ["type", "condition", "text", "by"]) {
+      const v = error[key];
+      if (typeof v === "string") params.set(`error.${key}`, v);
+    }
+  }
   return params.toString();
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.keys(value).length === 0;
 }

@@ -1,5 +1,6 @@
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
+import { NS } from "../stanza/ns.js";
 import { formToStanza, stanzaToForm } from "./form.js";
 import { jsonToStanza, stanzasToJson, stanzaToJson } from "./json/index.js";
 import { FORM, JSON_TYPE, type MediaType, TEXT, XMPP_XML } from "./negotiate.js";
@@ -50,9 +51,17 @@ const xmlCodec: Codec = {
   encodeMany: (stanzas) => `<xmpp>${stanzas.map(serializeStanza).join("")}</xmpp>`,
 };
 
-/** JSON and form callers may leave out an iq's type: asking (get) is what a bare payload means. */
+/**
+ * JSON and form callers may leave out an iq's type: asking (get) is what a bare payload means,
+ * except for an ad-hoc command or a MAM query, which are sets (XEP-0050 §4, XEP-0313 §4; as
+ * mod_rest implies them).
+ */
 function defaultIqType(stanza: Element): Element {
-  if (stanza.name === "iq" && stanza.attrs.type === undefined) stanza.attrs.type = "get";
+  if (stanza.name !== "iq" || stanza.attrs.type !== undefined) return stanza;
+  const isSet =
+    stanza.getChild("command", NS.commands) !== undefined ||
+    stanza.getChild("query", NS.mam) !== undefined;
+  stanza.attrs.type = isSet ? "set" : "get";
   return stanza;
 }
 

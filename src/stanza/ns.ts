@@ -45,4 +45,7 @@ export const NS = {
   muc: "http://jabber.org/protocol/muc", // XEP-0045
   idle: "urn:xmpp:idle:1", // XEP-0319
   vcardUpdate: "vcard-temp:x:update", // XEP-0153
+  blocking: "urn:xmpp:blocking", // XEP-0191
+  reporting: "urn:xmpp:reporting:1", // XEP-0377
+  properties: "http://www.jivesoftware.com/xmlns/xmpp/properties", // Smack stanza properties
 } as const;

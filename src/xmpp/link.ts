@@ -4,6 +4,7 @@ import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
 import { kindLabel, type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
+import { type AttemptOutcome, createBackoff } from "./backoff.js";
 
 export const LINK_STATES = ["offline", "connecting", "online", "stopped"] as const;
 export type LinkState = (typeof LINK_STATES)[number];
@@ -13,9 +14,14 @@ export interface LinkOptions {
   readonly domain: string;
   readonly secret: string;
   readonly log: Logger;
-  /** First reconnect delay; doubled after each failure up to maxBackoffMs. */
+  /** First reconnect delay; doubled after each failure (see backoff.ts). */
   readonly initialBackoffMs?: number;
+  /** Cap for a server that takes the connection and drops it (e.g. refuses the handshake). */
   readonly maxBackoffMs?: number;
+  /** Cap while the server cannot be reached at all: how soon after its return the link is up. */
+  readonly unreachableBackoffMs?: number;
+  /** Online this long, a drop counts as the server going away rather than a refusal. */
+  readonly stableAfterMs?: number;
   /** How long a connect + handshake may take before it is abandoned. */
   readonly connectTimeoutMs?: number;
   readonly metrics?: Pick<Metrics, "stanzasSent" | "stanzasReceived" | "linkReconnects" | "gauge">;
@@ -46,21 +52,33 @@ export function linkDownError(retryAfter: number): StanzaError {
 /**
  * The XEP-0114 component connection, kept up for the life of the process:
  * every disconnect (server restart, stream error, refused handshake) schedules
- * a reconnect with capped exponential backoff.
+ * a reconnect. While the server is unreachable the link retries every second at
+ * most, so it is back within about a second of the server's return however long
+ * the outage; a server that takes the connection and drops it gets exponential
+ * backoff up to maxBackoffMs (backoff.ts).
  */
 export function createLink(options: LinkOptions): Link {
   const { service, domain, secret, log } = options;
   const initialBackoffMs = options.initialBackoffMs ?? 250;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const metrics = options.metrics ?? noMetrics;
+  const backoff = createBackoff({
+    initialMs: initialBackoffMs,
+    maxMs: options.maxBackoffMs ?? 30_000,
+    unreachableCapMs: options.unreachableBackoffMs ?? 1_000,
+    stableMs: options.stableAfterMs ?? 10_000,
+  });
 
   const entity = new Component({ service, domain });
   // component() would leave this at xmpp.js's 2 s default for every stream operation.
   entity.timeout = connectTimeoutMs;
   let state: LinkState = "offline";
   let failures = 0;
+  // Whether this attempt's TCP connection opened, and since when the link is online.
+  let reached = false;
+  let onlineSince: number | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectDue = 0;
   let attemptTimer: NodeJS.Timeout | undefined;
   let lastReason: string | undefined;
   const stanzaHandlers = new Set<(stanza: Element) => void>();
@@ -72,13 +90,21 @@ export function createLink(options: LinkOptions): Link {
     for (const handler of stateHandlers) handler(next, reason);
   };
 
-  const nextDelay = () => Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(failures, 20));
+  /** How the attempt (or the connection) that just ended went, for the backoff. */
+  const outcome = (): AttemptOutcome => {
+    if (!reached) return { reached: false };
+    const onlineMs = onlineSince === undefined ? 0 : performance.now() - onlineSince;
+    return { reached: true, onlineMs };
+  };
 
   const scheduleReconnect = () => {
     if (state === "stopped" || reconnectTimer) return;
-    const delay = nextDelay();
+    const delay = backoff.next(outcome());
+    reached = false;
+    onlineSince = undefined;
     failures += 1;
     log.debug("xmpp reconnect scheduled", { delayMs: delay });
+    reconnectDue = performance.now() + delay;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
       metrics.linkReconnects.inc({});
@@ -88,6 +114,7 @@ export function createLink(options: LinkOptions): Link {
 
   const connect = () => {
     if (state === "stopped") return;
+    reached = false;
     setState("connecting");
     clearTimeout(attemptTimer);
     attemptTimer = setTimeout(() => {
@@ -118,12 +145,17 @@ export function createLink(options: LinkOptions): Link {
     });
   });
 
+  entity.on("connect", () => {
+    reached = true;
+  });
+
   entity.on("online", () => {
     // Stanzas are small and latency matters: Nagle's algorithm (left on by xmpp.js)
     // held each one back waiting for an ACK, adding milliseconds per stanza.
     (entity.socket as Socket | null)?.setNoDelay(true);
     clearTimeout(attemptTimer);
     failures = 0;
+    onlineSince = performance.now();
     lastReason = undefined;
     log.info("xmpp link online", { service, domain });
     setState("online");
@@ -135,7 +167,11 @@ export function createLink(options: LinkOptions): Link {
     const reason = lastReason ?? (info?.clean ? "stream closed" : "connection lost");
     const wasOnline = state === "online";
     if (wasOnline) log.info("xmpp link offline", { reason });
-    else log.warn("xmpp connect failed", { service, reason, attempt: failures + 1 });
+    // A refusal (e.g. a wrong secret) is always worth a warning; retries during an outage
+    // come every second, so of those only the first and then one a minute.
+    else if (reached || failures % 60 === 0) {
+      log.warn("xmpp connect failed", { service, reason, attempt: failures + 1 });
+    } else log.debug("xmpp connect failed", { service, reason, attempt: failures + 1 });
     lastReason = undefined;
     setState("offline", reason);
     scheduleReconnect();
@@ -178,9 +214,11 @@ export function createLink(options: LinkOptions): Link {
     return () => stateHandlers.delete(handler);
   };
 
-  // The delay already under way is the best guess of when the link is back.
-  const retryAfterSeconds = () =>
-    Math.max(1, Math.ceil((reconnectTimer ? nextDelay() / 2 : initialBackoffMs) / 1000));
+  // The attempt already scheduled is the best guess of when the link is back.
+  const retryAfterSeconds = () => {
+    const waitMs = reconnectTimer ? reconnectDue - performance.now() : initialBackoffMs;
+    return Math.max(1, Math.ceil(waitMs / 1000));
+  };
 
   return {
     get state() {

@@ -1,4 +1,4 @@
-import { type Bridge, startBridge } from "../../src/bridge.js";
+import { type Bridge, type BridgeOptions, startBridge } from "../../src/bridge.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger, type Logger, silentLogger } from "../../src/log.js";
 import type { XmppServer } from "./server.js";
@@ -14,11 +14,21 @@ export interface TestBridge {
   stop(): Promise<void>;
 }
 
+/** Reconnect fast, so tests that restart the server do not wait; `{}` keeps the link's defaults. */
+const FAST_BACKOFF: Pick<BridgeOptions, "initialBackoffMs" | "maxBackoffMs"> = {
+  initialBackoffMs: 50,
+  maxBackoffMs: 500,
+};
+
 /** An in-process bridge on a free loopback port, connected to the given server. */
 export async function startTestBridge(
   server: Pick<XmppServer, "service" | "componentDomain" | "componentSecret">,
   env: Record<string, string> = {},
-  options: { log?: Logger } = {},
+  options: {
+    log?: Logger;
+    /** Reconnect policy; `{}` keeps the link's own defaults. */
+    backoff?: Pick<BridgeOptions, "initialBackoffMs" | "maxBackoffMs">;
+  } = {},
 ): Promise<TestBridge> {
   const config = loadConfig({
     env: {
@@ -33,9 +43,8 @@ export async function startTestBridge(
   const log =
     options.log ?? (process.env.XMPP_REST_TEST_LOG ? createLogger("debug") : silentLogger);
   const bridge = await startBridge(config, log, {
-    initialBackoffMs: 50,
-    maxBackoffMs: 500,
     drainTimeoutMs: 2_000,
+    ...(options.backoff ?? FAST_BACKOFF),
   });
   await bridge.link.waitOnline(10_000);
   const url = `http://127.0.0.1:${bridge.port}`;

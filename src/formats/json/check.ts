@@ -45,6 +45,14 @@ export function checkXmlText(text: string, path: string): string {
   return text;
 }
 
+/**
+ * An empty query as input: `true` (this bridge's older form) or `{}` (what mod_rest reads an
+ * empty query as, and so what this bridge now writes too).
+ */
+export function isEmptyQuery(value: unknown): boolean {
+  return value === true || (isRecord(value) && Object.keys(value).length === 0);
+}
+
 export function record(value: unknown, path: string): Record<string, unknown> {
   if (!isRecord(value)) throw invalid(path, "an object", value);
   return value;

@@ -87,8 +87,11 @@ export const payload = field({
   kinds: ALL_KINDS,
   read(stanza): JsonPayload | undefined {
     const found = child(stanza, "payload", NS.jsonMsg);
-    const raw = found && childText(found, "json", NS.json);
-    if (!found || raw === undefined) return undefined;
+    if (!found) return undefined;
+    // XEP-0432 wraps the JSON in a XEP-0335 <json> element; mod_rest writes it as the
+    // payload's own text. Both are read; the XEP's form is written.
+    const raw = childText(found, "json", NS.json) ?? found.getText();
+    if (raw.trim() === "") return undefined;
     try {
       // Not JSON: an element the mapping cannot represent, dropped like unknown ones.
       return compact({ datatype: attr(found, "datatype"), data: JSON.parse(raw) as JsonValue });

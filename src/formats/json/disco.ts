@@ -126,7 +126,16 @@ export const items = field({
   write(value) {
     const request = requestQuery(NS.discoItems, value, "items");
     if (request) return request;
-    if (!Array.isArray(value)) throw invalid("items", "true, a node string or an array", value);
+    // mod_rest also takes an object: {"node": "..."} asks for that node's items.
+    if (isRecord(value)) {
+      const other = Object.keys(value).find((k) => k !== "node");
+      if (other !== undefined)
+        throw invalid(`items.${other}`, "nothing (an items object holds only node)");
+      return el("query", { xmlns: NS.discoItems, node: optString(value.node, "items.node") });
+    }
+    if (!Array.isArray(value)) {
+      throw invalid("items", "true, a node string, an object {node} or an array", value);
+    }
     const q = el("query", { xmlns: NS.discoItems });
     value.forEach((raw, i) => {
       const p = `items[${i}]`;

@@ -4,7 +4,7 @@ import {
   array,
   invalid,
   isAbsent,
-  isTrue,
+  isEmptyQuery,
   optBoolean,
   optInteger,
   optString,
@@ -19,7 +19,7 @@ const SERVICE_ATTRS = ["type", "host", "transport", "username", "password", "exp
 export const extdisco = field({
   field: "extdisco",
   kinds: ["iq"] as readonly Kind[],
-  read(stanza): JsonExtDisco | true | undefined {
+  read(stanza): JsonExtDisco | undefined {
     const s = child(stanza, "services", NS.extdisco);
     if (!s) return undefined;
     const services = children(s, "service", NS.extdisco).flatMap((svc): JsonExtService[] => {
@@ -40,12 +40,11 @@ export const extdisco = field({
         }),
       ];
     });
-    const type = attr(s, "type");
-    if (type === undefined && services.length === 0) return true;
-    return compact({ type, services: services.length > 0 ? services : undefined });
+    // A request reads as `{}` or `{type}`, as in mod_rest.
+    return compact({ type: attr(s, "type"), services: services.length > 0 ? services : undefined });
   },
   write(value) {
-    if (isTrue(value)) return el("services", { xmlns: NS.extdisco });
+    if (isEmptyQuery(value)) return el("services", { xmlns: NS.extdisco });
     // A bare string is the service type to ask for.
     const obj = typeof value === "string" ? { type: value } : record(value, "extdisco");
     const list = isAbsent(obj.services) ? [] : array(obj.services, "extdisco.services");

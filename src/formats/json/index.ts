@@ -7,6 +7,7 @@
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../../stanza/errors.js";
 import { readBasics, resolveKind, writeBasics } from "./basics.js";
+import { block, blocklist, unblock } from "./blocking.js";
 import { array, invalid, isAbsent, record } from "./check.js";
 import * as common from "./common.js";
 import { dataform } from "./dataform.js";
@@ -18,6 +19,7 @@ import * as mam from "./mam.js";
 import * as message from "./message.js";
 import { oob, oobUrl } from "./oob.js";
 import * as presence from "./presence.js";
+import { properties } from "./properties.js";
 import type { JsonStanza, JsonStanzaList, Kind } from "./types.js";
 import * as upload from "./upload.js";
 
@@ -67,11 +69,15 @@ const MAPPINGS: readonly AnyFieldMapping[] = [
   iq.stats,
   upload.uploadRequest,
   upload.uploadSlot,
+  blocklist,
+  block,
+  unblock,
   common.delay,
   common.nick,
   common.rsm,
   dataform,
   common.payload,
+  properties,
   common.error,
 ];
 

@@ -1,14 +1,14 @@
 /**
- * Simple iq payloads (XEP-0199, 0092, 0012, 0100, 0077, 0039). Each query field takes `true`
- * for an empty query (a get) and an object for a filled one (a result), as the path form
- * GET /rest/{query}/{to} needs.
+ * Simple iq payloads (XEP-0199, 0092, 0012, 0100, 0077, 0039). An empty query (a get) reads
+ * as `{}`, as in mod_rest; on input `true` means the same, as the path form
+ * GET /rest/{query}/{to} uses.
  */
 import type { Element } from "@xmpp/xml";
 import { NS } from "../../stanza/ns.js";
 import {
   array,
   isAbsent,
-  isTrue,
+  isEmptyQuery,
   optInteger,
   optString,
   record,
@@ -44,11 +44,15 @@ function query(ns: string, ...content: (Element | undefined)[]): Element {
   return el("query", { xmlns: ns }, ...content.filter((c) => c !== undefined));
 }
 
-/** The query in `ns`, with `true` for an empty one. */
-function readQuery<T>(stanza: Element, ns: string, read: (q: Element) => T): T | true | undefined {
+/** The query in `ns`; an empty one reads as `{}` whatever its usual shape (mod_rest's form). */
+function readQuery<T>(
+  stanza: Element,
+  ns: string,
+  read: (q: Element) => T,
+): T | Record<string, never> | undefined {
   const q = child(stanza, "query", ns);
   if (!q) return undefined;
-  return q.getChildElements().length === 0 && q.getText().trim() === "" ? true : read(q);
+  return q.getChildElements().length === 0 && q.getText().trim() === "" ? {} : read(q);
 }
 
 export const ping = flagField("ping", IQ, "ping", NS.ping);
@@ -68,7 +72,7 @@ export const version = field({
         }),
     ),
   write(value) {
-    if (isTrue(value)) return query(NS.version);
+    if (isEmptyQuery(value)) return query(NS.version);
     const v = record(value, "version");
     return query(
       NS.version,
@@ -82,16 +86,15 @@ export const version = field({
 export const lastactivity = field({
   field: "lastactivity",
   kinds: IQ,
-  read(stanza): JsonLastActivity | true | undefined {
+  read(stanza): JsonLastActivity | undefined {
     const q = child(stanza, "query", NS.last);
     if (!q) return undefined;
-    const seconds = intAttr(q, "seconds");
     const status = q.getText();
-    if (seconds === undefined && status === "") return true;
-    return compact({ seconds, status: status === "" ? undefined : status });
+    // An empty query (a request) is `{}`, as in mod_rest.
+    return compact({ seconds: intAttr(q, "seconds"), status: status === "" ? undefined : status });
   },
   write(value) {
-    if (isTrue(value)) return query(NS.last);
+    if (isEmptyQuery(value)) return query(NS.last);
     // A bare number is the seconds, as in mod_rest.
     const obj = typeof value === "number" ? { seconds: value } : record(value, "lastactivity");
     const seconds = optInteger(obj.seconds, "lastactivity.seconds", 0);
@@ -115,7 +118,7 @@ export const gateway = field({
         }),
     ),
   write(value) {
-    if (isTrue(value)) return query(NS.gateway);
+    if (isEmptyQuery(value)) return query(NS.gateway);
     // A bare string is the prompt (the legacy address to translate), as in mod_rest.
     const g = typeof value === "string" ? { prompt: value } : record(value, "gateway");
     return query(
@@ -142,7 +145,7 @@ export const register = field({
       return out;
     }),
   write(value) {
-    if (isTrue(value)) return query(NS.register);
+    if (isEmptyQuery(value)) return query(NS.register);
     const obj = record(value, "register");
     const q = query(NS.register);
     for (const [name, v] of Object.entries(obj)) {
@@ -156,6 +159,13 @@ export const register = field({
   },
 });
 
+/** A number when it reads as one (mod_rest's schema types the value as a number). */
+function statValue(raw: string | undefined): number | string | undefined {
+  if (raw === undefined || raw.trim() === "") return raw;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : raw;
+}
+
 export const stats = field({
   field: "stats",
   kinds: IQ,
@@ -165,17 +175,20 @@ export const stats = field({
         const name = attr(s, "name");
         return name === undefined
           ? []
-          : [compact({ name, unit: attr(s, "unit"), value: attr(s, "value") })];
+          : [compact({ name, unit: attr(s, "unit"), value: statValue(attr(s, "value")) })];
       }),
     ),
   write(value) {
-    if (isTrue(value)) return query(NS.stats);
+    if (isEmptyQuery(value)) return query(NS.stats);
     const list = array(value, "stats").map((raw, i) => {
       const s = record(raw, `stats[${i}]`);
       return el("stat", {
         name: string(s.name, `stats[${i}].name`),
         unit: optString(s.unit, `stats[${i}].unit`),
-        value: optString(s.value, `stats[${i}].value`),
+        value:
+          typeof s.value === "number" && Number.isFinite(s.value)
+            ? String(s.value)
+            : optString(s.value, `stats[${i}].value`),
       });
     });
     return query(NS.stats, ...list);

@@ -1,7 +1,7 @@
 /** XEP-0297 forwarding and XEP-0313 message archive management (query, results, fin). */
 import type { Element } from "@xmpp/xml";
 import { NS } from "../../stanza/ns.js";
-import { isAbsent, isTrue, optBoolean, optString, record, string } from "./check.js";
+import { isAbsent, isEmptyQuery, optBoolean, optString, record, string } from "./check.js";
 import { readDelay, readRsm, writeDelay, writeRsm } from "./common.js";
 import { readFormData, writeFormData } from "./dataform.js";
 import { attr, child, compact, el, toBool } from "./dom.js";
@@ -50,7 +50,7 @@ function readArchiveResult(r: Element, ctx: Context): JsonArchiveResult | undefi
   return compact({ queryid: attr(r, "queryid"), id, forward: fwd && readForwarded(fwd, ctx) });
 }
 
-function readArchiveQuery(q: Element): JsonArchiveQuery | true {
+function readArchiveQuery(q: Element): JsonArchiveQuery {
   const form = child(q, "x", NS.data);
   const set = child(q, "set", NS.rsm);
   const query = compact<JsonArchiveQuery>({
@@ -59,12 +59,45 @@ function readArchiveQuery(q: Element): JsonArchiveQuery | true {
     form: form && readFormData(form),
     page: readRsm(set),
   });
-  return Object.keys(query).length === 0 ? true : query;
+  return query;
+}
+
+const FILTERS = ["with", "start", "end", "before-id", "after-id", "ids"] as const;
+const PAGING = ["after", "before", "max"] as const;
+
+/**
+ * mod_rest's shorthand: filters (with, start, end, before-id, after-id, ids as a list or a
+ * comma-separated string) and paging (after, before, max) right in `archive`, instead of in
+ * `form` and `page`.
+ */
+function expandShorthand(obj: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...obj };
+  if (isAbsent(obj.form) && FILTERS.some((k) => !isAbsent(obj[k]))) {
+    const form: Record<string, unknown> = {};
+    for (const key of FILTERS) {
+      const v = obj[key];
+      if (isAbsent(v)) continue;
+      form[key] = key === "ids" && typeof v === "string" ? v.split(",").filter(Boolean) : v;
+      delete out[key];
+    }
+    out.form = form;
+  }
+  if (isAbsent(obj.page) && PAGING.some((k) => !isAbsent(obj[k]))) {
+    const page: Record<string, unknown> = {};
+    for (const key of PAGING) {
+      const v = obj[key];
+      if (isAbsent(v)) continue;
+      page[key] = key === "max" && typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+      delete out[key];
+    }
+    out.page = page;
+  }
+  return out;
 }
 
 function writeArchiveQuery(value: unknown): Element {
-  if (isTrue(value)) return el("query", { xmlns: NS.mam });
-  const obj = record(value, "archive");
+  if (isEmptyQuery(value)) return el("query", { xmlns: NS.mam });
+  const obj = expandShorthand(record(value, "archive"));
   const q = el("query", {
     xmlns: NS.mam,
     queryid: optString(obj.queryid, "archive.queryid"),

@@ -53,9 +53,25 @@ export const thread = field({
   },
 });
 
+/**
+ * The markup inside an XHTML-IM wrapper, with XHTML as the default namespace (as mod_rest
+ * reads it), so an unprefixed `<body>` is the XHTML body.
+ */
 function parseHtml(markup: string): Element {
-  const { root } = parseXmlElement(`<html xmlns="${NS.xhtmlIm}">${markup}</html>`);
+  const { root } = parseXmlElement(
+    `<html xmlns="${NS.xhtmlIm}"><body xmlns="${NS.xhtml}">${markup}</body></html>`,
+  );
   root.attrs.xmlns = NS.xhtmlIm;
+  const wrapper = root.getChildElements()[0];
+  const [only, ...rest] = wrapper?.getChildElements() ?? [];
+  const text = wrapper?.children.some((c) => typeof c === "string" && c.trim() !== "");
+  // Already a body (mod_rest's own output form): that is the body, not something inside one.
+  const isBody = only?.name === "body" && nsOf(only) === NS.xhtml;
+  if (only && isBody && rest.length === 0 && !text) {
+    only.parent = root;
+    only.attrs.xmlns = NS.xhtml;
+    root.children = [only];
+  }
   return root;
 }
 
@@ -66,18 +82,17 @@ export const html = field({
     const found = child(stanza, "html", NS.xhtmlIm);
     const xhtml = found && child(found, "body", NS.xhtml);
     if (!xhtml) return undefined;
-    // A shallow copy that states its namespace, whatever its parent declared.
-    const copy = new xml.Element(xhtml.name, { ...xhtml.attrs, xmlns: NS.xhtml });
+    // mod_rest's string form: the body element without its xmlns (XHTML is implied). The
+    // children keep any namespace declarations of their own.
+    const copy = new xml.Element(xhtml.name, { ...xhtml.attrs });
+    delete copy.attrs.xmlns;
     copy.children = xhtml.children;
     return copy.toString();
   },
   write(value) {
     const markup = string(value, "html");
     try {
-      // The XHTML body element itself, as mod_rest returns it, or just the markup inside it.
-      const full = parseHtml(markup);
-      if (child(full, "body", NS.xhtml) && full.getChildElements().length === 1) return full;
-      return parseHtml(`<body xmlns="${NS.xhtml}">${markup}</body>`);
+      return parseHtml(markup);
     } catch (err) {
       if (err instanceof StanzaError) throw invalid("html", "well-formed XHTML markup");
       throw err;

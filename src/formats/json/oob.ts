@@ -4,10 +4,10 @@
  */
 import type { Element } from "@xmpp/xml";
 import { NS } from "../../stanza/ns.js";
-import { isTrue, optString, record, string } from "./check.js";
+import { isEmptyQuery, optString, record, string } from "./check.js";
 import { child, childText, compact, el, textEl } from "./dom.js";
 import { ALL_KINDS, type Context, field } from "./field.js";
-import type { JsonOob, Kind } from "./types.js";
+import type { JsonEmpty, JsonOob, Kind } from "./types.js";
 
 function oobElement(ctx: Context, stanza: Element): Element | undefined {
   return ctx.kind === "iq" ? child(stanza, "query", NS.iqOob) : child(stanza, "x", NS.xOob);
@@ -26,16 +26,16 @@ export const oobUrl = field({
 export const oob = field({
   field: "oob",
   kinds: ALL_KINDS,
-  read(stanza, ctx): JsonOob | true | undefined {
+  read(stanza, ctx): JsonOob | JsonEmpty | undefined {
     const found = oobElement(ctx, stanza);
     if (!found) return undefined;
     const url = childText(found, "url");
-    if (url === undefined) return ctx.kind === "iq" ? true : undefined;
+    if (url === undefined) return ctx.kind === "iq" ? {} : undefined;
     return compact({ url, desc: childText(found, "desc") });
   },
   write(value, ctx) {
     const [name, ns] = ctx.kind === "iq" ? ["query", NS.iqOob] : ["x", NS.xOob];
-    if (ctx.kind === "iq" && isTrue(value)) return el(name, { xmlns: ns });
+    if (ctx.kind === "iq" && isEmptyQuery(value)) return el(name, { xmlns: ns });
     // A bare string is the URL, as in mod_rest.
     const obj = typeof value === "string" ? { url: value } : record(value, "oob");
     const url = textEl("url", string(obj.url, "oob.url"));

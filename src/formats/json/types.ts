@@ -234,8 +234,12 @@ export type JsonRegister = Record<string, string | true>;
 export interface JsonStat {
   name: string;
   unit?: string;
-  value?: string;
+  /** A number when the attribute reads as one, else the text. */
+  value?: number | string;
 }
+
+/** An empty query: what a request (a get) reads as, in mod_rest's form. */
+export type JsonEmpty = Record<string, never>;
 
 export interface JsonUploadRequest {
   filename: string;
@@ -243,11 +247,29 @@ export interface JsonUploadRequest {
   "content-type"?: string;
 }
 
+/** A Smack property value; `{type, value}` for a Java type JSON has no value for. */
+export type JsonPropertyValue = string | number | boolean | { type: string; value: string };
+export type JsonProperties = Record<string, JsonPropertyValue>;
+
+/** A XEP-0191 item, with a XEP-0377 report when blocking for spam or abuse. */
+export interface JsonBlockItem {
+  jid: string;
+  report?: { reason?: string; stanza_ids?: JsonStanzaId[] };
+}
+
+export interface JsonUploadHeader {
+  name: string;
+  value: string;
+}
+
+/** mod_rest's shape; on input the URLs may also be strings and `headers` a map beside them. */
 export interface JsonUploadSlot {
-  get: string;
-  put: string;
-  /** Headers the PUT must carry (Authorization, Cookie, Expires). */
-  headers?: Record<string, string>;
+  get: { url: string };
+  put: {
+    url: string;
+    /** Headers the PUT must carry (Authorization, Cookie, Expires). */
+    headers?: JsonUploadHeader[];
+  };
 }
 
 export interface JsonStanza {
@@ -264,6 +286,8 @@ export interface JsonStanza {
   rsm?: JsonRsm;
   dataform?: JsonDataForm;
   payload?: JsonPayload;
+  /** Smack stanza properties (http://www.jivesoftware.com/xmlns/xmpp/properties). */
+  properties?: JsonProperties;
   error?: JsonError;
 
   // message
@@ -273,8 +297,8 @@ export interface JsonStanza {
   html?: string;
   state?: string;
   oob_url?: string;
-  /** jabber:x:oob in a message or presence, jabber:iq:oob (or `true`, empty) in an iq. */
-  oob?: JsonOob | true;
+  /** jabber:x:oob in a message or presence, jabber:iq:oob (`{}` when empty) in an iq. */
+  oob?: JsonOob | JsonEmpty;
   replace?: string;
   reactions?: JsonReactions;
   reply?: JsonReply;
@@ -289,7 +313,7 @@ export interface JsonStanza {
   reference?: JsonReference;
   forwarded?: JsonForwarded;
   /** A MAM result in a message, a MAM query in an iq. */
-  archive?: JsonArchiveResult | JsonArchiveQuery | true;
+  archive?: JsonArchiveResult | JsonArchiveQuery;
 
   // presence
   show?: string;
@@ -303,17 +327,22 @@ export interface JsonStanza {
 
   // iq
   ping?: boolean;
-  version?: JsonVersion | true;
+  version?: JsonVersion | JsonEmpty;
   disco?: JsonDiscoInfo | string | true;
   items?: JsonItem[] | string | true;
   command?: JsonCommand | string;
   result?: JsonArchiveFin;
-  lastactivity?: JsonLastActivity | true;
-  extdisco?: JsonExtDisco | true;
-  gateway?: JsonGateway | true;
-  register?: JsonRegister | true;
-  stats?: JsonStat[] | true;
+  lastactivity?: JsonLastActivity;
+  extdisco?: JsonExtDisco;
+  gateway?: JsonGateway | JsonEmpty;
+  register?: JsonRegister;
+  stats?: JsonStat[] | JsonEmpty;
   upload_request?: JsonUploadRequest;
+  /** XEP-0191: `[]` (or `true` on input) asks for the list. */
+  blocklist?: JsonBlockItem[];
+  block?: JsonBlockItem[];
+  /** An empty list unblocks everyone. */
+  unblock?: JsonBlockItem[];
   upload_slot?: JsonUploadSlot;
 }
 

@@ -109,6 +109,27 @@ describe("stanzaToForm", () => {
     expect(form).toBe("kind=iq&type=result&id=v");
   });
 
+  it("gives an error stanza's error under the keys of a form error body", () => {
+    const form = new URLSearchParams(
+      stanzaToForm(
+        parse(
+          '<iq type="error" id="e"><error type="cancel"><item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/><text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">gone</text></error></iq>',
+        ),
+      ),
+    );
+    expect(form.get("type")).toBe("error");
+    expect(form.get("error.type")).toBe("cancel");
+    expect(form.get("error.condition")).toBe("item-not-found");
+    expect(form.get("error.text")).toBe("gone");
+  });
+
+  it("says yes to an empty query, which JSON reads as {}", () => {
+    const form = stanzaToForm(
+      parse('<iq type="get" id="v"><query xmlns="jabber:iq:version"/></iq>'),
+    );
+    expect(form).toBe("kind=iq&type=get&id=v&version=true");
+  });
+
   it("round-trips the flat fields", () => {
     const xml =
       '<message type="chat" to="a@b.example" id="m"><body>line 1\nline 2 + more</body><subject>s</subject><markable xmlns="urn:xmpp:chat-markers:0"/></message>';

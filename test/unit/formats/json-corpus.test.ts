@@ -6,7 +6,7 @@ import {
   stanzaToJson,
 } from "../../../src/formats/json/index.js";
 import { parseXmlElement, serializeStanza } from "../../../src/formats/xml.js";
-import { canonical, corpus, inputs } from "../../fixtures/stanzas/index.js";
+import { canonical, corpus, inputs, xmlInputs } from "../../fixtures/stanzas/index.js";
 
 const parse = (xml: string) => parseXmlElement(xml).root;
 
@@ -34,6 +34,12 @@ describe.each(inputs)("JSON input form: $name", ({ xml, json }) => {
   });
 });
 
+describe.each(xmlInputs)("XML input form: $name", ({ xml, json }) => {
+  it("reads as the expected JSON", () => {
+    expect(stanzaToJson(parse(xml))).toEqual(json);
+  });
+});
+
 describe("the corpus", () => {
   const all = corpus.flatMap(([, cases]) => cases);
 
@@ -52,6 +58,7 @@ describe("the corpus", () => {
     ...["show", "status", "priority", "caps", "muc", "join", "idle_since", "vcard_update"],
     ...["ping", "version", "disco", "items", "command", "result", "lastactivity", "extdisco"],
     ...["gateway", "register", "stats", "upload_request", "upload_slot"],
+    ...["blocklist", "block", "unblock", "properties"],
   ];
   it.each(fields)("covers %s", (field) => {
     expect(all.some(({ json }) => json[field] !== undefined)).toBe(true);

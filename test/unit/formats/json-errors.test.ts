@@ -88,9 +88,29 @@ describe("jsonToStanza rejects bad input with a 422 naming the field", () => {
     [
       "items as an object",
       { type: "result", items: { jid: "a" } },
-      /^items: expected true, a node/,
+      /^items\.jid: expected nothing/,
     ],
     ["a bad register key", { type: "set", register: { "a b": "x" } }, /^register key/],
+    [
+      "a property value that is a list",
+      { kind: "message", properties: { a: [1] } },
+      /^properties\.a: expected a string, a finite number/,
+    ],
+    [
+      "a typed property without a type",
+      { kind: "message", properties: { a: { value: "1" } } },
+      /^properties\.a\.type: expected a string/,
+    ],
+    [
+      "properties that are not an object",
+      { kind: "message", properties: "a=1" },
+      /^properties: expected an object/,
+    ],
+    [
+      "a report on an unblock item",
+      { type: "set", unblock: [{ jid: "a@b", report: {} }] },
+      /^unblock\[0\]\.report/,
+    ],
     [
       "a negative upload size",
       { type: "get", upload_request: { filename: "a", size: -1 } },

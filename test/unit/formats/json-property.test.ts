@@ -122,7 +122,7 @@ const message = some(
     body: text,
     subject: text,
     thread: some({ id: text, parent: attr }, ["id"]),
-    html: letters.map((t) => `<body xmlns="http://www.w3.org/1999/xhtml"><p>${t}</p></body>`),
+    html: letters.map((t) => `<body><p>${t}</p></body>`),
     state: fc.constantFrom("active", "inactive", "gone", "composing", "paused"),
     oob: some({ url: text, desc: text }, ["url"]),
     replace: attr,
@@ -209,7 +209,7 @@ const iq = some(
     kind: fc.constant("iq"),
     type: fc.constantFrom("get", "set", "result"),
     ping: fc.constant(true),
-    version: fc.oneof(fc.constant(true), some({ name: text, version: text, os: text }, ["name"])),
+    version: fc.oneof(fc.constant({}), some({ name: text, version: text, os: text }, ["name"])),
     disco: fc.oneof(
       fc.constant(true),
       attr,
@@ -251,22 +251,22 @@ const iq = some(
       form: dataform,
     }),
     archive: fc.oneof(
-      fc.constant(true),
+      fc.constant({}),
       some({ queryid: attr, node: attr, form: formData, page: rsm }, ["queryid"]),
     ),
     result: some({ complete: fc.boolean(), stable: fc.boolean(), page: rsm }),
     lastactivity: fc.oneof(
-      fc.constant(true),
+      fc.constant({}),
       some({ seconds: nat, status: text.filter((s) => s !== "") }, ["seconds"]),
     ),
-    oob: fc.oneof(fc.constant(true), some({ url: text, desc: text }, ["url"])),
+    oob: fc.oneof(fc.constant({}), some({ url: text, desc: text }, ["url"])),
     extdisco: fc.oneof(
-      fc.constant(true),
+      fc.constant({}),
       some({ type: attr, services: fc.array(service, { minLength: 1, maxLength: 2 }) }, ["type"]),
     ),
-    gateway: fc.oneof(fc.constant(true), some({ desc: text, prompt: text, jid: text }, ["prompt"])),
+    gateway: fc.oneof(fc.constant({}), some({ desc: text, prompt: text, jid: text }, ["prompt"])),
     register: fc.oneof(
-      fc.constant(true),
+      fc.constant({}),
       fc.dictionary(
         fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
         fc.oneof(
@@ -277,17 +277,26 @@ const iq = some(
       ),
     ),
     stats: fc.oneof(
-      fc.constant(true),
-      fc.array(some({ name: attr, unit: attr, value: attr }, ["name"]), {
+      fc.constant({}),
+      fc.array(some({ name: attr, unit: attr, value: fc.oneof(nat, letters) }, ["name"]), {
         minLength: 1,
         maxLength: 3,
       }),
     ),
     upload_request: some({ filename: attr, size: nat, "content-type": attr }, ["filename", "size"]),
-    upload_slot: some(
-      { get: attr, put: attr, headers: fc.dictionary(nonEmpty, text, { minKeys: 1, maxKeys: 2 }) },
-      ["get", "put"],
-    ),
+    upload_slot: fc.record({
+      get: fc.record({ url: attr }),
+      put: some(
+        {
+          url: attr,
+          headers: fc.array(fc.record({ name: nonEmpty, value: text }), {
+            minLength: 1,
+            maxLength: 2,
+          }),
+        },
+        ["url"],
+      ),
+    }),
   },
   ["kind", "type"],
 );
