@@ -1,9 +1,27 @@
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import { FORM, JSON_TYPE, type MediaType, mediaTypeOf, XMPP_XML } from "./formats/negotiate.js";
+import {
+  integer,
+  list,
+  matching,
+  type OptionType,
+  oneOf,
+  onOff,
+  parsed,
+  seconds,
+  text,
+} from "./option-types.js";
 import { normaliseJid } from "./stanza/jid.js";
-import { STANZA_KINDS, type StanzaKind } from "./stanza/kinds.js";
+import { STANZA_KIND_LIST, type StanzaKind } from "./stanza/kinds.js";
 
-type AddressForm = "bare" | "full" | "host";
+const ADDRESS_FORMS = ["bare", "full", "host"] as const;
+type AddressForm = (typeof ADDRESS_FORMS)[number];
+const CALLBACK_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * Every setting, described once: the CLI's --help, the README table and the
@@ -19,29 +37,35 @@ export interface OptionSpec {
   readonly required?: boolean;
   /** The mod_rest option with the same meaning, if there is one. */
   readonly modRest?: string;
+  /** How the text is read and checked (option-types.ts); plain text when absent. */
+  readonly type?: OptionType;
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
     key: "service",
+    type: matching(/^xmpp:\/\/[^/\s]+:\d+$/, "xmpp://host:port"),
     env: "XMPP_REST_SERVICE",
     description: "Component endpoint of the XMPP server (xmpp://host:port)",
     default: "xmpp://127.0.0.1:5347",
   },
   {
     key: "domain",
+    type: parsed(componentDomain, "domain name", "a domain name such as rest.example.org"),
     env: "XMPP_REST_DOMAIN",
     description: "The component's domain, as configured on the XMPP server",
     required: true,
   },
   {
     key: "secret",
+    type: text("the component_secret configured on the server"),
     env: "XMPP_REST_SECRET",
     description: "The component's shared secret (component_secret)",
     required: true,
   },
   {
     key: "httpHost",
+    type: text("an address to listen on", "address"),
     env: "XMPP_REST_HTTP_HOST",
     description: "Address the HTTP API listens on",
     default: "127.0.0.1",
@@ -49,6 +73,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "httpPort",
+    type: integer(0, 65_535),
     env: "XMPP_REST_HTTP_PORT",
     description: "Port the HTTP API listens on",
     default: "5281",
@@ -56,6 +81,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "tokens",
+    type: list("one or more comma-separated tokens"),
     env: "XMPP_REST_TOKENS",
     description: "Comma-separated Bearer tokens allowed to use the API",
     required: true,
@@ -63,53 +89,62 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "iqTimeout",
+    type: seconds(0.001, 86_400),
     env: "XMPP_REST_IQ_TIMEOUT",
     description: "Seconds an iq waits for its reply unless the request says otherwise",
     default: "120",
   },
   {
     key: "iqMaxTimeout",
+    type: seconds(0.001, 86_400),
     env: "XMPP_REST_IQ_MAX_TIMEOUT",
     description: "Upper bound for the Prosody-Rest-Timeout request header, seconds",
     default: "300",
   },
   {
     key: "maxPendingIq",
+    type: integer(1, 10_000_000),
     env: "XMPP_REST_MAX_PENDING_IQ",
     description: "iqs that may wait for a reply at once; beyond it requests get 503",
     default: "10000",
   },
   {
     key: "stanzaSizeLimit",
+    type: integer(256, 64 * 1024 * 1024),
     env: "XMPP_REST_STANZA_SIZE_LIMIT",
     description: "Largest request body or webhook answer accepted, bytes",
     default: "196608",
   },
   {
     key: "logLevel",
+    type: oneOf(LOG_LEVELS),
     env: "XMPP_REST_LOG_LEVEL",
     description: "debug, info, warn or error",
     default: "info",
   },
   {
     key: "logFormat",
+    type: oneOf(LOG_FORMATS),
     env: "XMPP_REST_LOG_FORMAT",
     description: "json (one JSON object a line), pretty (readable), or auto: pretty on a terminal",
     default: "auto",
   },
   {
     key: "metrics",
+    type: onOff(),
     env: "XMPP_REST_METRICS",
     description: "on: count and serve Prometheus metrics at GET /metrics; off: count nothing",
     default: "on",
   },
   {
     key: "metricsToken",
+    type: text("a token"),
     env: "XMPP_REST_METRICS_TOKEN",
     description: "Bearer token GET /metrics requires; unset, /metrics needs none",
   },
   {
     key: "callbackUrl",
+    type: parsed(callbackUrl, "http(s) URL", "an http:// or https:// URL"),
     env: "XMPP_REST_CALLBACK_URL",
     description:
       "Webhook that receives inbound stanzas; {kind}, {type}, {to}, {from} are filled in, URL-encoded",
@@ -117,6 +152,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "callbackStanzas",
+    type: list("a comma-separated list of message, presence, iq", STANZA_KIND_LIST),
     env: "XMPP_REST_CALLBACK_STANZAS",
     description: "Stanza kinds forwarded to the webhook (message, presence, iq)",
     default: "message,presence,iq",
@@ -124,6 +160,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "callbackEvents",
+    type: list("a comma-separated list of bare, full, host", ADDRESS_FORMS),
     env: "XMPP_REST_CALLBACK_EVENTS",
     description:
       "Address forms forwarded: bare (user@domain), full (user@domain/res), host (domain)",
@@ -132,6 +169,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "callbackContentType",
+    type: parsed(callbackType, CALLBACK_TYPES.join("|"), CALLBACK_TYPES.join(", ")),
     env: "XMPP_REST_CALLBACK_CONTENT_TYPE",
     description: "Format stanzas are POSTed in, unless the start-up OPTIONS probe chooses another",
     default: "application/xmpp+xml",
@@ -139,18 +177,21 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "callbackTimeout",
+    type: seconds(0.001, 3_600),
     env: "XMPP_REST_CALLBACK_TIMEOUT",
     description: "Seconds the webhook has to answer one stanza",
     default: "10",
   },
   {
     key: "callbackConcurrency",
+    type: integer(1, 100_000),
     env: "XMPP_REST_CALLBACK_CONCURRENCY",
     description: "Webhook requests in flight at once (different conversations)",
     default: "64",
   },
   {
     key: "callbackQueue",
+    type: integer(0, 10_000_000),
     env: "XMPP_REST_CALLBACK_QUEUE",
     description:
       "Stanzas that may wait for the webhook; beyond it they get wait/resource-constraint",
@@ -158,21 +199,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: "callbackSecret",
+    type: parsed(
+      webhookSecret,
+      "text or whsec_<base64>",
+      "whsec_ followed by base64, or any other string",
+    ),
     env: "XMPP_REST_CALLBACK_SECRET",
     description: "Signs webhook requests (Standard Webhooks); may be whsec_<base64>",
   },
   {
     key: "callbackToken",
+    type: text("a token"),
     env: "XMPP_REST_CALLBACK_TOKEN",
     description: "Sent to the webhook as Authorization: Bearer <token>",
     modRest: "rest_credentials (mod_rest sends it to the callback too)",
   },
 ];
-
-export type LogLevel = "debug" | "info" | "warn" | "error";
-export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
-export type LogFormat = "auto" | "json" | "pretty";
-export const LOG_FORMATS: readonly LogFormat[] = ["auto", "json", "pretty"];
 
 export interface Config {
   readonly service: string;
@@ -249,156 +291,164 @@ function collect(env: NodeJS.ProcessEnv, configPath: string | undefined): RawVal
   return values;
 }
 
-export class ValueReader {
-  constructor(private readonly values: RawValues) {}
-
-  private spec(key: string): OptionSpec {
-    const spec = OPTIONS.find((o) => o.key === key);
-    if (!spec) throw new Error(`no option ${key}`);
-    return spec;
-  }
-
-  private fail(key: string, expected: string): never {
-    const spec = this.spec(key);
-    const value = this.values[key];
-    const shown = value === undefined ? "missing" : `"${value}" is not valid`;
-    throw new ConfigError(`${spec.env} (${key}): ${shown}; expected ${expected}`);
-  }
-
-  string(key: string, expected = "a value"): string {
-    const value = this.values[key];
-    if (value === undefined || value.trim() === "") this.fail(key, expected);
-    return value.trim();
-  }
-
-  optional(key: string): string | undefined {
-    const value = this.values[key]?.trim();
-    return value === "" ? undefined : value;
-  }
-
-  integer(key: string, min: number, max: number): number {
-    const text = this.string(key, `a whole number from ${min} to ${max}`);
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < min || value > max) {
-      this.fail(key, `a whole number from ${min} to ${max}`);
-    }
-    return value;
-  }
-
-  seconds(key: string, min: number, max: number): number {
-    const text = this.string(key, `a number of seconds from ${min} to ${max}`);
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < min || value > max) {
-      this.fail(key, `a number of seconds from ${min} to ${max}`);
-    }
-    return Math.round(value * 1000);
-  }
-
-  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
-    const value = this.string(key, `one of ${allowed.join(", ")}`);
-    const match = allowed.find((a) => a === value.toLowerCase());
-    if (match === undefined) this.fail(key, `one of ${allowed.join(", ")}`);
-    return match;
-  }
-
-  list(key: string, expected: string): string[] {
-    const items = this.string(key, expected)
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "");
-    if (items.length === 0) this.fail(key, expected);
-    return items;
-  }
-
-  invalid(key: string, expected: string): never {
-    return this.fail(key, expected);
-  }
-}
-
 export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly configPath?: string;
 }
 
+/** The checked value of each setting, by key; read back with the getter of its type. */
+export class OptionValues {
+  constructor(private readonly values: Readonly<Record<string, unknown>>) {}
+
+  private get(key: string, type: string): unknown {
+    const value = this.values[key];
+    if (value !== undefined && typeof value !== type) {
+      throw new Error(`setting ${key} holds a ${typeof value}, not a ${type}`);
+    }
+    return value;
+  }
+
+  string(key: string): string {
+    const value = this.get(key, "string");
+    if (value === undefined) throw new Error(`setting ${key} has no value`);
+    return value as string;
+  }
+
+  optionalString(key: string): string | undefined {
+    return this.get(key, "string") as string | undefined;
+  }
+
+  number(key: string): number {
+    const value = this.get(key, "number");
+    if (value === undefined) throw new Error(`setting ${key} has no value`);
+    return value as number;
+  }
+
+  boolean(key: string): boolean {
+    return this.get(key, "boolean") === true;
+  }
+
+  strings(key: string): string[] {
+    const value = this.values[key];
+    if (!Array.isArray(value)) throw new Error(`setting ${key} is not a list`);
+    return value.map(String);
+  }
+}
+
+function failure(spec: OptionSpec, value: string | undefined, expected: string): ConfigError {
+  const shown = value === undefined ? "missing" : `"${value}" is not valid`;
+  return new ConfigError(`${spec.env} (${spec.key}): ${shown}; expected ${expected}`);
+}
+
+/**
+ * One zod schema for every setting, generated from OPTIONS: each takes the setting's text
+ * (already merged from file, environment and defaults) and gives its typed value. A setting
+ * without a type is plain text. Required settings must be present and non-empty.
+ */
+export function optionsSchema(options: readonly OptionSpec[] = OPTIONS) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const spec of options) {
+    const type = spec.type ?? text();
+    const present = z.preprocess(
+      (raw: unknown) => (typeof raw === "string" ? raw.trim() : raw),
+      type.schema,
+    );
+    shape[spec.key] = spec.required
+      ? present
+      : z.preprocess(
+          (raw: unknown) => (typeof raw === "string" && raw.trim() === "" ? undefined : raw),
+          present.optional(),
+        );
+  }
+  return z.object(shape);
+}
+
+/** Checks every setting against the schema; the first problem (in OPTIONS order) is thrown. */
+export function parseOptions(
+  raw: RawValues,
+  options: readonly OptionSpec[] = OPTIONS,
+): OptionValues {
+  const result = optionsSchema(options).safeParse(raw);
+  if (result.success) return new OptionValues(result.data);
+  const keys = new Set(result.error.issues.map((issue) => String(issue.path[0])));
+  const spec = options.find((o) => keys.has(o.key)) ?? options[0];
+  if (!spec) throw new ConfigError("no settings");
+  const value = raw[spec.key]?.trim();
+  throw failure(spec, value === "" ? undefined : value, (spec.type ?? text()).expected);
+}
+
 /** Loads and validates the configuration once; throws ConfigError naming the bad variable. */
 export function loadConfig({ env = process.env, configPath }: LoadOptions = {}): Config {
-  const read: ValueReader = new ValueReader(collect(env, configPath));
-
-  const service = read.string("service", "xmpp://host:port");
-  if (!/^xmpp:\/\/[^/\s]+:\d+$/.test(service)) read.invalid("service", "xmpp://host:port");
-  const domainText = read.string("domain", "a domain name such as rest.example.org");
-  const domain = normaliseJid(domainText);
-  if (domain === undefined || domain.includes("@") || domain.includes("/")) {
-    read.invalid("domain", "a domain name such as rest.example.org");
-  }
-  const tokens = read.list("tokens", "one or more comma-separated tokens");
-  const iqTimeoutMs = read.seconds("iqTimeout", 0.001, 86_400);
-  const iqMaxTimeoutMs = read.seconds("iqMaxTimeout", 0.001, 86_400);
+  const raw = collect(env, configPath);
+  const values = parseOptions(raw);
+  const iqTimeoutMs = values.number("iqTimeout");
+  const iqMaxTimeoutMs = values.number("iqMaxTimeout");
   if (iqTimeoutMs > iqMaxTimeoutMs) {
-    read.invalid("iqTimeout", `at most XMPP_REST_IQ_MAX_TIMEOUT (${iqMaxTimeoutMs / 1000})`);
+    throw failure(
+      specOf("iqTimeout"),
+      raw.iqTimeout,
+      `at most XMPP_REST_IQ_MAX_TIMEOUT (${iqMaxTimeoutMs / 1000})`,
+    );
   }
 
   return Object.freeze({
-    service,
-    domain,
-    secret: read.string("secret", "the component_secret configured on the server"),
-    httpHost: read.string("httpHost", "an address to listen on"),
-    httpPort: read.integer("httpPort", 0, 65_535),
-    tokens: Object.freeze(tokens),
+    service: values.string("service"),
+    domain: values.string("domain"),
+    secret: values.string("secret"),
+    httpHost: values.string("httpHost"),
+    httpPort: values.number("httpPort"),
+    tokens: Object.freeze(values.strings("tokens")),
     iqTimeoutMs,
     iqMaxTimeoutMs,
-    maxPendingIq: read.integer("maxPendingIq", 1, 10_000_000),
-    stanzaSizeLimit: read.integer("stanzaSizeLimit", 256, 64 * 1024 * 1024),
-    logLevel: read.oneOf("logLevel", LOG_LEVELS),
-    logFormat: read.oneOf("logFormat", LOG_FORMATS),
-    metrics: read.oneOf("metrics", ["on", "off"]) === "on",
-    metricsToken: read.optional("metricsToken"),
-    ...readCallback(read),
+    maxPendingIq: values.number("maxPendingIq"),
+    stanzaSizeLimit: values.number("stanzaSizeLimit"),
+    logLevel: values.string("logLevel") as LogLevel,
+    logFormat: values.string("logFormat") as LogFormat,
+    metrics: values.boolean("metrics"),
+    metricsToken: values.optionalString("metricsToken"),
+    callbackUrl: values.optionalString("callbackUrl"),
+    callbackStanzas: Object.freeze(values.strings("callbackStanzas") as StanzaKind[]),
+    callbackEvents: Object.freeze(values.strings("callbackEvents") as AddressForm[]),
+    callbackContentType: values.string("callbackContentType") as MediaType,
+    callbackTimeoutMs: values.number("callbackTimeout"),
+    callbackConcurrency: values.number("callbackConcurrency"),
+    callbackQueueSize: values.number("callbackQueue"),
+    callbackSecret: values.optionalString("callbackSecret"),
+    callbackToken: values.optionalString("callbackToken"),
   });
 }
 
-const CALLBACK_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
-const ADDRESS_FORMS: readonly AddressForm[] = ["bare", "full", "host"];
+function specOf(key: string): OptionSpec {
+  const spec = OPTIONS.find((o) => o.key === key);
+  if (!spec) throw new Error(`no option ${key}`);
+  return spec;
+}
 
-function readCallback(read: ValueReader) {
-  const callbackUrl = read.optional("callbackUrl");
-  if (callbackUrl !== undefined) {
-    let ok = false;
-    try {
-      // Placeholders are filled per stanza; any value will do to check the rest of the URL.
-      const probe = new URL(callbackUrl.replace(/\{(kind|type|to|from)\}/g, "x"));
-      ok = probe.protocol === "http:" || probe.protocol === "https:";
-    } catch {}
-    if (!ok) read.invalid("callbackUrl", "an http:// or https:// URL");
+// ---- Parsers of the settings whose check is more than a range or a list.
+
+/** A bare domain (RFC 7622 §3.2), normalised: what the component connects as. */
+function componentDomain(textValue: string): string | undefined {
+  const domain = normaliseJid(textValue);
+  return domain === undefined || domain.includes("@") || domain.includes("/") ? undefined : domain;
+}
+
+function callbackUrl(textValue: string): string | undefined {
+  try {
+    // Placeholders are filled per stanza; any value will do to check the rest of the URL.
+    const probe = new URL(textValue.replace(/\{(kind|type|to|from)\}/g, "x"));
+    return probe.protocol === "http:" || probe.protocol === "https:" ? textValue : undefined;
+  } catch {
+    return undefined;
   }
-  const kinds = read.list("callbackStanzas", "a comma-separated list of message, presence, iq");
-  if (!kinds.every((k) => STANZA_KINDS.has(k))) {
-    read.invalid("callbackStanzas", "a comma-separated list of message, presence, iq");
-  }
-  const events = read.list("callbackEvents", "a comma-separated list of bare, full, host");
-  if (!events.every((e) => (ADDRESS_FORMS as readonly string[]).includes(e))) {
-    read.invalid("callbackEvents", "a comma-separated list of bare, full, host");
-  }
-  const contentType = mediaTypeOf(read.string("callbackContentType"));
-  if (contentType === undefined || !CALLBACK_TYPES.includes(contentType)) {
-    read.invalid("callbackContentType", CALLBACK_TYPES.join(", "));
-  }
-  const callbackSecret = read.optional("callbackSecret");
-  if (callbackSecret?.startsWith("whsec_")) {
-    const key = callbackSecret.slice("whsec_".length);
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
-      read.invalid("callbackSecret", "whsec_ followed by base64, or any other string");
-    }
-  }
-  return {
-    callbackUrl,
-    callbackStanzas: Object.freeze(kinds as StanzaKind[]),
-    callbackEvents: Object.freeze(events as AddressForm[]),
-    callbackContentType: contentType,
-    callbackTimeoutMs: read.seconds("callbackTimeout", 0.001, 3_600),
-    callbackConcurrency: read.integer("callbackConcurrency", 1, 100_000),
-    callbackQueueSize: read.integer("callbackQueue", 0, 10_000_000),
-    callbackSecret,
-    callbackToken: read.optional("callbackToken"),
-  };
+}
+
+function callbackType(textValue: string): MediaType | undefined {
+  const type = mediaTypeOf(textValue);
+  return type !== undefined && CALLBACK_TYPES.includes(type) ? type : undefined;
+}
+
+/** Standard Webhooks secrets are whsec_<base64>; any other text is used as it is. */
+function webhookSecret(textValue: string): string | undefined {
+  if (!textValue.startsWith("whsec_")) return textValue;
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(textValue.slice("whsec_".length)) ? textValue : undefined;
 }

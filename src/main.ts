@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { startBridge } from "./bridge.js";
 import { ConfigError, loadConfig, OPTIONS } from "./config.js";
 import { createLogger } from "./log.js";
+import { text } from "./option-types.js";
 
 function helpText(): string {
   const lines = [
@@ -15,11 +16,11 @@ function helpText(): string {
     "  --config FILE   JSON config file (keys below)              [env XMPP_REST_CONFIG]",
     "  --help          print this help",
     "",
-    "Settings (config key, environment variable, default):",
+    "Settings (config key, environment variable, type and range, default):",
   ];
   for (const o of OPTIONS) {
     const dflt = o.required ? "required" : o.default === undefined ? "off" : `default ${o.default}`;
-    lines.push(`  ${o.key.padEnd(22)} ${o.env.padEnd(34)} ${dflt}`);
+    lines.push(`  ${o.key.padEnd(22)} ${o.env.padEnd(34)} ${(o.type ?? text()).help}; ${dflt}`);
     lines.push(`      ${o.description}`);
   }
   return `${lines.join("\n")}\n`;

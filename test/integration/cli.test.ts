@@ -67,12 +67,13 @@ afterAll(async () => {
 });
 
 describe("the xmpp-rest command", () => {
-  it("--help lists every option with its environment variable and default", async () => {
+  it("--help lists every option with its environment variable, type and range, and default", async () => {
     const run = runCli(["--help"], {});
     expect(await run.exited).toBe(0);
     for (const option of OPTIONS) {
       expect(run.output()).toContain(option.env);
       if (option.default) expect(run.output()).toContain(option.default);
+      if (option.type) expect(run.output()).toContain(option.type.help);
     }
   });
 

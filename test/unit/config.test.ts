@@ -2,7 +2,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import {
+  ConfigError,
+  loadConfig,
+  OPTIONS,
+  type OptionSpec,
+  optionsSchema,
+  parseOptions,
+} from "../../src/config.js";
+import { integer } from "../../src/option-types.js";
 
 const required = {
   XMPP_REST_DOMAIN: "rest.example.org",
@@ -74,5 +82,88 @@ describe("loadConfig", () => {
     writeFileSync(file, JSON.stringify({ domian: "typo" }));
     expect(configError({}, file)).toContain('unknown setting "domian"');
     expect(configError({}, join(dir, "missing.json"))).toContain("cannot read config file");
+  });
+});
+
+describe("the settings schema", () => {
+  it("is generated from OPTIONS, one entry per setting", () => {
+    expect(Object.keys(optionsSchema().shape).sort()).toEqual(OPTIONS.map((o) => o.key).sort());
+  });
+
+  it.each([
+    [
+      { XMPP_REST_HTTP_PORT: "70000" },
+      'XMPP_REST_HTTP_PORT (httpPort): "70000" is not valid; expected a whole number from 0 to 65535',
+    ],
+    [
+      { XMPP_REST_HTTP_PORT: "80.5" },
+      'XMPP_REST_HTTP_PORT (httpPort): "80.5" is not valid; expected a whole number from 0 to 65535',
+    ],
+    [
+      { XMPP_REST_IQ_TIMEOUT: "soon" },
+      'XMPP_REST_IQ_TIMEOUT (iqTimeout): "soon" is not valid; expected a number of seconds from 0.001 to 86400',
+    ],
+    [
+      { XMPP_REST_LOG_FORMAT: "xml" },
+      'XMPP_REST_LOG_FORMAT (logFormat): "xml" is not valid; expected one of auto, json, pretty',
+    ],
+    [
+      { XMPP_REST_METRICS: "maybe" },
+      'XMPP_REST_METRICS (metrics): "maybe" is not valid; expected on or off',
+    ],
+    [
+      { XMPP_REST_CALLBACK_STANZAS: "message,tweet" },
+      'XMPP_REST_CALLBACK_STANZAS (callbackStanzas): "message,tweet" is not valid; expected a comma-separated list of message, presence, iq',
+    ],
+    [
+      { XMPP_REST_CALLBACK_URL: "ftp://x" },
+      'XMPP_REST_CALLBACK_URL (callbackUrl): "ftp://x" is not valid; expected an http:// or https:// URL',
+    ],
+    [
+      { XMPP_REST_CALLBACK_SECRET: "whsec_***" },
+      'XMPP_REST_CALLBACK_SECRET (callbackSecret): "whsec_***" is not valid; expected whsec_ followed by base64, or any other string',
+    ],
+  ])("answers %j with one line naming the setting and the expected form", (env, line) => {
+    expect(configError({ ...required, ...env })).toBe(line);
+  });
+
+  it("says a required setting is missing", () => {
+    expect(configError({ XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "t" })).toBe(
+      "XMPP_REST_DOMAIN (domain): missing; expected a domain name such as rest.example.org",
+    );
+  });
+
+  it("reads the typed settings into their values", () => {
+    const config = loadConfig({
+      env: {
+        ...required,
+        XMPP_REST_DOMAIN: "REST.Example.org",
+        XMPP_REST_METRICS: "OFF",
+        XMPP_REST_LOG_FORMAT: "JSON",
+        XMPP_REST_CALLBACK_TIMEOUT: "2.5",
+        XMPP_REST_CALLBACK_CONTENT_TYPE: "application/json; charset=utf-8",
+      },
+    });
+    expect(config).toMatchObject({
+      domain: "rest.example.org",
+      metrics: false,
+      metricsToken: undefined,
+      logFormat: "json",
+      callbackTimeoutMs: 2500,
+      callbackContentType: "application/json",
+    });
+  });
+
+  it("treats a setting without a type as text, so a new entry needs no more than its spec", () => {
+    const specs: OptionSpec[] = [
+      { key: "plain", env: "X_PLAIN", description: "d" },
+      { key: "needed", env: "X_NEEDED", description: "d", required: true },
+      { key: "count", env: "X_COUNT", description: "d", default: "3", type: integer(1, 5) },
+    ];
+    const values = parseOptions({ needed: " yes ", count: "4" }, specs);
+    expect(values.optionalString("plain")).toBeUndefined();
+    expect(values.string("needed")).toBe("yes");
+    expect(values.number("count")).toBe(4);
+    expect(() => parseOptions({ count: "4" }, specs)).toThrow("X_NEEDED (needed): missing");
   });
 });
