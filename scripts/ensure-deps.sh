@@ -12,6 +12,8 @@ command -v prosody >/dev/null 2>&1 || missing+=(prosody)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The /docs test drives Debian's chromium through playwright-core, which never downloads a browser.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# systemd-analyze checks examples/systemd/xmpp-rest.service.
+[ -x /usr/bin/systemd-analyze ] || missing+=(systemd)
 /usr/bin/python3 -c "import flask" >/dev/null 2>&1 || missing+=(python3-flask)
 
 if [ ${#missing[@]} -gt 0 ]; then
