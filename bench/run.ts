@@ -10,13 +10,14 @@ import { buildBridge, ROOT } from "./lib/bridge.js";
 import type { BenchContext, Pinning, Scenario, ScenarioResult } from "./lib/context.js";
 import { describeMachine, describeSource } from "./lib/machine.js";
 import { Cleanup, pinSelf } from "./lib/procs.js";
-import { startBenchProsody } from "./lib/prosody.js";
+import { MOD_REST_ENV, startBenchProsody } from "./lib/prosody.js";
 import { renderMarkdown } from "./lib/table.js";
 import { PASSWORD } from "./lib/xmpp-user.js";
 import { echoRoundtrip } from "./scenarios/echo-roundtrip.js";
 import { idle } from "./scenarios/idle.js";
 import { pendingIq } from "./scenarios/pending-iq.js";
 import { receiveWebhook } from "./scenarios/receive-webhook.js";
+import { sendBatch } from "./scenarios/send-batch.js";
 import { sendIq } from "./scenarios/send-iq.js";
 import { sendMessage } from "./scenarios/send-message.js";
 import { webhookSupported } from "./scenarios/webhook-support.js";
@@ -25,6 +26,7 @@ const RUNNERS: Record<(typeof SCENARIOS)[number], Scenario> = {
   idle,
   "send-message": sendMessage,
   "send-iq": sendIq,
+  "send-batch": sendBatch,
   "pending-iq": pendingIq,
   "receive-webhook": receiveWebhook,
   "echo-roundtrip": echoRoundtrip,
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
   process.once("SIGTERM", onSignal);
 
   const results: ScenarioResult[] = [];
+  let peerNote: string | undefined;
   try {
     progress(tsx ? "running the bridge from src/ via tsx" : "compiling the bridge");
     const bridgeMain = tsx ? undefined : await buildBridge();
@@ -69,7 +72,10 @@ async function main(): Promise<number> {
       cpus: pinning.prosody,
       users: USERS,
       password: PASSWORD,
+      modRestDir: process.env[MOD_REST_ENV],
     });
+    peerNote = prosody.modRestNote ?? `mod_rest peer: Prosody's mod_rest from $${MOD_REST_ENV}`;
+    progress(peerNote);
     cleanup.add("prosody", () => prosody.stop());
     const ctx: BenchContext = {
       plan,
@@ -117,6 +123,7 @@ async function main(): Promise<number> {
     ...(bridgeNodeOptions ? [`bridge NODE_OPTIONS: ${bridgeNodeOptions}`] : []),
     ...(envNote ? [`bridge environment: ${envNote}`] : []),
     ...(plan.profile ? ["bridge profiled (--cpu-prof): slower than normal"] : []),
+    ...(peerNote ? [peerNote] : []),
   ];
   process.stdout.write(renderMarkdown(machine, pinning, mode, notes, results));
   const report = {

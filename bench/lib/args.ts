@@ -5,6 +5,7 @@ export const SCENARIOS = [
   "idle",
   "send-message",
   "send-iq",
+  "send-batch",
   "pending-iq",
   "receive-webhook",
   "echo-roundtrip",

@@ -3,6 +3,7 @@ import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
 import { ratio, usageFields } from "../lib/context.js";
 import { runLoad } from "../lib/load.js";
+import { runModRest } from "../lib/mod-rest.js";
 import { sampleUsage } from "../lib/procs.js";
 import { perSecond, type Summary } from "../lib/stats.js";
 
@@ -66,6 +67,42 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
       await component.stop();
       const baseRate = perSecond(base.ok, base.elapsedMs);
 
+      const peer = ctx.prosody.modRest;
+      let modRestRate: number | undefined;
+      if (peer) {
+        ctx.progress(`send-iq: mod_rest, ${connections} connections`);
+        const peerUsage = sampleUsage(ctx.prosody.pid, ctx.prosody.pid);
+        const peerResult = await runModRest(
+          ctx,
+          peer,
+          {
+            connections,
+            maxRequests: MAX_IQS,
+            contentType: "application/xmpp+xml",
+            body: (seq) =>
+              `<iq type='get' to='localhost' id='m${seq}'><ping xmlns='urn:xmpp:ping'/></iq>`,
+          },
+          200,
+        );
+        const peerStats = peerUsage.stop();
+        modRestRate = perSecond(peerResult.ok, peerResult.elapsedMs);
+        rows.push({
+          scenario: "send-iq",
+          subject: "peer: Prosody mod_rest",
+          load: `${connections} conn`,
+          throughput: modRestRate,
+          unit: "iq/s",
+          latency: peerResult.latency,
+          errors: peerResult.errors,
+          ...usageFields(peerStats, peerResult.ok),
+          notes: "CPU is all of Prosody's, alone on the measured core",
+          details: { statuses: peerResult.statuses },
+        });
+      }
+
+      const ratios: Record<string, number> = {};
+      if (baseRate) ratios["bare component"] = ratio(bridgeRate, baseRate) ?? 0;
+      if (modRestRate) ratios.mod_rest = ratio(bridgeRate, modRestRate) ?? 0;
       rows.push(
         {
           scenario: "send-iq",
@@ -76,7 +113,7 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
           latency: result.latency,
           errors: result.errors,
           ...usageFields(bridgeUsage, result.ok),
-          ratios: baseRate ? { "bare component": ratio(bridgeRate, baseRate) ?? 0 } : {},
+          ratios,
           details: { statuses: result.statuses },
         },
         {

@@ -6,6 +6,7 @@ import { ratio, usageFields } from "../lib/context.js";
 import { DeliveryTracker, messageBody, parseBody } from "../lib/delivery.js";
 import type { LoadResult } from "../lib/load.js";
 import { runLoad } from "../lib/load.js";
+import { runModRest } from "../lib/mod-rest.js";
 import { sampleUsage } from "../lib/procs.js";
 import { perSecond } from "../lib/stats.js";
 import { connectBenchUser } from "../lib/xmpp-user.js";
@@ -121,6 +122,44 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
       await http.stop();
       const httpRate = perSecond(httpResult.ok, httpResult.elapsedMs);
 
+      // The mod_rest peer (only with a checkout), the same messages and connections.
+      const peer = ctx.prosody.modRest;
+      let modRestRate: number | undefined;
+      if (peer) {
+        ctx.progress(`send-message: mod_rest, ${connections} connections`);
+        tracker = new DeliveryTracker(MAX_MESSAGES);
+        const peerUsage = sampleUsage(ctx.prosody.pid, ctx.prosody.pid);
+        const peerResult = await runModRest(
+          ctx,
+          peer,
+          {
+            connections,
+            maxRequests: MAX_MESSAGES,
+            contentType: "application/xmpp+xml",
+            body: chat,
+          },
+          202,
+        );
+        await tracker.settle(peerResult.ok, 2_000, settleMs);
+        const peerStats = peerUsage.stop();
+        const peerGot = tracker.report();
+        modRestRate = perSecond(peerGot.unique, peerGot.lastAt - peerResult.startedAt);
+        rows.push({
+          scenario: "send-message",
+          subject: "peer: Prosody mod_rest",
+          load,
+          throughput: modRestRate,
+          unit: "msg/s delivered",
+          latency: peerGot.latency,
+          errors: peerResult.errors,
+          lost: peerResult.ok - delivered(peerResult),
+          duplicates: peerGot.duplicates,
+          ...usageFields(peerStats, peerResult.ok),
+          notes: "CPU is all of Prosody's (HTTP, routing and delivery), alone on the measured core",
+          details: { statuses: peerResult.statuses, delivered: peerGot },
+        });
+      }
+
       const bridgeDelivered = delivered(result);
       rows.push(
         {
@@ -137,6 +176,7 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
           ratios: pick({
             "XMPP ceiling": ratio(bridgeRate, xmppRate),
             "HTTP ceiling": ratio(bridgeRate, httpRate),
+            mod_rest: ratio(bridgeRate, modRestRate),
           }),
           notes: `HTTP 202 p50/p99 ${result.latency.p50}/${result.latency.p99} ms; ${perSecond(result.ok, result.elapsedMs)} req/s accepted`,
           details: {

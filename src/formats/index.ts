@@ -20,8 +20,21 @@ export interface Decoded {
   readonly namespace: string;
 }
 
+/** One stanza of a batch: decoded, or why it could not be (it is answered on its own). */
+export type BatchItem = Decoded | StanzaError;
+
+/** Several stanzas in one request body: `{"xmpp": [...]}` in JSON, `<xmpp>...</xmpp>` in XML. */
+export interface DecodedBatch {
+  readonly batch: readonly BatchItem[];
+}
+
+/** Stanzas one batch request may carry: bounded work per request. */
+export const MAX_BATCH = 1000;
+
 export interface Codec {
   decode(body: string, hints: PathHints): Decoded;
+  /** As decode, but a body may also be a batch (JSON and XML only). */
+  decodeRequest(body: string, hints: PathHints): Decoded | DecodedBatch;
   encode(stanza: Element): string;
   /** Several stanzas in one body (e.g. an archive query's results and its final iq). */
   encodeMany(stanzas: readonly Element[]): string;
@@ -33,9 +46,77 @@ function definedHints(hints: PathHints): Record<string, string> {
   return out;
 }
 
+function notABatch(decoded: Decoded | DecodedBatch): Decoded {
+  if ("batch" in decoded) {
+    throw new StanzaError("modify", "bad-request", {
+      text: "one stanza expected here, not a batch",
+      status: 422,
+    });
+  }
+  return decoded;
+}
+
+function checkBatch(hints: PathHints, count: number): void {
+  if (Object.values(hints).some((v) => v !== undefined)) {
+    throw new StanzaError("modify", "bad-request", {
+      text: "a batch is sent with POST /rest, not the path form",
+      status: 422,
+    });
+  }
+  if (count === 0) {
+    throw new StanzaError("modify", "bad-request", {
+      text: "a batch needs at least one stanza",
+      status: 422,
+    });
+  }
+  if (count > MAX_BATCH) {
+    throw new StanzaError("modify", "resource-constraint", {
+      text: `a batch holds at most ${MAX_BATCH} stanzas`,
+      status: 413,
+    });
+  }
+}
+
+/** Runs `decode` for one batch item; its StanzaError is the item's answer, not the request's. */
+function batchItem(decode: () => Decoded): BatchItem {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof StanzaError) return err;
+    throw err;
+  }
+}
+
+/**
+ * The stanzas inside mod_rest's `<xmpp>` wrapper, each with the namespace it would have had
+ * as a root of its own (so each is checked as if sent alone).
+ */
+function xmlBatch(wrapper: Element, hints: PathHints): DecodedBatch {
+  if (wrapper.children.some((c) => typeof c === "string" && c.trim() !== "")) {
+    throw new StanzaError("modify", "not-well-formed", {
+      text: "text between the stanzas of an <xmpp> batch",
+      status: 400,
+    });
+  }
+  const stanzas = wrapper.getChildElements();
+  checkBatch(hints, stanzas.length);
+  return {
+    batch: stanzas.map((stanza) => {
+      const namespace = stanza.attrs.xmlns ?? "";
+      delete stanza.attrs.xmlns;
+      stanza.parent = null;
+      return { stanza, namespace };
+    }),
+  };
+}
+
 const xmlCodec: Codec = {
-  decode(body, hints) {
+  decode: (body, hints) => notABatch(xmlCodec.decodeRequest(body, hints)),
+  decodeRequest(body, hints) {
     const { root, namespace } = parseXmlElement(body);
+    if (root.name === "xmpp" && (namespace === "" || namespace === NS.client)) {
+      return xmlBatch(root, hints);
+    }
     if (hints.kind !== undefined && root.name !== hints.kind) {
       throw new StanzaError("modify", "bad-request", {
         text: `the path says ${hints.kind}, the body is <${root.name}>`,
@@ -66,7 +147,8 @@ function defaultIqType(stanza: Element): Element {
 }
 
 const jsonCodec: Codec = {
-  decode(body, hints) {
+  decode: (body, hints) => notABatch(jsonCodec.decodeRequest(body, hints)),
+  decodeRequest(body, hints) {
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -82,8 +164,24 @@ const jsonCodec: Codec = {
         status: 422,
       });
     }
+    const obj = value as Record<string, unknown>;
+    if (obj.xmpp !== undefined && obj.xmpp !== null) {
+      if (!Array.isArray(obj.xmpp)) {
+        throw new StanzaError("modify", "bad-request", {
+          text: "xmpp: expected an array of stanzas",
+          status: 422,
+        });
+      }
+      const items: unknown[] = obj.xmpp;
+      checkBatch(hints, items.length);
+      return {
+        batch: items.map((item) =>
+          batchItem(() => ({ stanza: defaultIqType(jsonToStanza(item)), namespace: "" })),
+        ),
+      };
+    }
     return {
-      stanza: defaultIqType(jsonToStanza({ ...value, ...definedHints(hints) })),
+      stanza: defaultIqType(jsonToStanza({ ...obj, ...definedHints(hints) })),
       namespace: "",
     };
   },
@@ -96,6 +194,7 @@ const formCodec: Codec = {
     stanza: defaultIqType(formToStanza(body, definedHints(hints))),
     namespace: "",
   }),
+  decodeRequest: (body, hints) => formCodec.decode(body, hints),
   encode: stanzaToForm,
   // A form holds one flat object; of several stanzas the last (the final answer) is kept.
   encodeMany: (stanzas) => {
@@ -114,6 +213,7 @@ const textCodec: Codec = {
     }
     return { stanza: textToStanza(body, definedHints(hints)), namespace: "" };
   },
+  decodeRequest: (body, hints) => textCodec.decode(body, hints),
   encode: stanzaToText,
   encodeMany: (stanzas) => stanzas.map(stanzaToText).join("\n"),
 };

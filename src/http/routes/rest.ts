@@ -9,9 +9,18 @@ import type { Element } from "@xmpp/xml";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "../../config.js";
-import { codecFor, type PathHints, REQUEST_TYPES, RESPONSE_TYPES } from "../../formats/index.js";
+import { type BatchResult, encodeBatchResults } from "../../formats/batch.js";
+import {
+  type BatchItem,
+  codecFor,
+  type Decoded,
+  type DecodedBatch,
+  type PathHints,
+  REQUEST_TYPES,
+  RESPONSE_TYPES,
+} from "../../formats/index.js";
 import { jsonToStanza } from "../../formats/json/index.js";
-import { mediaTypeOf, negotiate } from "../../formats/negotiate.js";
+import { JSON_TYPE, mediaTypeOf, negotiate, XMPP_XML } from "../../formats/negotiate.js";
 import { GET_QUERIES, queryToJson } from "../../formats/queries.js";
 import { StanzaError } from "../../stanza/errors.js";
 import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
@@ -22,6 +31,15 @@ import { authErrors, bearerSecurity, errorResponse, MEDIA } from "../schemas.js"
 import { type AppEnv, type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
 
 type Status = ContentfulStatusCode;
+
+/** What one delivered stanza got: 202 (message, presence) or the iq's reply and its status. */
+interface Delivered {
+  readonly status: number;
+  readonly stanzas: readonly Element[];
+}
+
+/** Formats a batch is answered in (a form holds no list). */
+const BATCH_TYPES = [XMPP_XML, JSON_TYPE] as const;
 type RestContext = Context<AppEnv>;
 
 function iqTimeoutMs(c: RestContext, config: Config): number {
@@ -54,7 +72,10 @@ export function registerRest(
     return c.body(body, status, { "content-type": `${format}; charset=utf-8` });
   };
 
-  const decode = async (c: RestContext, hints: PathHints) => {
+  const decodeRequest = async (
+    c: RestContext,
+    hints: PathHints,
+  ): Promise<Decoded | DecodedBatch> => {
     const type = mediaTypeOf(c.req.header("content-type"));
     const codec = codecFor(type);
     if (!codec) {
@@ -63,20 +84,35 @@ export function registerRest(
         status: 415,
       });
     }
-    const { stanza, namespace } = codec.decode(await readBody(c, config.stanzaSizeLimit), hints);
-    return prepareOutgoing(stanza, namespace, { domain: config.domain });
+    return codec.decodeRequest(await readBody(c, config.stanzaSizeLimit), hints);
   };
 
-  const send = async (c: RestContext, stanza: Element) => {
-    requireLink();
+  const prepare = ({ stanza, namespace }: Decoded) =>
+    prepareOutgoing(stanza, namespace, { domain: config.domain });
+
+  const decode = async (c: RestContext, hints: PathHints) => {
+    const decoded = await decodeRequest(c, hints);
+    if ("batch" in decoded) {
+      throw new StanzaError("modify", "bad-request", {
+        text: "one stanza expected here, not a batch",
+        status: 422,
+      });
+    }
+    return prepare(decoded);
+  };
+
+  /**
+   * Hands one prepared stanza to the server: a message or presence is done (202); an iq
+   * waits for its reply, which comes back with its status (an error reply's by its condition).
+   */
+  const deliver = async (stanza: Element, timeoutMs: number): Promise<Delivered> => {
     if (stanza.name !== "iq") {
       await link.send(stanza);
-      // Without the explicit length node-server would announce a chunked body.
-      return c.body(null, 202, { "content-length": "0" });
+      return { status: 202, stanzas: [] };
     }
     const { id = "", to = "" } = stanza.attrs;
     const mamQueryId = stanza.getChild("query", "urn:xmpp:mam:2")?.attrs.queryid;
-    const reply = iqs.expect(id, to, iqTimeoutMs(c, config), mamQueryId ? { mamQueryId } : {});
+    const reply = iqs.expect(id, to, timeoutMs, mamQueryId ? { mamQueryId } : {});
     try {
       await link.send(stanza);
     } catch (err) {
@@ -87,13 +123,55 @@ export function registerRest(
       answer.reply.attrs.type === "error"
         ? (StanzaError.fromElement(answer.reply)?.status ?? 500)
         : 200;
-    return respond(c, [...answer.results, answer.reply], status as Status);
+    return { status, stanzas: [...answer.results, answer.reply] };
+  };
+
+  const send = async (c: RestContext, stanza: Element) => {
+    requireLink();
+    const timeoutMs = stanza.name === "iq" ? iqTimeoutMs(c, config) : 0;
+    const { status, stanzas } = await deliver(stanza, timeoutMs);
+    // Without the explicit length node-server would announce a chunked body.
+    if (status === 202) return c.body(null, 202, { "content-length": "0" });
+    return respond(c, stanzas, status as Status);
+  };
+
+  /** One batch item, sent as if alone; any StanzaError is that item's answer. */
+  const sendItem = async (item: BatchItem, timeoutMs: number): Promise<BatchResult> => {
+    if (item instanceof StanzaError) return { status: item.status, error: item };
+    let stanza: Element | undefined;
+    try {
+      stanza = prepare(item);
+      const id = stanza.attrs.id;
+      return { id, ...(await deliver(stanza, timeoutMs)) };
+    } catch (err) {
+      if (!(err instanceof StanzaError)) throw err;
+      return { id: stanza?.attrs.id, status: err.status, error: err };
+    }
+  };
+
+  /**
+   * A batch: every stanza validated and sent as if it came alone, in order, and answered
+   * 200 with one result per stanza (README, "Batches"). Only a batch that cannot start (link
+   * down, bad header) fails as a whole.
+   */
+  const sendBatch = async (c: RestContext, { batch }: DecodedBatch) => {
+    requireLink();
+    const timeoutMs = iqTimeoutMs(c, config);
+    // Each item reaches link.send before the next one starts, so they leave in order.
+    const results = await Promise.all(batch.map((item) => sendItem(item, timeoutMs)));
+    const format = negotiate(c.req.header("accept"), c.req.header("content-type"), BATCH_TYPES);
+    return c.body(encodeBatchResults(results, format), 200, {
+      "content-type": `${format}; charset=utf-8`,
+    });
   };
 
   app.use("/rest", auth);
   app.use("/rest/*", auth);
 
-  documentedRoute(app, sendRoute, async (c) => send(c, await decode(c, {})));
+  documentedRoute(app, sendRoute, async (c) => {
+    const decoded = await decodeRequest(c, {});
+    return "batch" in decoded ? sendBatch(c, decoded) : send(c, prepare(decoded));
+  });
 
   // Debugging aid: the stanza exactly as it would be sent, without sending it.
   documentedRoute(app, echoRoute, async (c) => respond(c, [await decode(c, {})], 200));
@@ -200,7 +278,7 @@ const sendRoute = {
   tags: ["rest"],
   summary: "Send a stanza",
   description:
-    "A message or presence is answered 202 once handed to the server; an iq waits for its reply and returns it.",
+    "A message or presence is answered 202 once handed to the server; an iq waits for its reply and returns it. A batch ({\"xmpp\": [...]} in JSON, an <xmpp> wrapper in XML) is answered 200 with one result per stanza (README, 'Batches').",
   security: bearerSecurity,
   request: { headers: timeoutHeaders, body: stanzaBody },
   responses: sendResponses,
