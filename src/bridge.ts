@@ -5,12 +5,16 @@ import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
 import { StanzaError } from "./stanza/errors.js";
+import { openStore, type Store } from "./store/index.js";
+import { startPruner } from "./store/pruner.js";
+import type { SqliteOptions } from "./store/sqlite.js";
 import { createWebhook } from "./webhook/index.js";
 import { createIqTracker } from "./xmpp/iq-tracker.js";
 import { createLink, type Link, linkDownError } from "./xmpp/link.js";
 
 export interface Bridge {
   readonly link: Link;
+  readonly store: Store;
   /** The HTTP port actually bound (useful with httpPort 0). */
   readonly port: number;
   stop(): Promise<void>;
@@ -21,15 +25,24 @@ export interface BridgeOptions {
   readonly drainTimeoutMs?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Store tuning for tests (a size cap to run out of room for real). */
+  readonly store?: SqliteOptions;
 }
 
-/** Wires config, component link, pending-iq tracker and HTTP API together and starts them. */
+/**
+ * Wires config, store, component link, pending-iq tracker, webhook and HTTP API
+ * together and starts them. Throws StoreOpenError when the store is unusable.
+ */
 export async function startBridge(
   config: Config,
   log: Logger,
   options: BridgeOptions = {},
 ): Promise<Bridge> {
   const metrics = config.metrics ? createMetrics() : noMetrics;
+  const store = openStore(config.store, options.store);
+  if (store.volatile) {
+    log.warn("store is in memory: stanzas not yet delivered are lost when the bridge stops");
+  }
   const link = createLink({
     metrics,
     service: config.service,
@@ -43,7 +56,8 @@ export async function startBridge(
   });
   const iqs = createIqTracker({ maxPending: config.maxPendingIq, metrics });
 
-  const webhook = createWebhook({ config, link, log, metrics });
+  const webhook = createWebhook({ config, link, log, store, metrics });
+  const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
 
   link.onStanza((stanza) => {
     if (iqs.handle(stanza)) return;
@@ -54,11 +68,27 @@ export async function startBridge(
     if (state !== "online" && iqs.size > 0) iqs.failAll(linkDownError(link.retryAfterSeconds()));
   });
 
-  const app = createApp({ config, link, iqs, log, metrics });
-  const server = await listen(app.fetch, config.httpHost, config.httpPort);
+  const deliveries = {
+    list: (query: Parameters<Store["listDeliveries"]>[0]) => store.listDeliveries(query),
+    backlog: () => store.backlog(),
+    retry: (id: number) => webhook.retry(id),
+  };
+  const app = createApp({ config, link, iqs, log, metrics, deliveries });
+  let listening: ServerType | undefined;
+  try {
+    listening = await listen(app.fetch, config.httpHost, config.httpPort);
+    await webhook.start();
+  } catch (err) {
+    // Release the port and the store (its lock) before giving up.
+    listening?.close();
+    await pruner.stop();
+    await webhook.stop(0);
+    await store.close();
+    throw err;
+  }
+  const server = listening;
   const port = (server.address() as AddressInfo).port;
   log.info("http api listening", { host: config.httpHost, port });
-  webhook.start();
   link.start();
 
   let stopping: Promise<void> | undefined;
@@ -80,11 +110,14 @@ export async function startBridge(
     clearTimeout(timer);
     await webhook.stop(drainTimeoutMs);
     await link.stop();
+    await pruner.stop();
+    await store.close();
     log.info("stopped");
   };
 
   return {
     link,
+    store,
     port,
     stop: () => {
       stopping ??= stop();

@@ -41,6 +41,9 @@ export interface OptionSpec {
   readonly type?: OptionType;
 }
 
+/** Most attempts a webhook retry schedule may list. */
+const MAX_RETRIES = 100;
+
 export const OPTIONS: readonly OptionSpec[] = [
   {
     key: "service",
@@ -194,8 +197,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: integer(0, 10_000_000),
     env: "XMPP_REST_CALLBACK_QUEUE",
     description:
-      "Stanzas that may wait for the webhook; beyond it they get wait/resource-constraint",
-    default: "10000",
+      "Stanzas that may wait in the store for the webhook; beyond it they get wait/resource-constraint",
+    default: "100000",
+  },
+  {
+    key: "callbackRetry",
+    type: parsed(
+      retrySchedule,
+      "seconds,seconds,... or none",
+      `comma-separated seconds (at most ${MAX_RETRIES}, each up to 7 days), or none`,
+    ),
+    env: "XMPP_REST_CALLBACK_RETRY",
+    description:
+      "Seconds between webhook attempts, comma-separated (±10% jitter); none: one attempt only",
+    default: "5,300,1800,7200,18000,36000,36000",
   },
   {
     key: "callbackSecret",
@@ -213,6 +228,25 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "XMPP_REST_CALLBACK_TOKEN",
     description: "Sent to the webhook as Authorization: Bearer <token>",
     modRest: "rest_credentials (mod_rest sends it to the callback too)",
+  },
+  {
+    key: "store",
+    type: text("a file path, or :memory:", "path"),
+    env: "XMPP_REST_STORE",
+    description:
+      "SQLite file holding inbound stanzas until delivered; :memory: (tests only) loses them on restart",
+    default: "xmpp-rest.db",
+  },
+  {
+    key: "storeRetention",
+    type: parsed(
+      duration(3_650),
+      "duration (7d, 12h, 30m, 90s)",
+      "a duration such as 7d, 12h, 30m or 90s, up to 3650d",
+    ),
+    env: "XMPP_REST_STORE_RETENTION",
+    description: "How long delivered and dead-lettered stanzas are kept: 7d, 12h, 30m, 90s",
+    default: "7d",
   },
 ];
 
@@ -242,6 +276,11 @@ export interface Config {
   readonly callbackQueueSize: number;
   readonly callbackSecret: string | undefined;
   readonly callbackToken: string | undefined;
+  /** Delays between webhook attempts, ms; empty: no retries. */
+  readonly callbackRetryMs: readonly number[];
+  /** Path of the SQLite file, or ":memory:". */
+  readonly store: string;
+  readonly storeRetentionMs: number;
 }
 
 /** A configuration problem; its message is the one line the user sees. */
@@ -326,6 +365,12 @@ export class OptionValues {
 
   boolean(key: string): boolean {
     return this.get(key, "boolean") === true;
+  }
+
+  numbers(key: string): number[] {
+    const value = this.values[key];
+    if (!Array.isArray(value)) throw new Error(`setting ${key} is not a list`);
+    return value.map(Number);
   }
 
   strings(key: string): string[] {
@@ -415,6 +460,9 @@ export function loadConfig({ env = process.env, configPath }: LoadOptions = {}):
     callbackQueueSize: values.number("callbackQueue"),
     callbackSecret: values.optionalString("callbackSecret"),
     callbackToken: values.optionalString("callbackToken"),
+    callbackRetryMs: Object.freeze(values.numbers("callbackRetry")),
+    store: values.string("store"),
+    storeRetentionMs: values.number("storeRetention"),
   });
 }
 
@@ -451,4 +499,33 @@ function callbackType(textValue: string): MediaType | undefined {
 function webhookSecret(textValue: string): string | undefined {
   if (!textValue.startsWith("whsec_")) return textValue;
   return /^[A-Za-z0-9+/]+={0,2}$/.test(textValue.slice("whsec_".length)) ? textValue : undefined;
+}
+
+/** Delays between webhook attempts, in ms; `none` is the empty schedule (one attempt). */
+function retrySchedule(textValue: string): number[] | undefined {
+  if (textValue.toLowerCase() === "none") return [];
+  const items = textValue
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  if (items.length === 0 || items.length > MAX_RETRIES) return undefined;
+  const delays = items.map((item) =>
+    /^\d+(\.\d+)?$/.test(item) && Number(item) <= 7 * 86_400
+      ? Math.round(Number(item) * 1000)
+      : Number.NaN,
+  );
+  return delays.some(Number.isNaN) ? undefined : delays;
+}
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, "": 1_000 } as const;
+
+/** A duration such as 7d, 12h, 30m, 90s or a plain number of seconds, in ms. */
+function duration(maxDays: number) {
+  return (textValue: string): number | undefined => {
+    const match = /^(\d+(?:\.\d+)?)\s*([dhms]?)$/i.exec(textValue);
+    if (!match) return undefined;
+    const unit = (match[2] ?? "").toLowerCase() as keyof typeof UNIT_MS;
+    const ms = Math.round(Number(match[1]) * UNIT_MS[unit]);
+    return ms > 0 && ms <= maxDays * 86_400_000 ? ms : undefined;
+  };
 }

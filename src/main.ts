@@ -3,6 +3,7 @@ import { startBridge } from "./bridge.js";
 import { ConfigError, loadConfig, OPTIONS } from "./config.js";
 import { createLogger } from "./log.js";
 import { text } from "./option-types.js";
+import { StoreOpenError } from "./store/index.js";
 
 function helpText(): string {
   const lines = [
@@ -66,7 +67,8 @@ async function main(): Promise<number> {
     process.stderr.write(
       `xmpp-rest: cannot start: ${err instanceof Error ? err.message : String(err)}\n`,
     );
-    return 1;
+    // An unusable store is a configuration problem, like a bad setting.
+    return err instanceof StoreOpenError ? 2 : 1;
   }
 
   log.info("shutting down", { signal: await signalled });

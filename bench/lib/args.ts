@@ -8,6 +8,7 @@ export const SCENARIOS = [
   "send-batch",
   "pending-iq",
   "receive-webhook",
+  "receive-store",
   "echo-roundtrip",
 ] as const;
 

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -62,6 +63,10 @@ export async function launchBridge(launch: BridgeLaunch): Promise<BridgeProcess>
     ? ["--cpu-prof", "--cpu-prof-dir", launch.profileDir, "--cpu-prof-interval", "500"]
     : [];
   const entry = launch.main ? [launch.main] : ["--import", "tsx", join(ROOT, "src/main.ts")];
+  // Each bridge gets a fresh store in a temp dir unless the scenario names one.
+  const storeDir = launch.env?.XMPP_REST_STORE
+    ? undefined
+    : await mkdtemp(join(tmpdir(), "xmpp-rest-bench-store-"));
   const child = spawnPinned(launch.cpus, process.execPath, [...nodeArgs, ...entry], {
     env: {
       PATH: process.env.PATH ?? "",
@@ -72,11 +77,15 @@ export async function launchBridge(launch: BridgeLaunch): Promise<BridgeProcess>
       XMPP_REST_HTTP_HOST: "127.0.0.1",
       XMPP_REST_HTTP_PORT: String(port),
       XMPP_REST_LOG_LEVEL: "warn",
+      ...(storeDir ? { XMPP_REST_STORE: join(storeDir, "store.db") } : {}),
       ...launch.extraEnv,
       ...launch.env,
     },
   });
-  const stop = launch.cleanup.add("bridge", () => child.stop(15_000));
+  const stop = launch.cleanup.add("bridge", async () => {
+    await child.stop(15_000);
+    if (storeDir) await rm(storeDir, { recursive: true, force: true });
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {

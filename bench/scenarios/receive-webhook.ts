@@ -11,20 +11,20 @@ import { bodyText, startWebhook, Window } from "../lib/webhook-server.js";
 import { type BenchUser, connectUsers } from "../lib/xmpp-user.js";
 
 const MAX_MESSAGES = 2_000_000;
-const CLIENTS = 4;
+export const CLIENTS = 4;
 /** Addresses at the component each client writes to: 4 x 16 = 64 conversations in parallel. */
 const ADDRESSES = 16;
 /** Messages in flight across all clients (sent, not yet seen by the webhook / counter). */
-const WINDOW = 128;
+export const WINDOW = 128;
 
-interface FloodResult {
+export interface FloodResult {
   readonly sent: number;
   readonly startedAt: number;
   readonly stalls: number;
 }
 
 /** Every client sends chat messages to bot0..bot15@domain while the window has room. */
-async function flood(
+export async function flood(
   users: readonly BenchUser[],
   domain: string,
   window: Window,

@@ -10,6 +10,7 @@ import type { Link } from "../xmpp/link.js";
 import { bearerAuth } from "./auth.js";
 import { errorResponse } from "./errors.js";
 import { observeRequests } from "./observe.js";
+import type { DeliveriesView } from "./routes/deliveries.js";
 import { type AppEnv, type BridgeApp, registerRoutes } from "./routes/index.js";
 
 export interface AppDeps {
@@ -19,6 +20,7 @@ export interface AppDeps {
   readonly log: Logger;
   /** Off (no-op instruments, no /metrics) unless given. */
   readonly metrics?: Metrics;
+  readonly deliveries?: DeliveriesView;
 }
 
 /**
@@ -37,7 +39,14 @@ const schemaHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   return errorResponse(c, new StanzaError("modify", "bad-request", { text, status }));
 };
 
-export function createApp({ config, link, iqs, log, metrics = noMetrics }: AppDeps): BridgeApp {
+export function createApp({
+  config,
+  link,
+  iqs,
+  log,
+  metrics = noMetrics,
+  deliveries,
+}: AppDeps): BridgeApp {
   const app: BridgeApp = new OpenAPIHono<AppEnv>({ defaultHook: schemaHook });
   app.use("*", observeRequests({ log, metrics }));
 
@@ -79,6 +88,14 @@ export function createApp({ config, link, iqs, log, metrics = noMetrics }: AppDe
     ),
   );
 
-  registerRoutes(app, { config, link, iqs, log, metrics, auth: bearerAuth(config.tokens) });
+  registerRoutes(app, {
+    config,
+    link,
+    iqs,
+    log,
+    metrics,
+    auth: bearerAuth(config.tokens),
+    ...(deliveries ? { deliveries } : {}),
+  });
   return app;
 }

@@ -1,18 +1,24 @@
 import type { Element } from "@xmpp/xml";
 import type { Dispatcher } from "undici";
 import type { Config } from "../config.js";
-import { codecFor, REQUEST_TYPES } from "../formats/index.js";
+import { codecFor } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
+import { parseXmlElement, serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
 import { jidToString, normaliseJid, parseJid } from "../stanza/jid.js";
+import { GLOBAL_STREAM, type Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
+import { createWebhookHealth } from "./health.js";
 import { probeWebhook } from "./probe.js";
+import { type AttemptResult, createDurableQueue, type RetryResult } from "./queue.js";
 import { allowsReply, errorReply, type Outcome, replyFor } from "./reply.js";
-import { newWebhookId, secretKey, signatureHeaders } from "./signature.js";
+import { buildDeliveryRequest, type DeliveryIdentity, probeHeaders } from "./request.js";
+import { asksNoRetry, isRetryable, nextDelay, retryAfterMs } from "./retry.js";
+import { newWebhookId, secretKey } from "./signature.js";
 import { expandCallbackUrl } from "./url.js";
 
 export type WebhookConfig = Pick<
@@ -28,6 +34,7 @@ export type WebhookConfig = Pick<
   | "callbackQueueSize"
   | "callbackSecret"
   | "callbackToken"
+  | "callbackRetryMs"
 >;
 
 export interface DispatcherOptions {
@@ -36,42 +43,59 @@ export interface DispatcherOptions {
   readonly log: Logger;
   /** The pooled undici client (a MockAgent in unit tests). */
   readonly agent: Dispatcher;
+  readonly store: Pick<
+    Store,
+    "append" | "updateDeliveries" | "listDeliveries" | "getDelivery" | "requeueDelivery" | "backlog"
+  >;
+  readonly now?: () => number;
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
 }
 
 export interface WebhookDispatcher {
-  /** Sends the start-up OPTIONS probe; deliveries wait for it, the bridge does not. */
-  start(): void;
+  /** Sends the start-up probe and starts delivering the stored backlog. */
+  start(): Promise<void>;
   /** Takes an inbound stanza the iq tracker did not claim. Never throws. */
   handle(stanza: Element): void;
-  /** Refuses what still waits, lets calls in flight finish, then resolves. */
+  /** Admin: delivers a dead letter (or a waiting delivery) again, now. */
+  retry(id: number): Promise<RetryResult>;
+  /** Stops starting attempts, lets those in flight finish; the rest stays stored. */
   stop(): Promise<void>;
-  readonly inFlight: number;
-  readonly queued: number;
+  /** Deliveries not finished (stored and waiting, or in flight). */
+  readonly pending: number;
 }
 
-/** Stanzas from one sender to one address, delivered one at a time. */
-interface Conversation {
-  readonly key: string;
-  readonly waiting: Element[];
-  busy: boolean;
+/** One line for the log and the admin API: what an attempt ended with. */
+function describeOutcome(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case "answered":
+      return `HTTP ${outcome.status}`;
+    case "too-large":
+      return `HTTP ${outcome.status}, answer larger than ${outcome.limit} bytes`;
+    case "timeout":
+      return `no answer within ${outcome.seconds}s`;
+    case "unreachable":
+      return `unreachable${outcome.reason ? `: ${outcome.reason}` : ""}`;
+    case "refused":
+      return outcome.error.message;
+  }
 }
 
 /**
- * Forwards inbound stanzas to the webhook and sends back what its answers mean.
- * Order is kept per conversation (same sender, same address: the next stanza
- * waits for the previous answer); conversations run in parallel up to the
- * concurrency limit; what cannot start waits in a bounded queue.
+ * Inbound stanzas to the webhook. Messages and presences are committed to the
+ * store first and delivered from it (retried, in order per conversation, see
+ * queue.ts); iqs are called at once and answered within the callback timeout, as
+ * RFC 6120 §8.2.3 expects an answer, not a stored promise of one.
  */
-export function createDispatcher({
-  config,
-  link,
-  log,
-  agent,
-  metrics = noMetrics,
-}: DispatcherOptions): WebhookDispatcher {
+export function createDispatcher(options: DispatcherOptions): WebhookDispatcher {
+  const { config, link, log, agent } = options;
+  const metrics = options.metrics ?? noMetrics;
+  const now = options.now ?? Date.now;
   const url = config.callbackUrl;
-  const key = config.callbackSecret ? secretKey(config.callbackSecret) : undefined;
+  const settings = {
+    url: url ?? "",
+    token: config.callbackToken,
+    key: config.callbackSecret ? secretKey(config.callbackSecret) : undefined,
+  };
   const limits = { timeoutMs: config.callbackTimeoutMs, sizeLimit: config.stanzaSizeLimit };
   const replyContext = { domain: config.domain, sizeLimit: config.stanzaSizeLimit };
   const filter = {
@@ -79,22 +103,18 @@ export function createDispatcher({
     stanzas: config.callbackStanzas,
     events: config.callbackEvents,
   };
-  // What the bridge can read back from the webhook (text/plain: a message body).
-  const accept = REQUEST_TYPES.join(", ");
-
+  const health = createWebhookHealth(log);
   let format: MediaType = config.callbackContentType;
   if (!codecFor(format)) {
     log.warn("webhook format not available, using XML", { format });
     format = XMPP_XML;
   }
-
-  const conversations = new Map<string, Conversation>();
-  // Conversations with a stanza ready and no call in flight, oldest first.
-  const ready: Conversation[] = [];
-  const running = new Set<Promise<void>>();
-  let queued = 0;
   let probed: Promise<void> | undefined;
+  let iqsInFlight = 0;
+  const iqCalls = new Set<Promise<void>>();
   let stopped = false;
+  // Episodes, logged once each rather than once per refused stanza.
+  let refusing: "queue-full" | "store-failed" | undefined;
 
   const send = async (reply: Element) => {
     try {
@@ -110,59 +130,53 @@ export function createDispatcher({
     if (reply) void send(reply);
   };
 
-  const authHeaders = (body: string): Record<string, string> => {
-    const headers: Record<string, string> = { "user-agent": "xmpp-rest" };
-    if (config.callbackToken) headers.authorization = `Bearer ${config.callbackToken}`;
-    if (key) Object.assign(headers, signatureHeaders(key, newWebhookId(), body));
-    return headers;
+  const busy = (stanza: Element, episode: "queue-full" | "store-failed", err?: unknown) => {
+    if (refusing !== episode) {
+      refusing = episode;
+      log.warn(
+        episode === "queue-full"
+          ? "webhook backlog full; new stanzas get wait/resource-constraint"
+          : "store cannot take stanzas; new stanzas get wait/resource-constraint",
+        { pending: queue.pending, limit: config.callbackQueueSize, err },
+      );
+    }
+    refuse(
+      stanza,
+      new StanzaError("wait", "resource-constraint", {
+        text: "too many stanzas wait for the bot",
+      }),
+    );
   };
 
-  const deliver = async (stanza: Element): Promise<void> => {
+  const call = async (stanza: Element, identity: DeliveryIdentity) => {
     if (probed) await probed;
-    let outcome: Outcome;
-    const codec = codecFor(format);
-    let body: string | undefined;
+    let request: ReturnType<typeof buildDeliveryRequest>;
     try {
-      body = codec?.encode(stanza);
+      request = buildDeliveryRequest(settings, format, stanza, identity, now());
     } catch (err) {
       log.warn("stanza not encodable for the webhook", { stanzaId: stanza.attrs.id, format, err });
     }
-    if (body === undefined || url === undefined) {
-      outcome = {
-        kind: "refused",
-        error: new StanzaError("cancel", "internal-server-error", {
-          text: `cannot encode as ${format}`,
-        }),
-      };
-    } else {
-      const headers: Record<string, string> = {
-        ...authHeaders(body),
-        "content-type": format,
-        accept,
-      };
-      const lang = stanza.attrs["xml:lang"];
-      if (lang) headers["content-language"] = lang;
-      const started = performance.now();
-      outcome = await callWebhook(
-        agent,
-        { method: "POST", url: expandCallbackUrl(url, stanza), headers, body },
-        limits,
-      );
-      metrics.webhookDeliveries.observe(
-        { outcome: outcomeLabel(outcome) },
-        (performance.now() - started) / 1000,
-      );
+    if (!request) {
+      const error = new StanzaError("cancel", "internal-server-error", {
+        text: `cannot encode as ${format}`,
+      });
+      return { kind: "refused", error } as const;
     }
-    const stanzaId = stanza.attrs.id;
-    if (outcome.kind === "timeout" || outcome.kind === "unreachable") {
-      log.warn("webhook call failed", { stanzaId, outcome: outcome.kind, reason: outcome.reason });
-    } else if (outcome.kind === "answered" && outcome.status >= 400) {
-      log.info("webhook answered with an error", { stanzaId, status: outcome.status });
-    }
+    const started = performance.now();
+    const outcome = await callWebhook(agent, request, limits);
+    metrics.webhookDeliveries.observe(
+      { outcome: outcomeLabel(outcome) },
+      (performance.now() - started) / 1000,
+    );
+    return outcome;
+  };
+
+  /** The reply (if any) the mod_rest rules give for a final outcome. */
+  const conclude = async (stanza: Element, outcome: Outcome) => {
     const decision = replyFor(stanza, outcome, replyContext);
     if (decision.problem) {
       log.warn("webhook answer not used", {
-        stanzaId,
+        stanzaId: stanza.attrs.id,
         kind: stanza.name,
         problem: decision.problem,
       });
@@ -170,46 +184,127 @@ export function createDispatcher({
     if (decision.reply) await send(decision.reply);
   };
 
-  const pump = () => {
-    while (running.size < config.callbackConcurrency && ready.length > 0) {
-      const conversation = ready.shift() as Conversation;
-      const stanza = conversation.waiting.shift() as Element;
-      queued -= 1;
-      conversation.busy = true;
-      const run = deliver(stanza)
-        .catch((err: unknown) =>
-          log.error("webhook delivery failed", { stanzaId: stanza.attrs.id, err }),
-        )
-        .finally(() => {
-          running.delete(run);
-          conversation.busy = false;
-          if (conversation.waiting.length > 0) ready.push(conversation);
-          else conversations.delete(conversation.key);
-          pump();
-        });
-      running.add(run);
+  const attempt = async (queued: {
+    delivery: { stanza: string; webhookId: string };
+    attempts: number;
+    element?: Element;
+  }): Promise<AttemptResult> => {
+    let stanza: Element;
+    try {
+      stanza = queued.element ?? parseXmlElement(queued.delivery.stanza).root;
+    } catch (err) {
+      log.error("stored stanza unreadable; kept as a dead letter", { err });
+      return { state: "failed", error: "stored stanza unreadable" };
     }
+    const attempts = queued.attempts + 1;
+    const outcome = await call(stanza, { webhookId: queued.delivery.webhookId, attempt: attempts });
+    const error = describeOutcome(outcome);
+    if (isRetryable(outcome)) {
+      // Each failed attempt at debug; the episode once at warn (health.ts).
+      log.debug("webhook call failed", { stanzaId: stanza.attrs.id, attempt: attempts, error });
+      health.failed(error, { stanzaId: stanza.attrs.id });
+      const headers = "headers" in outcome ? outcome.headers : undefined;
+      const status = outcome.kind === "answered" ? outcome.status : 0;
+      const delay = asksNoRetry(headers)
+        ? undefined
+        : nextDelay(config.callbackRetryMs, attempts, retryAfterMs(status, headers, now()));
+      if (delay !== undefined) return { state: "pending", retryAt: now() + delay, error };
+      log.warn("webhook delivery failed for good; kept as a dead letter", {
+        webhookId: queued.delivery.webhookId,
+        attempts,
+        error,
+      });
+      await conclude(stanza, outcome);
+      return { state: "failed", error };
+    }
+    if (outcome.kind !== "refused") health.answered();
+    await conclude(stanza, outcome);
+    const status = "status" in outcome ? outcome.status : 0;
+    return status >= 200 && status <= 299 ? { state: "delivered" } : { state: "failed", error };
+  };
+
+  const queue = createDurableQueue({
+    store: options.store,
+    concurrency: config.callbackConcurrency,
+    attempt,
+    log,
+    now,
+  });
+
+  /** iqs: one attempt now, answered by its outcome (never stored). */
+  const callNow = (stanza: Element) => {
+    if (iqsInFlight >= config.callbackConcurrency) {
+      busy(stanza, "queue-full");
+      return;
+    }
+    iqsInFlight += 1;
+    const run = call(stanza, { webhookId: newWebhookId(), attempt: 1 })
+      .then(async (outcome) => {
+        if (isRetryable(outcome)) {
+          const error = describeOutcome(outcome);
+          log.debug("webhook call failed", { stanzaId: stanza.attrs.id, error });
+          health.failed(error, { stanzaId: stanza.attrs.id });
+        } else if (outcome.kind !== "refused") health.answered();
+        await conclude(stanza, outcome);
+      })
+      .catch((err: unknown) => log.error("webhook iq call failed", { err }))
+      .finally(() => {
+        iqsInFlight -= 1;
+        iqCalls.delete(run);
+      });
+    iqCalls.add(run);
+  };
+
+  const store = (stanza: Element) => {
+    if (queue.pending >= config.callbackQueueSize) {
+      busy(stanza, "queue-full");
+      return;
+    }
+    const { from = "", to = "" } = stanza.attrs;
+    queue
+      .enqueue(
+        {
+          stream: GLOBAL_STREAM,
+          kind: stanza.name,
+          stanza: serializeStanza(stanza),
+          conversation: `${from}\n${to}`,
+        },
+        stanza,
+      )
+      .then(
+        () => {
+          if (refusing !== undefined && queue.pending < config.callbackQueueSize) {
+            log.info("webhook backlog accepts stanzas again", { pending: queue.pending });
+            refusing = undefined;
+          }
+        },
+        (err: unknown) => busy(stanza, "store-failed", err),
+      );
   };
 
   return {
-    get inFlight() {
-      return running.size;
+    get pending() {
+      return queue.pending;
     },
-    get queued() {
-      return queued;
-    },
-    start() {
-      if (url === undefined || probed) return;
-      probed = probeWebhook(agent, expandCallbackUrl(url, undefined), authHeaders(""), limits)
-        .then((result) => {
-          if (result.type) {
-            format = result.type;
-            log.info("webhook probe chose a format", { format });
-          } else {
-            log.warn("webhook probe did not choose a format", { reason: result.reason, format });
-          }
-        })
-        .catch((err: unknown) => log.warn("webhook probe failed", { err }));
+    async start() {
+      if (url !== undefined && !probed) {
+        probed = probeWebhook(
+          agent,
+          expandCallbackUrl(url, undefined),
+          probeHeaders(settings, now()),
+          limits,
+        )
+          .then((result) => {
+            if (result.type) {
+              format = result.type;
+              log.info("webhook probe chose a format", { format });
+            } else {
+              log.warn("webhook probe did not choose a format", { reason: result.reason, format });
+            }
+          })
+          .catch((err: unknown) => log.warn("webhook probe failed", { err }));
+      }
+      await queue.start();
     },
     handle(stanza) {
       try {
@@ -221,49 +316,32 @@ export function createDispatcher({
           });
           return;
         }
-        if (stopped || url === undefined || !shouldForward(stanza, filter)) {
-          if (needsAnswer(stanza)) {
-            refuse(stanza, new StanzaError("cancel", "service-unavailable"));
-          }
+        if (url === undefined || !shouldForward(stanza, filter)) {
+          if (needsAnswer(stanza)) refuse(stanza, new StanzaError("cancel", "service-unavailable"));
           return;
         }
-        if (queued >= config.callbackQueueSize) {
-          log.warn("webhook queue full", { stanzaId: stanza.attrs.id, queued, kind: stanza.name });
-          refuse(
-            stanza,
-            new StanzaError("wait", "resource-constraint", {
-              text: "too many stanzas wait for the bot",
-            }),
-          );
+        if (stanza.name === "iq") {
+          if (stopped) {
+            refuse(
+              stanza,
+              new StanzaError("cancel", "service-unavailable", {
+                text: "the bridge is stopping",
+              }),
+            );
+          } else callNow(stanza);
           return;
         }
-        const id = `${stanza.attrs.from ?? ""}\n${stanza.attrs.to ?? ""}`;
-        let conversation = conversations.get(id);
-        if (!conversation) {
-          conversation = { key: id, waiting: [], busy: false };
-          conversations.set(id, conversation);
-        }
-        conversation.waiting.push(stanza);
-        queued += 1;
-        // A busy conversation is re-queued when its call ends; an idle one with
-        // waiting stanzas is already in `ready`.
-        if (!conversation.busy && conversation.waiting.length === 1) ready.push(conversation);
-        pump();
+        // Stored even while stopping: delivered after the next start.
+        store(stanza);
       } catch (err) {
         log.error("webhook dispatch failed", { err });
       }
     },
+    retry: (id) => queue.retry(id),
     async stop() {
       stopped = true;
-      const shuttingDown = new StanzaError("cancel", "service-unavailable", {
-        text: "the bridge is stopping",
-      });
-      for (const conversation of conversations.values()) {
-        for (const stanza of conversation.waiting.splice(0)) refuse(stanza, shuttingDown);
-      }
-      ready.length = 0;
-      queued = 0;
-      await Promise.allSettled([...running]);
+      await queue.stop();
+      await Promise.allSettled([...iqCalls]);
       if (probed) await probed;
     },
   };

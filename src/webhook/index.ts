@@ -3,11 +3,20 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Link } from "../xmpp/link.js";
 import { createWebhookAgent } from "./deliver.js";
-import { createDispatcher, type WebhookConfig } from "./dispatcher.js";
+import {
+  createDispatcher,
+  type DispatcherOptions,
+  type WebhookConfig,
+  type WebhookDispatcher,
+} from "./dispatcher.js";
+
+export type { RetryResult } from "./queue.js";
 
 export interface Webhook {
-  start(): void;
-  handle: ReturnType<typeof createDispatcher>["handle"];
+  start(): Promise<void>;
+  handle: WebhookDispatcher["handle"];
+  retry: WebhookDispatcher["retry"];
+  readonly pending: number;
   /** Stops the dispatcher, then closes the agent (destroying it after drainTimeoutMs). */
   stop(drainTimeoutMs?: number): Promise<void>;
 }
@@ -18,6 +27,7 @@ export function createWebhook(options: {
   link: Pick<Link, "send">;
   log: Logger;
   metrics?: Pick<Metrics, "webhookDeliveries">;
+  store: DispatcherOptions["store"];
 }): Webhook {
   const { config, log } = options;
   const agent = createWebhookAgent({
@@ -31,6 +41,10 @@ export function createWebhook(options: {
   return {
     start: () => dispatcher.start(),
     handle: (stanza) => dispatcher.handle(stanza),
+    retry: (id) => dispatcher.retry(id),
+    get pending() {
+      return dispatcher.pending;
+    },
     async stop(drainTimeoutMs = 10_000) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
@@ -45,6 +59,8 @@ export function createWebhook(options: {
       await Promise.race([closing, deadline]);
       clearTimeout(timer);
       if (!closed) await agent.destroy().catch(() => {});
+      // Attempts cut off above end now; what they decided is committed before the store closes.
+      await dispatcher.stop();
     },
   };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Bridge, type BridgeOptions, startBridge } from "../../src/bridge.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger, type Logger, silentLogger } from "../../src/log.js";
@@ -20,7 +23,10 @@ const FAST_BACKOFF: Pick<BridgeOptions, "initialBackoffMs" | "maxBackoffMs"> = {
   maxBackoffMs: 500,
 };
 
-/** An in-process bridge on a free loopback port, connected to the given server. */
+/**
+ * An in-process bridge on a free loopback port, connected to the given server. Its
+ * store is a fresh SQLite file in a temp dir (removed on stop) unless env names one.
+ */
 export async function startTestBridge(
   server: Pick<XmppServer, "service" | "componentDomain" | "componentSecret">,
   env: Record<string, string> = {},
@@ -28,8 +34,9 @@ export async function startTestBridge(
     log?: Logger;
     /** Reconnect policy; `{}` keeps the link's own defaults. */
     backoff?: Pick<BridgeOptions, "initialBackoffMs" | "maxBackoffMs">;
-  } = {},
+  } & Pick<BridgeOptions, "store"> = {},
 ): Promise<TestBridge> {
+  const dir = env.XMPP_REST_STORE ? undefined : mkdtempSync(join(tmpdir(), "xmpp-rest-store-"));
   const config = loadConfig({
     env: {
       XMPP_REST_SERVICE: server.service,
@@ -37,6 +44,7 @@ export async function startTestBridge(
       XMPP_REST_SECRET: server.componentSecret,
       XMPP_REST_TOKENS: `${TOKEN},second-token`,
       XMPP_REST_HTTP_PORT: "0",
+      ...(dir ? { XMPP_REST_STORE: join(dir, "store.db") } : {}),
       ...env,
     },
   });
@@ -45,6 +53,7 @@ export async function startTestBridge(
   const bridge = await startBridge(config, log, {
     drainTimeoutMs: 2_000,
     ...(options.backoff ?? FAST_BACKOFF),
+    ...(options.store ? { store: options.store } : {}),
   });
   await bridge.link.waitOnline(10_000);
   const url = `http://127.0.0.1:${bridge.port}`;
@@ -59,6 +68,9 @@ export async function startTestBridge(
         headers: { ...auth, "content-type": "application/xmpp+xml", ...headers },
       }),
     get: (path, headers = {}) => fetch(`${url}${path}`, { headers: { ...auth, ...headers } }),
-    stop: () => bridge.stop(),
+    stop: async () => {
+      await bridge.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

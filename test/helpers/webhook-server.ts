@@ -6,6 +6,10 @@ export interface ReceivedRequest {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** Date.now() when the whole request had arrived. */
+  readonly receivedAt: number;
+  /** The status the server answered with, once it has. */
+  answeredStatus?: number;
 }
 
 export interface Answer {
@@ -52,6 +56,7 @@ export async function startWebhookServer(handler?: WebhookHandler): Promise<Webh
         url: req.url ?? "",
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
+        receivedAt: Date.now(),
       };
       // The handler sees the request before any waitFor() resolves, so a test that waits
       // for a request can rely on what the handler did with it (e.g. holding it).
@@ -64,7 +69,10 @@ export async function startWebhookServer(handler?: WebhookHandler): Promise<Webh
       requests.push(received);
       for (const waiter of [...waiters]) waiter(received);
       reply.then(
-        (answered) => answer(res, answered),
+        (answered) => {
+          received.answeredStatus = answered.status ?? 200;
+          answer(res, answered);
+        },
         (err: unknown) => answer(res, { status: 500, body: String(err) }),
       );
     });

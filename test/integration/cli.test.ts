@@ -1,62 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPTIONS } from "../../src/config.js";
+import { runCli as spawnCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/ports.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser } from "../helpers/xmpp-user.js";
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), "../../bin/xmpp-rest.js");
-
-interface Run {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-  /** Resolves when stderr has printed a line matching the pattern. */
-  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
-}
-
-function runCli(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const listeners = new Set<() => void>();
-  const collect = (d: Buffer) => {
-    output += d.toString();
-    for (const listener of [...listeners]) listener();
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
-  );
-  return {
-    child,
-    output: () => output,
-    exited,
-    waitForLog(pattern, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(output)) return;
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`no log line matching ${pattern}; output:\n${output}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      });
-    },
-  };
-}
-
 let server: XmppServer;
+// Working directory of the spawned bridges: the default store file lands there.
+const cwd = mkdtempSync(join(tmpdir(), "xmpp-rest-cli-"));
+const runCli = (args: string[], env: Record<string, string>) => spawnCli(args, env, cwd);
 
 beforeAll(async () => {
   server = await startXmppServer({ users: [{ username: "carol", password: "carol-pw" }] });
@@ -64,6 +19,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  rmSync(cwd, { recursive: true, force: true });
 });
 
 describe("the xmpp-rest command", () => {
@@ -148,5 +104,36 @@ describe("the xmpp-rest command", () => {
     await run.waitForLog(/http api listening/);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
+  });
+  it("stops with exit 2 and one line when the store file is corrupt", async () => {
+    const path = join(cwd, "corrupt.db");
+    writeFileSync(path, "this is not a database ".repeat(300));
+    const run = runCli([], {
+      XMPP_REST_DOMAIN: "rest.localhost",
+      XMPP_REST_SECRET: "s",
+      XMPP_REST_TOKENS: "t",
+      XMPP_REST_STORE: path,
+    });
+    expect(await run.exited).toBe(2);
+    expect(run.output().trim().split("\n")).toHaveLength(1);
+    expect(run.output()).toMatch(/store .*corrupt\.db: the file is not a usable xmpp-rest store/);
+    expect(run.output()).not.toContain("    at ");
+  });
+
+  it("stops with exit 2 and one line when the store cannot be written", async () => {
+    // A regular file where the store's directory should be: no user can write there.
+    writeFileSync(join(cwd, "not-a-dir"), "");
+    const run = runCli([], {
+      XMPP_REST_DOMAIN: "rest.localhost",
+      XMPP_REST_SECRET: "s",
+      XMPP_REST_TOKENS: "t",
+      XMPP_REST_STORE: join(cwd, "not-a-dir", "store.db"),
+    });
+    expect(await run.exited).toBe(2);
+    expect(run.output().trim().split("\n")).toHaveLength(1);
+    expect(run.output()).toMatch(
+      /store .*not-a-dir\/store\.db: the file or its directory is not writable/,
+    );
+    expect(run.output()).not.toContain("    at ");
   });
 });

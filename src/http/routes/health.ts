@@ -7,6 +7,18 @@ const Health = z
       .enum(["online", "offline", "connecting", "stopped"])
       .openapi({ description: "State of the component link to the XMPP server" }),
     pendingIq: z.number().int().openapi({ description: "iqs waiting for their reply" }),
+    deliveries: z
+      .object({
+        pending: z.number().int().openapi({ description: "Stanzas stored, not yet delivered" }),
+        oldestPendingSeconds: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: "Age of the oldest of them; null when none" }),
+        failed: z.number().int().openapi({ description: "Dead letters (retries used up)" }),
+      })
+      .optional()
+      .openapi({ description: "The webhook's backlog" }),
   })
   .openapi("Health");
 
@@ -25,9 +37,28 @@ const health = createRoute({
   },
 });
 
-export function registerHealth(app: BridgeApp, { link, iqs }: Pick<RouteDeps, "link" | "iqs">) {
-  app.openapi(health, (c) => {
-    const body = { xmpp: link.state, pendingIq: iqs.size };
+export function registerHealth(
+  app: BridgeApp,
+  { link, iqs, deliveries }: Pick<RouteDeps, "link" | "iqs" | "deliveries">,
+) {
+  app.openapi(health, async (c) => {
+    const backlog = await deliveries?.backlog();
+    const body = {
+      xmpp: link.state,
+      pendingIq: iqs.size,
+      ...(backlog
+        ? {
+            deliveries: {
+              pending: backlog.pending,
+              oldestPendingSeconds:
+                backlog.oldestPendingAt === undefined
+                  ? null
+                  : Math.max(0, Math.floor((Date.now() - backlog.oldestPendingAt) / 1000)),
+              failed: backlog.failed,
+            },
+          }
+        : {}),
+    };
     return link.state === "online" ? c.json(body, 200) : c.json(body, 503);
   });
 }

@@ -46,6 +46,7 @@ import type { Logger } from "../../log.js";
 import type { Metrics } from "../../metrics.js";
 import type { IqTracker } from "../../xmpp/iq-tracker.js";
 import type { Link } from "../../xmpp/link.js";
+import { type DeliveriesView, registerDeliveries } from "./deliveries.js";
 import { registerDocs } from "./docs.js";
 import { registerHealth } from "./health.js";
 import { registerMetrics } from "./metrics.js";
@@ -72,6 +73,8 @@ export interface RouteDeps {
   readonly auth: MiddlewareHandler<AppEnv>;
   /** Where modules register and update their Prometheus instruments. */
   readonly metrics: Metrics;
+  /** The webhook's delivery backlog (absent in tests of the HTTP layer alone). */
+  readonly deliveries?: DeliveriesView;
 }
 
 /**
@@ -93,6 +96,7 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerHealth(app, deps);
   registerRest(app, deps);
   registerMetrics(app, deps);
+  if (deps.deliveries) registerDeliveries(app, { ...deps, deliveries: deps.deliveries });
   registerOpenApi(app);
   registerDocs(app);
 }

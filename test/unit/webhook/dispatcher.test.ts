@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Element } from "@xmpp/xml";
 import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../../src/formats/xml.js";
 import { silentLogger } from "../../../src/log.js";
+import { openStore, type Store } from "../../../src/store/index.js";
 import { createDispatcher, type WebhookConfig } from "../../../src/webhook/dispatcher.js";
 
 const config: WebhookConfig = {
@@ -17,11 +21,14 @@ const config: WebhookConfig = {
   callbackQueueSize: 100,
   callbackSecret: undefined,
   callbackToken: "t0k",
+  callbackRetryMs: [10, 10],
 };
 
 const stanza = (text: string) => parseXmlElement(text).root;
 
 let agent: MockAgent;
+let dir: string;
+let store: Store;
 let sent: Element[];
 let waiters: (() => void)[];
 const link = {
@@ -41,10 +48,14 @@ beforeEach(() => {
   agent.disableNetConnect();
   sent = [];
   waiters = [];
+  dir = mkdtempSync(join(tmpdir(), "xmpp-rest-dispatcher-"));
+  store = openStore(join(dir, "store.db"));
 });
 
 afterEach(async () => {
   await agent.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("createDispatcher", () => {
@@ -61,7 +72,7 @@ describe("createDispatcher", () => {
         },
         { headers: { "content-type": "application/xmpp+xml" } },
       );
-    const dispatcher = createDispatcher({ config, link, log: silentLogger, agent });
+    const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
     dispatcher.handle(
       stanza(
         '<iq type="get" id="1" from="a@example/r" to="rest.example"><ping xmlns="urn:xmpp:ping"/></iq>',
@@ -86,7 +97,7 @@ describe("createDispatcher", () => {
         throw new Error("link down");
       },
     };
-    const dispatcher = createDispatcher({ config, link: broken, log: silentLogger, agent });
+    const dispatcher = createDispatcher({ config, link: broken, log: silentLogger, agent, store });
     dispatcher.handle(
       stanza(
         '<iq type="get" id="1" from="a@example/r" to="rest.example"><ping xmlns="urn:xmpp:ping"/></iq>',
@@ -97,12 +108,88 @@ describe("createDispatcher", () => {
   });
 
   it("refuses iqs once stopped", async () => {
-    const dispatcher = createDispatcher({ config, link, log: silentLogger, agent });
+    const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
     await dispatcher.stop();
     dispatcher.handle(
       stanza('<iq type="set" id="2" from="a@example/r" to="rest.example"><x xmlns="urn:x"/></iq>'),
     );
     await sentCount(1);
     expect(sent[0]?.getChild("error")?.getChild("service-unavailable")).toBeDefined();
+  });
+
+  it("retries a 503 with the same webhook-id and a rising attempt number, then delivers", async () => {
+    const seen: Record<string, string>[] = [];
+    const pool = agent.get("http://bot.test");
+    const record = (status: number) => (opts: { headers?: unknown }) => {
+      seen.push(opts.headers as Record<string, string>);
+      return { statusCode: status, data: "" };
+    };
+    pool.intercept({ path: "/hook/message", method: "POST" }).reply(record(503));
+    pool.intercept({ path: "/hook/message", method: "POST" }).reply(record(500));
+    pool.intercept({ path: "/hook/message", method: "POST" }).reply(record(204));
+    const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
+    await dispatcher.start();
+    dispatcher.handle(
+      stanza(
+        '<message id="m1" from="a@example/r" to="bot@rest.example"><body>hi</body><request xmlns="urn:xmpp:receipts"/></message>',
+      ),
+    );
+    await sentCount(1);
+    expect(seen.map((h) => h["webhook-attempt"])).toEqual(["1", "2", "3"]);
+    expect(new Set(seen.map((h) => h["webhook-id"])).size).toBe(1);
+    // XEP-0184: the receipt only once the webhook took it.
+    expect(sent[0]?.getChild("received", "urn:xmpp:receipts")?.attrs.id).toBe("m1");
+    await dispatcher.stop();
+    expect(await store.listDeliveries({ state: "pending", limit: 10 })).toEqual([]);
+    agent.assertNoPendingInterceptors();
+  });
+
+  it("does not retry a 404: the sender gets the error and the delivery is a dead letter", async () => {
+    agent
+      .get("http://bot.test")
+      .intercept({ path: "/hook/message", method: "POST" })
+      .reply(404, "");
+    const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
+    await dispatcher.start();
+    dispatcher.handle(
+      stanza('<message id="m2" from="a@example/r" to="bot@rest.example"><body>x</body></message>'),
+    );
+    await sentCount(1);
+    expect(sent[0]?.attrs.type).toBe("error");
+    await dispatcher.stop();
+    const failed = await store.listDeliveries({ state: "failed", limit: 10 });
+    expect(failed.map((d) => [d.attempts, d.lastError])).toEqual([[1, "HTTP 404"]]);
+    agent.assertNoPendingInterceptors();
+  });
+
+  it("stops retrying when the webhook answers with webhook-no-retry", async () => {
+    agent
+      .get("http://bot.test")
+      .intercept({ path: "/hook/message", method: "POST" })
+      .reply(503, "", { headers: { "webhook-no-retry": "1" } });
+    const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
+    await dispatcher.start();
+    dispatcher.handle(
+      stanza('<message id="m3" from="a@example/r" to="bot@rest.example"><body>x</body></message>'),
+    );
+    await sentCount(1);
+    expect(sent[0]?.attrs.type).toBe("error");
+    await dispatcher.stop();
+    expect(await store.listDeliveries({ state: "failed", limit: 10 })).toHaveLength(1);
+    agent.assertNoPendingInterceptors();
+  });
+
+  it("refuses messages with wait/resource-constraint when the backlog is full", async () => {
+    const small = { ...config, callbackQueueSize: 0 };
+    const dispatcher = createDispatcher({ config: small, link, log: silentLogger, agent, store });
+    await dispatcher.start();
+    dispatcher.handle(
+      stanza('<message id="m4" from="a@example/r" to="bot@rest.example"><body>x</body></message>'),
+    );
+    await sentCount(1);
+    const error = sent[0]?.getChild("error");
+    expect(error?.attrs.type).toBe("wait");
+    expect(error?.getChild("resource-constraint")).toBeDefined();
+    await dispatcher.stop();
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * The schema, one numbered step at a time. A store records the last step applied
+ * (SQLite's user_version); start-up applies the missing ones in one transaction and
+ * refuses a store written by a newer version. Later features add steps here (bots,
+ * consumer positions, rooms, history), never edit an applied one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "event log and webhook deliveries",
+    sql: `
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Append-only log of inbound stanzas. AUTOINCREMENT: an id is never reused, even
+      -- after pruning, so a reader's position (a later issue's pull streams) stays valid.
+      -- stream is '' for the global callback, later a bot's name.
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        stanza TEXT NOT NULL
+      );
+      CREATE INDEX events_by_stream ON events (stream, id);
+
+      -- One webhook delivery per event that a webhook should receive.
+      CREATE TABLE deliveries (
+        event_id INTEGER PRIMARY KEY,
+        conversation TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_error TEXT
+      );
+      -- Partial indexes: the pending part is small whatever the history's size.
+      CREATE INDEX deliveries_pending ON deliveries (event_id) WHERE state = 'pending';
+      CREATE INDEX deliveries_pending_by_conversation ON deliveries (conversation, event_id)
+        WHERE state = 'pending';
+      CREATE INDEX deliveries_finished ON deliveries (updated_at)
+        WHERE state <> 'pending';
+      CREATE INDEX deliveries_failed ON deliveries (event_id) WHERE state = 'failed';
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
