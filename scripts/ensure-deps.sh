@@ -10,6 +10,9 @@ command -v prosody >/dev/null 2>&1 || missing+=(prosody)
 # ejabberdctl lives in /usr/sbin, which is not on every user's PATH.
 [ -x /usr/sbin/ejabberdctl ] || missing+=(ejabberd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# better-sqlite3 (the store) compiles from source when no prebuilt binary can be downloaded.
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
 # The /docs test drives Debian's chromium through playwright-core, which never downloads a browser.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # systemd-analyze checks examples/systemd/xmpp-rest.service.
