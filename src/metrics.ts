@@ -132,9 +132,13 @@ function builtIns(
 }
 
 /** A registry of this bridge's metrics, with Node's process metrics (CPU, memory, event loop, GC). */
-export function createMetrics(): Metrics {
+export function createMetrics({
+  processMetrics = true,
+}: {
+  processMetrics?: boolean;
+} = {}): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
 
   const make: Pick<Metrics, "counter" | "gauge" | "histogram"> = {
     counter<L extends string = never>({ name, help, labelNames = [] }: MetricConfig<L>) {

@@ -27,7 +27,7 @@ import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
 import { prepareOutgoing } from "../../stanza/outgoing.js";
 import { linkDownError } from "../../xmpp/link.js";
 import { readBody } from "../body.js";
-import { authErrors, bearerSecurity, errorResponse, MEDIA } from "../schemas.js";
+import { authErrors, bearerSecurity, ErrorBody, errorResponse, MEDIA } from "../schemas.js";
 import { type AppEnv, type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
 
 type Status = ContentfulStatusCode;
@@ -226,6 +226,23 @@ const StanzaForm = z
   .record(z.string(), z.string())
   .openapi({ description: "The flat fields of the JSON mapping (kind, type, to, body, ...)" });
 
+const BatchJson = z.object({ xmpp: z.array(StanzaJson).min(1) }).openapi("BatchJson", {
+  description: "Several stanzas, each checked and sent as if alone, in order (README, 'Batches')",
+});
+
+const BatchResults = z
+  .object({
+    results: z.array(
+      z.object({
+        status: z.number().int().openapi({ description: "What the stanza alone would have got" }),
+        id: z.string().optional(),
+        reply: z.unknown().optional().openapi({ description: "An iq's reply, as StanzaJson" }),
+        error: ErrorBody.shape.error.optional(),
+      }),
+    ),
+  })
+  .openapi("BatchResults", { description: "One result per stanza of a batch, in order" });
+
 const stanzaBody = {
   required: true,
   content: {
@@ -235,6 +252,15 @@ const stanzaBody = {
     [MEDIA.TEXT]: {
       schema: z.string().openapi({ description: "A chat message body", example: "Hello!" }),
     },
+  },
+};
+
+/** POST /rest also takes a batch (not the path form, which names one recipient). */
+const sendBody = {
+  ...stanzaBody,
+  content: {
+    ...stanzaBody.content,
+    [MEDIA.JSON_TYPE]: { schema: z.union([StanzaJson, BatchJson]) },
   },
 };
 
@@ -259,17 +285,37 @@ const sendErrors = {
   413: errorResponse("Body larger than XMPP_REST_STANZA_SIZE_LIMIT"),
   415: errorResponse("Unsupported media type"),
   422: errorResponse("Not a stanza the bridge may send (addressing, namespace, iq shape)"),
-  503: errorResponse(
-    "The XMPP link is down (Retry-After says when to retry), or too many iqs wait",
-  ),
+  503: {
+    ...errorResponse(
+      "The XMPP link is down (Retry-After says when to retry), or too many iqs wait",
+    ),
+    headers: z.object({
+      "retry-after": z
+        .string()
+        .optional()
+        .openapi({ description: "Seconds until the link is expected back", example: "1" }),
+    }),
+  },
   504: errorResponse("No iq reply in time"),
   default: errorResponse("An iq's error reply, with the HTTP status of its condition"),
 };
 
-const sendResponses = {
+const singleResponses = {
   200: { description: "An iq's result (in the format Accept asks for)", content: replyContent },
   202: { description: "A message or presence, handed to the XMPP server" },
   ...sendErrors,
+};
+
+const sendResponses = {
+  ...singleResponses,
+  200: {
+    description:
+      "An iq's result (in the format Accept asks for), or a batch's results (JSON or XML)",
+    content: {
+      ...replyContent,
+      [MEDIA.JSON_TYPE]: { schema: z.union([StanzaJson, BatchResults]) },
+    },
+  },
 };
 
 const sendRoute = {
@@ -280,7 +326,7 @@ const sendRoute = {
   description:
     "A message or presence is answered 202 once handed to the server; an iq waits for its reply and returns it. A batch ({\"xmpp\": [...]} in JSON, an <xmpp> wrapper in XML) is answered 200 with one result per stanza (README, 'Batches').",
   security: bearerSecurity,
-  request: { headers: timeoutHeaders, body: stanzaBody },
+  request: { headers: timeoutHeaders, body: sendBody },
   responses: sendResponses,
 } satisfies RouteConfig;
 
@@ -318,7 +364,7 @@ const pathSendRoute = {
     headers: timeoutHeaders,
     body: stanzaBody,
   },
-  responses: sendResponses,
+  responses: singleResponses,
 } satisfies RouteConfig;
 
 const queryRoute = {
@@ -337,7 +383,7 @@ const queryRoute = {
     headers: timeoutHeaders,
   },
   responses: {
-    200: sendResponses[200],
+    200: singleResponses[200],
     ...sendErrors,
   },
 } satisfies RouteConfig;

@@ -1,0 +1,95 @@
+// The CPU cost of metrics on the send path, measured in one process without sockets:
+//   node --import tsx bench/experiments/metrics-cost.ts [requests per block] [blocks]
+// Two apps, metrics on and off, take the same POST /rest chat messages (a link that accepts
+// every stanza stands in for the XMPP server); blocks alternate so both see the same machine
+// load. Reports CPU µs per request (process.cpuUsage), median over blocks, and the difference.
+// AA=1 gives both apps metrics off: the difference it reports is this machine's noise floor.
+// Complements `npm run bench -- --only send-message --bridge-env XMPP_REST_METRICS=off`, whose
+// rates on a shared 2-core machine move more between runs than metrics could move them.
+import type { Element } from "@xmpp/xml";
+import { loadConfig } from "../../src/config.js";
+import { createApp } from "../../src/http/app.js";
+import { silentLogger } from "../../src/log.js";
+import { createMetrics, type Metrics, noMetrics } from "../../src/metrics.js";
+import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
+import type { Link } from "../../src/xmpp/link.js";
+
+const perBlock = Number(process.argv[2] ?? 20_000);
+const blocks = Number(process.argv[3] ?? 6);
+
+const config = loadConfig({
+  env: { XMPP_REST_DOMAIN: "rest.localhost", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
+});
+
+function app(metrics: Metrics) {
+  let sent = 0;
+  const link: Link = {
+    state: "online",
+    domain: config.domain,
+    retryAfterSeconds: () => 1,
+    start() {},
+    async stop() {},
+    async send(stanza: Element) {
+      sent += 1;
+      metrics.stanzasSent.inc({ kind: stanza.name });
+    },
+    onStanza: () => () => {},
+    onStateChange: () => () => {},
+    waitOnline: async () => {},
+  };
+  const iqs = createIqTracker({ maxPending: 10, metrics });
+  return { app: createApp({ config, link, iqs, log: silentLogger, metrics }), sent: () => sent };
+}
+
+const subjects = {
+  on: app(process.env.AA ? noMetrics : createMetrics()),
+  off: app(noMetrics),
+};
+const headers = { authorization: "Bearer tok", "content-type": "application/xmpp+xml" };
+
+async function block(subject: (typeof subjects)["on"]): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < perBlock; i++) {
+    const res = await subject.app.request("/rest", {
+      method: "POST",
+      headers,
+      body: `<message to="recv@localhost" type="chat"><body>${i}</body></message>`,
+    });
+    if (res.status !== 202) throw new Error(`status ${res.status}`);
+  }
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / perBlock;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
+const results: Record<"on" | "off", number[]> = { on: [], off: [] };
+await block(subjects.on); // warm-up, both paths
+await block(subjects.off);
+for (let i = 0; i < blocks; i++) {
+  for (const name of i % 2 === 0 ? (["on", "off"] as const) : (["off", "on"] as const)) {
+    results[name].push(await block(subjects[name]));
+  }
+}
+const on = median(results.on);
+const off = median(results.off);
+process.stdout.write(
+  `${perBlock} requests x ${blocks} blocks each; CPU µs/request, median (all blocks)\n` +
+    `metrics on:  ${on.toFixed(2)} (${results.on.map((v) => v.toFixed(1)).join(", ")})\n` +
+    `metrics off: ${off.toFixed(2)} (${results.off.map((v) => v.toFixed(1)).join(", ")})\n` +
+    `difference:  ${(on - off).toFixed(2)} µs/request (${(((on - off) / off) * 100).toFixed(1)}%)\n`,
+);
+
+// What the send path adds per request with metrics on, call by call.
+const instruments = createMetrics({ processMetrics: false });
+const calls = 1_000_000;
+const perCall = (what: string, call: () => void) => {
+  const start = process.cpuUsage();
+  for (let i = 0; i < calls; i++) call();
+  const used = process.cpuUsage(start);
+  process.stdout.write(`${what}: ${((used.user + used.system) / calls).toFixed(3)} µs\n`);
+};
+perCall("request histogram observe", () =>
+  instruments.httpRequests.observe({ method: "POST", route: "/rest", status: 202 }, 0.0004),
+);
+perCall("stanzas sent counter inc", () => instruments.stanzasSent.inc({ kind: "message" }));
+perCall("performance.now", () => performance.now());
