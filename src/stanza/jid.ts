@@ -90,6 +90,30 @@ export function bareJid(jid: Jid): Jid {
   return { local: jid.local, domain: jid.domain, resource: "" };
 }
 
+/** parseJid's signature, for code that takes a (possibly caching) parser. */
+export type JidParser = (input: string) => Jid | undefined;
+
+/**
+ * parseJid remembering the last `size` valid JIDs it parsed: a bridge sends to the same few
+ * addresses over and over, and normalising (case folding, length and bidi checks) showed in
+ * profiles. Bounded by clearing when full (no eviction bookkeeping on the hot path); invalid
+ * input is never stored, so junk cannot crowd the cache. One per bridge, no module state.
+ */
+export function createJidParser(size = 1024): JidParser {
+  const known = new Map<string, Jid>();
+  return (input) => {
+    const hit = known.get(input);
+    if (hit) return hit;
+    const jid = parseJid(input);
+    if (jid) {
+      if (known.size >= size) known.clear();
+      // Frozen: the same object is handed to every caller.
+      known.set(input, Object.freeze(jid));
+    }
+    return jid;
+  };
+}
+
 /** The normalised form of a JID string, or undefined when it is not a JID. */
 export function normaliseJid(input: string): string | undefined {
   const jid = parseJid(input);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "./errors.js";
-import { jidToString, normaliseJid, parseJid } from "./jid.js";
+import { type JidParser, jidToString, parseJid } from "./jid.js";
 import { STANZA_KINDS } from "./kinds.js";
 import { NS } from "./ns.js";
 
@@ -11,6 +11,8 @@ const KEPT_ATTRIBUTES = ["to", "from", "id", "type", "xml:lang"] as const;
 export interface OutgoingRules {
   /** The component's domain: the only domain `from` may use. */
   readonly domain: string;
+  /** How JIDs are parsed (e.g. createJidParser's cache); parseJid by default. */
+  readonly parseJid?: JidParser;
 }
 
 function unprocessable(condition: string, text: string): StanzaError {
@@ -41,12 +43,13 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
 
   if (attrs.to === undefined)
     throw unprocessable("improper-addressing", "a 'to' address is required");
-  const to = normaliseJid(attrs.to);
+  const parse = rules.parseJid ?? parseJid;
+  const to = parse(attrs.to);
   if (to === undefined)
     throw unprocessable("improper-addressing", `'${attrs.to}' is not a valid JID`);
-  attrs.to = to;
+  attrs.to = jidToString(to);
 
-  attrs.from = checkFrom(attrs.from, rules.domain);
+  attrs.from = checkFrom(attrs.from, rules.domain, parse);
   attrs.id ||= randomUUID();
 
   if (stanza.name === "iq") {
@@ -63,9 +66,9 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
 }
 
 /** RFC 6120 §8.1.2.1 / XEP-0114: a component may only send from its own domain. */
-function checkFrom(from: string | undefined, domain: string): string {
+function checkFrom(from: string | undefined, domain: string, parse: JidParser): string {
   if (from === undefined || from === "") return domain;
-  const jid = parseJid(from);
+  const jid = parse(from);
   if (jid === undefined) throw unprocessable("invalid-from", `'${from}' is not a valid JID`);
   if (jid.domain !== domain) {
     throw new StanzaError("auth", "not-authorized", {

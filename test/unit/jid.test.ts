@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressForm, normaliseJid, parseJid } from "../../src/stanza/jid.js";
+import { addressForm, createJidParser, normaliseJid, parseJid } from "../../src/stanza/jid.js";
 import { fromIsOurs } from "../../src/xmpp/link.js";
 
 describe("normaliseJid (RFC 7622)", () => {
@@ -60,5 +60,25 @@ describe("fromIsOurs (the server's component from check)", () => {
     ["", false],
   ])("%s -> %s", (from, ok) => {
     expect(fromIsOurs(from, "rest.example.org")).toBe(ok);
+  });
+});
+
+describe("createJidParser", () => {
+  it("parses like parseJid and hands back the remembered JID for a repeated address", () => {
+    const parse = createJidParser(4);
+    const first = parse("Juliet@Capulet.Example/Balcony");
+    expect(first).toEqual(parseJid("Juliet@Capulet.Example/Balcony"));
+    expect(parse("Juliet@Capulet.Example/Balcony")).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it("never remembers invalid input and stays within its size", () => {
+    const parse = createJidParser(2);
+    expect(parse("a@")).toBeUndefined();
+    const a = parse("a@x.example");
+    parse("b@x.example");
+    parse("c@x.example"); // full: cleared, then c remembered
+    expect(parse("a@x.example")).not.toBe(a);
+    expect(parse("a@x.example")).toEqual(a);
   });
 });

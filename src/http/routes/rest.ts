@@ -23,6 +23,7 @@ import { jsonToStanza } from "../../formats/json/index.js";
 import { JSON_TYPE, mediaTypeOf, negotiate, XMPP_XML } from "../../formats/negotiate.js";
 import { GET_QUERIES, queryToJson } from "../../formats/queries.js";
 import { StanzaError } from "../../stanza/errors.js";
+import { createJidParser } from "../../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
 import { prepareOutgoing } from "../../stanza/outgoing.js";
 import { linkDownError } from "../../xmpp/link.js";
@@ -87,8 +88,8 @@ export function registerRest(
     return codec.decodeRequest(await readBody(c, config.stanzaSizeLimit), hints);
   };
 
-  const prepare = ({ stanza, namespace }: Decoded) =>
-    prepareOutgoing(stanza, namespace, { domain: config.domain });
+  const rules = { domain: config.domain, parseJid: createJidParser() };
+  const prepare = ({ stanza, namespace }: Decoded) => prepareOutgoing(stanza, namespace, rules);
 
   const decode = async (c: RestContext, hints: PathHints) => {
     const decoded = await decodeRequest(c, hints);
@@ -193,7 +194,7 @@ export function registerRest(
     async (c) => {
       const { query, to } = c.req.param() as { query: string; to: string };
       const json = queryToJson(query, to, new URL(c.req.url).searchParams);
-      const stanza = prepareOutgoing(jsonToStanza(json), "", { domain: config.domain });
+      const stanza = prepareOutgoing(jsonToStanza(json), "", rules);
       return send(c, stanza);
     },
     "/rest/:query/:to{.+}",
