@@ -82,9 +82,9 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
   }
   let storeId: string;
   try {
+    // Normal (shared) locking: SQLite's online backup (`sqlite3 FILE .backup ...`, see the
+    // README) reads the file while the bridge runs; writers wait up to this long.
     db.pragma("busy_timeout = 2000");
-    // One bridge per store: a second process would deliver everything twice.
-    db.pragma("locking_mode = EXCLUSIVE");
     if (!volatile) db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
     if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
