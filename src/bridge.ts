@@ -49,6 +49,7 @@ export async function startBridge(
     domain: config.domain,
     secret: config.secret,
     log,
+    stanzaLimit: config.serverStanzaLimit,
     ...(options.initialBackoffMs !== undefined
       ? { initialBackoffMs: options.initialBackoffMs }
       : {}),

@@ -119,6 +119,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "196608",
   },
   {
+    key: "serverStanzaLimit",
+    type: integer(1024, 1024 * 1024 * 1024),
+    env: "XMPP_REST_SERVER_STANZA_LIMIT",
+    description:
+      "Largest stanza sent to the XMPP server, bytes as serialised; larger ones get 413 (Prosody: component_stanza_size_limit, 512 KiB; ejabberd: max_stanza_size, unlimited)",
+    default: "524288",
+  },
+  {
     key: "logLevel",
     type: oneOf(LOG_LEVELS),
     env: "XMPP_REST_LOG_LEVEL",
@@ -261,6 +269,8 @@ export interface Config {
   readonly iqMaxTimeoutMs: number;
   readonly maxPendingIq: number;
   readonly stanzaSizeLimit: number;
+  /** Largest serialised stanza the link writes (the server closes the stream above its limit). */
+  readonly serverStanzaLimit: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly metrics: boolean;
@@ -447,6 +457,7 @@ export function loadConfig({ env = process.env, configPath }: LoadOptions = {}):
     iqMaxTimeoutMs,
     maxPendingIq: values.number("maxPendingIq"),
     stanzaSizeLimit: values.number("stanzaSizeLimit"),
+    serverStanzaLimit: values.number("serverStanzaLimit"),
     logLevel: values.string("logLevel") as LogLevel,
     logFormat: values.string("logFormat") as LogFormat,
     metrics: values.boolean("metrics"),

@@ -26,6 +26,7 @@ function app(metrics: Metrics) {
   const link: Link = {
     state: "online",
     domain: config.domain,
+    drops: 0,
     retryAfterSeconds: () => 1,
     start() {},
     async stop() {},

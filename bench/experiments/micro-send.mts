@@ -14,6 +14,7 @@ const iqs = createIqTracker({ maxPending: 100000 });
 const link: Link = {
   state: "online",
   domain: config.domain,
+  drops: 0,
   retryAfterSeconds: () => 1,
   start() {},
   async stop() {},

@@ -2,6 +2,7 @@ import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
 import { formToStanza, stanzaToForm } from "./form.js";
+import { TYPES_BY_KIND } from "./json/basics.js";
 import { jsonToStanza, stanzasToJson, stanzaToJson } from "./json/index.js";
 import { FORM, JSON_TYPE, type MediaType, TEXT, XMPP_XML } from "./negotiate.js";
 import { stanzaToText, textToStanza } from "./text.js";
@@ -44,6 +45,19 @@ function definedHints(hints: PathHints): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(hints)) if (value !== undefined) out[key] = value;
   return out;
+}
+
+/** The path form's type for an XML body: the same values the JSON mapping accepts for the kind. */
+function pathType(kind: string, type: string): string | undefined {
+  const allowed = (TYPES_BY_KIND as Readonly<Record<string, readonly string[]>>)[kind];
+  if (allowed && !allowed.includes(type)) {
+    throw new StanzaError("modify", "bad-request", {
+      text: `type: expected one of ${allowed.join(", ")} for a ${kind}, got ${JSON.stringify(type.slice(0, 40))}`,
+      status: 422,
+    });
+  }
+  // A presence without type is "available" (RFC 6121 §4.7.1); no such attribute value exists.
+  return kind === "presence" && type === "available" ? undefined : type;
 }
 
 function notABatch(decoded: Decoded | DecodedBatch): Decoded {
@@ -123,7 +137,11 @@ const xmlCodec: Codec = {
         status: 422,
       });
     }
-    if (hints.type !== undefined) root.attrs.type = hints.type;
+    if (hints.type !== undefined) {
+      const type = pathType(root.name, hints.type);
+      if (type === undefined) delete root.attrs.type;
+      else root.attrs.type = type;
+    }
     if (hints.to !== undefined) root.attrs.to = hints.to;
     return { stanza: root, namespace };
   },

@@ -2,6 +2,7 @@ import xml, { type Element } from "@xmpp/xml";
 import { SaxesParser, type SaxesTagNS } from "saxes";
 import { StanzaError } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
+import { describeName, isNcName } from "./xml-names.js";
 
 const XML_NS = "http://www.w3.org/XML/1998/namespace";
 
@@ -10,6 +11,13 @@ const XML_NS = "http://www.w3.org/XML/1998/namespace";
  * trees would overflow the stack of every recursive serialiser on the way.
  */
 export const MAX_DEPTH = 100;
+
+/**
+ * Most elements in one stanza. Prosody refuses more than 25,000 on client and server streams
+ * (c2s_max_child_elements, s2s_max_child_elements in 0.12), so a larger stanza could not be
+ * delivered anyway; the bound also keeps the cost of one body's tree small.
+ */
+export const MAX_ELEMENTS = 25_000;
 
 // XML 1.0 §2.2 Char: anything else (NUL, most C0 controls, lone surrogates, U+FFFE/U+FFFF)
 // is not XML at all, and a server closes the whole component stream on it.
@@ -50,9 +58,25 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
   let root: Element | undefined;
   let rootNamespace = "";
   let failure: StanzaError | undefined;
+  let elements = 0;
 
-  const fail = (text: string) => {
-    failure ??= notWellFormed(text);
+  // Parsing stops at the first problem: saxes would carry on after reporting an error, and
+  // past a limit its work per tag grows with the depth, so a hostile body could cost seconds.
+  const stop = (error: StanzaError): never => {
+    failure ??= error;
+    throw failure;
+  };
+  const fail = (text: string): never => stop(notWellFormed(text));
+  const checkName = (what: string, name: string) => {
+    // Names saxes accepts but the server's parser (Expat) does not would close the stream.
+    if (!isNcName(name)) {
+      stop(
+        new StanzaError("modify", "invalid-xml", {
+          text: `${what} name ${describeName(name)}: the XMPP server would not accept it`,
+          status: 422,
+        }),
+      );
+    }
   };
 
   parser.on("error", (err) => fail(err.message));
@@ -65,12 +89,24 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
       return;
     }
     if (stack.length >= MAX_DEPTH) {
-      failure ??= new StanzaError("modify", "bad-request", {
-        text: `elements nested deeper than ${MAX_DEPTH}`,
-        status: 400,
-      });
-      return;
+      stop(
+        new StanzaError("modify", "bad-request", {
+          text: `elements nested deeper than ${MAX_DEPTH}`,
+          status: 400,
+        }),
+      );
     }
+    elements += 1;
+    if (elements > MAX_ELEMENTS) {
+      stop(
+        new StanzaError("modify", "resource-constraint", {
+          text: `more than ${MAX_ELEMENTS} elements in one stanza`,
+          status: 413,
+        }),
+      );
+    }
+    checkName("element", tag.local);
+    if (tag.prefix) checkName("prefix", tag.prefix);
     const uri = tag.uri ?? "";
     const parent = stack[stack.length - 1];
     const el = new xml.Element(tag.local);
@@ -78,6 +114,8 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
     const ns = !parent || parent.ns === "" ? contentNamespace(uri) : uri;
     if (parent && ns !== parent.ns) el.attrs.xmlns = ns;
     for (const attr of Object.values(tag.attributes)) {
+      checkName("attribute", attr.local);
+      if (attr.prefix) checkName("prefix", attr.prefix);
       if (attr.prefix === "xmlns" || attr.name === "xmlns") continue;
       if (attr.uri === XML_NS) {
         el.attrs[`xml:${attr.local}`] = attr.value;
@@ -110,9 +148,9 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
   try {
     parser.write(input).close();
   } catch (err) {
-    fail(err instanceof Error ? err.message : String(err));
+    if (failure) throw failure;
+    throw notWellFormed(err instanceof Error ? err.message : String(err));
   }
-  if (failure) throw failure;
   if (!root) throw notWellFormed("no root element");
   return { root, namespace: rootNamespace };
 }

@@ -65,6 +65,8 @@ declare module "@xmpp/component-core" {
     open(options: { domain: string; lang?: string; timeout?: number }): Promise<Element>;
     authenticate(id: string, password: string): Promise<void>;
     send(el: Element): Promise<void>;
+    /** Writes raw text to the stream (what send() does after serialising). */
+    write(text: string): Promise<void>;
     disconnect(timeout?: number): Promise<void>;
   }
 }

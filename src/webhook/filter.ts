@@ -1,5 +1,6 @@
 import type { Element } from "@xmpp/xml";
 import { addressForm, parseJid } from "../stanza/jid.js";
+import { isOwnAddress } from "./loop.js";
 
 export interface FilterRules {
   /** The component's domain: only stanzas to it or JIDs at it are forwarded. */
@@ -10,10 +11,12 @@ export interface FilterRules {
 
 /**
  * mod_rest's callback filter: by stanza kind, and by the form of the `to`
- * address (host = the domain, bare = user@domain, full = user@domain/resource).
+ * address (host = the domain, bare = user@domain, full = user@domain/resource);
+ * and the loop rule: nothing the bridge itself sent (from its own domain) is forwarded.
  */
 export function shouldForward(stanza: Element, rules: FilterRules): boolean {
   if (!rules.stanzas.includes(stanza.name)) return false;
+  if (isOwnAddress(stanza.attrs.from, rules.domain)) return false;
   const to = parseJid(stanza.attrs.to ?? "");
   if (!to || to.domain !== rules.domain) return false;
   return rules.events.includes(addressForm(to));

@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import xml, { type Element } from "@xmpp/xml";
 import { codecFor } from "../formats/index.js";
 import { mediaTypeOf, TEXT } from "../formats/negotiate.js";
+import { serializeForServer } from "../formats/wire.js";
 import { stripNonXmlChars } from "../formats/xml.js";
 import { StanzaError, stanzaErrorForHttpStatus } from "../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
+import { isOwnAddress } from "./loop.js";
 
 /** What became of one webhook call; the dispatcher turns it into a reply with replyFor(). */
 export type Outcome =
@@ -36,6 +38,9 @@ export interface ReplyDecision {
 }
 
 const MAX_ERROR_TEXT = 1024;
+
+// The shape of an RFC 5646 language tag: subtags of 1-8 letters or digits, the first letters.
+const LANGUAGE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
 // RFC 6120 §8.2.3 (iq), §8.3.1 (errors), RFC 6121 §5.2.2 / §4.7.1: the types each kind may carry.
 const TYPES: Readonly<Record<string, ReadonlySet<string>>> = {
@@ -156,7 +161,9 @@ function shapeReply(
   attrs.id = id || randomUUID();
   if (type !== undefined) attrs.type = type;
   const lang = body.attrs["xml:lang"];
-  if (lang) attrs["xml:lang"] = lang;
+  // RFC 6120 §8.1.5: xml:lang holds a language tag (RFC 5646). ejabberd discards a stanza
+  // whose tag it cannot read, so the user would get no reply at all: a bad one is left out.
+  if (lang && LANGUAGE_TAG.test(lang)) attrs["xml:lang"] = lang;
 
   const reply = new xml.Element(body.name, attrs);
   reply.children = body.children;
@@ -166,6 +173,10 @@ function shapeReply(
 /** The reply (if any) that mod_rest's reply rules give for this outcome. */
 export function replyFor(inbound: Element, outcome: Outcome, ctx: ReplyContext): ReplyDecision {
   if (!allowsReply(inbound) || !inbound.attrs.from) return {};
+  // The loop rule: nothing is ever answered back to the bridge's own domain (see loop.ts).
+  if (isOwnAddress(inbound.attrs.from, ctx.domain)) {
+    return { problem: "not answering a stanza from the bridge's own domain (loop rule)" };
+  }
   const fail = (error: StanzaError, problem?: string): ReplyDecision => {
     const reply = errorReply(inbound, error);
     return { ...(reply ? { reply } : {}), ...(problem ? { problem } : {}) };
@@ -213,9 +224,11 @@ export function replyFor(inbound: Element, outcome: Outcome, ctx: ReplyContext):
       const reason = err instanceof Error ? err.message : String(err);
       return unusable(`the answer does not parse as ${contentType}: ${reason}`);
     }
-    const size = Buffer.byteLength(reply.toString(), "utf8");
-    if (size > ctx.sizeLimit) {
-      return unusable(`the reply stanza is ${size} bytes, above the ${ctx.sizeLimit} byte limit`);
+    try {
+      // The link's gate, applied here too so that a refusal becomes an error reply to the user.
+      serializeForServer(reply, ctx.sizeLimit);
+    } catch (err) {
+      return unusable(err instanceof StanzaError && err.text ? err.text : String(err));
     }
     return { reply };
   };

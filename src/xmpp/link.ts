@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import { Component } from "@xmpp/component-core";
 import type { Element } from "@xmpp/xml";
+import { serializeForServer } from "../formats/wire.js";
 import type { Logger } from "../log.js";
 import { kindLabel, type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
@@ -14,6 +15,8 @@ export interface LinkOptions {
   readonly domain: string;
   readonly secret: string;
   readonly log: Logger;
+  /** Largest serialised stanza written; the server closes the stream above its own limit. */
+  readonly stanzaLimit?: number;
   /** First reconnect delay; doubled after each failure (see backoff.ts). */
   readonly initialBackoffMs?: number;
   /** Cap for a server that takes the connection and drops it (e.g. refuses the handshake). */
@@ -30,11 +33,16 @@ export interface LinkOptions {
 export interface Link {
   readonly state: LinkState;
   readonly domain: string;
+  /** Times an online stream was lost (server gone, stream error): 0 is what hardening promises. */
+  readonly drops: number;
   /** Seconds a caller should wait before retrying while the link is down. */
   retryAfterSeconds(): number;
   start(): void;
   stop(): Promise<void>;
-  /** Hands a stanza to the server; throws a 503 StanzaError while the link is down. */
+  /**
+   * Hands a stanza to the server. Throws a StanzaError: 503 while the link is down or
+   * going down, 403/413/422 for a stanza the server would close the stream for (never sent).
+   */
   send(stanza: Element): Promise<void>;
   onStanza(handler: (stanza: Element) => void): () => void;
   onStateChange(handler: (state: LinkState, reason?: string) => void): () => void;
@@ -61,6 +69,9 @@ export function createLink(options: LinkOptions): Link {
   const { service, domain, secret, log } = options;
   const initialBackoffMs = options.initialBackoffMs ?? 250;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  // Prosody's component_stanza_size_limit default (mod_component.lua: 1024*512).
+  const stanzaLimit = options.stanzaLimit ?? 512 * 1024;
+  let drops = 0;
   const metrics = options.metrics ?? noMetrics;
   const backoff = createBackoff({
     initialMs: initialBackoffMs,
@@ -166,7 +177,10 @@ export function createLink(options: LinkOptions): Link {
     if (state === "stopped") return;
     const reason = lastReason ?? (info?.clean ? "stream closed" : "connection lost");
     const wasOnline = state === "online";
-    if (wasOnline) log.info("xmpp link offline", { reason });
+    if (wasOnline) {
+      drops += 1;
+      log.info("xmpp link offline", { reason });
+    }
     // A refusal (e.g. a wrong secret) is always worth a warning; retries during an outage
     // come every second, so of those only the first and then one a minute.
     else if (reached || failures % 60 === 0) {
@@ -225,6 +239,9 @@ export function createLink(options: LinkOptions): Link {
       return state;
     },
     domain,
+    get drops() {
+      return drops;
+    },
     retryAfterSeconds,
     start() {
       if (state === "offline" && !reconnectTimer) connect();
@@ -247,15 +264,29 @@ export function createLink(options: LinkOptions): Link {
     },
     async send(stanza) {
       if (state !== "online") throw linkDownError(retryAfterSeconds());
-      coalesceWrites(entity.socket as Socket | null);
+      stanza.attrs.from ??= domain;
       if (!fromIsOurs(stanza.attrs.from, domain)) {
-        // Last line of defence: one such stanza would cost the whole stream.
+        // One such stanza would cost the whole stream (XEP-0114 §3, RFC 6120 §4.9.3.9).
         throw new StanzaError("auth", "not-authorized", {
           text: `refusing to send from '${stanza.attrs.from}'`,
           status: 403,
         });
       }
-      await entity.send(stanza);
+      // The gate: these exact characters are what the server parses, checked as written.
+      const text = serializeForServer(stanza, stanzaLimit);
+      const socket = entity.socket as Socket | null;
+      if (!socket || socket.destroyed || !socket.writable || state !== "online") {
+        throw linkDownError(retryAfterSeconds());
+      }
+      coalesceWrites(socket);
+      try {
+        await entity.write(text);
+      } catch (err) {
+        // ECONNRESET, EPIPE, "write after end", "Connection is closing": the stream is going
+        // down under this request, which is the link being unavailable, not a bridge failure.
+        log.debug("xmpp write failed", { err });
+        throw linkDownError(retryAfterSeconds());
+      }
       metrics.stanzasSent.inc({ kind: kindLabel(stanza.name) });
     },
     onStanza(handler) {

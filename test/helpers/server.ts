@@ -59,3 +59,16 @@ export function serverKind(env: NodeJS.ProcessEnv = process.env): ServerKind {
 export function startXmppServer(options: XmppServerOptions = {}): Promise<XmppServer> {
   return serverKind() === "ejabberd" ? startEjabberd(options) : startProsody(options);
 }
+
+/**
+ * Times the server closed the bridge's component stream, read from its log: the second,
+ * independent witness (besides the link's own drop counter) that no stanza cost the stream.
+ * Prosody's mod_component logs "Disconnecting component" (info) before every stream error it
+ * sends. ejabberd 23.01 logs nothing at info level when it closes a service stream (its
+ * "Accepted connection" lines, written asynchronously, include the harness's port probes), so
+ * for it there is no such witness: undefined, and the link's counter is the one that counts.
+ */
+export async function componentDrops(server: XmppServer): Promise<number | undefined> {
+  if (server.kind !== "prosody") return undefined;
+  return (await server.log()).match(/Disconnecting component/g)?.length ?? 0;
+}

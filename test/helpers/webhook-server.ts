@@ -15,7 +15,8 @@ export interface ReceivedRequest {
 export interface Answer {
   readonly status?: number;
   readonly headers?: Record<string, string>;
-  readonly body?: string;
+  /** A Buffer lets a test answer with bytes that are not UTF-8. */
+  readonly body?: string | Buffer;
 }
 
 /** Decides the answer; may be slow (return a promise) or hang (never resolve). */

@@ -106,3 +106,25 @@ describe("losing the XMPP server", () => {
     }
   });
 });
+
+describe("a stream going down under load", () => {
+  it("answers requests caught mid-teardown 503, never 500 (issue 8, defect 7)", async () => {
+    const statuses: number[] = [];
+    const posts = Array.from({ length: 300 }, (_, i) =>
+      bridge
+        .post(`<message to="bob@localhost"><body>teardown ${i}</body></message>`)
+        .then(async (res) => {
+          statuses.push(res.status);
+          await res.arrayBuffer();
+        }),
+    );
+    // Kill the server once the first answers are back, so the rest meet a dying socket.
+    await Promise.race(posts);
+    await server.kill();
+    await Promise.all(posts);
+    expect(statuses).toHaveLength(300);
+    expect(statuses.filter((s) => s !== 202 && s !== 503)).toEqual([]);
+    await server.restart();
+    await bridge.bridge.link.waitOnline(15_000);
+  });
+});

@@ -19,6 +19,27 @@ const run = promisify(execFile);
 let server: XmppServer;
 let alice: XmppUser;
 let bot: ChildProcess | undefined;
+/** What the running bot printed (Flask logs one line per request it served). */
+let botOutput = "";
+const outputListeners = new Set<() => void>();
+
+/** Resolves once the bot has printed something matching `pattern`. */
+function botPrinted(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!pattern.test(botOutput)) return;
+      clearTimeout(timer);
+      outputListeners.delete(check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      outputListeners.delete(check);
+      reject(new Error(`the bot did not print ${pattern} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    outputListeners.add(check);
+    check();
+  });
+}
 let bridge: TestBridge | undefined;
 let webhook: WebhookServer | undefined;
 
@@ -58,6 +79,7 @@ async function startBot(
   bridgeEnv: Record<string, string> = {},
 ) {
   let output = "";
+  botOutput = "";
   const proc = spawn(command, args, {
     cwd,
     env: { ...process.env, PORT: String(port), WEBHOOK_SECRET: SECRET, WEBHOOK_TOKEN: BOT_TOKEN },
@@ -66,9 +88,13 @@ async function startBot(
   bot = proc;
   proc.stdout?.on("data", (d: Buffer) => {
     output += d.toString();
+    botOutput += d.toString();
+    for (const listener of [...outputListeners]) listener();
   });
   proc.stderr?.on("data", (d: Buffer) => {
     output += d.toString();
+    botOutput += d.toString();
+    for (const listener of [...outputListeners]) listener();
   });
   try {
     await waitForPort(port, 20_000, () => proc.exitCode === null);
@@ -292,5 +318,31 @@ describe("examples", () => {
     const { stdout } = await run(join(dir, "send-iq.sh"), ["localhost"], { env });
     // Server-specific: the version answer names the server (Prosody or ejabberd).
     expect(stdout).toContain(`<name>${server.software.name}</name>`);
+  });
+
+  it("the loop rule: a message POSTed to the bridge's own domain never reaches the echo bot, so it cannot loop", async () => {
+    const port = await freePort();
+    await startBot("/usr/bin/python3", ["app.py"], join(ROOT, "examples/flask-echo"), port);
+    const domain = server.componentDomain;
+    // Issue 8, defect 6: this started ~500 webhook calls a second until the bot was killed.
+    for (const from of [domain, `bot@${domain}`]) {
+      const sent = await bridge?.post(
+        `<message to="echo@${domain}" from="${from}" type="chat"><body>loop?</body></message>`,
+      );
+      expect(sent?.status).toBe(202);
+    }
+    // An iq to itself is answered by the bridge's own service-unavailable: a 503, at once.
+    const iq = await bridge?.post(
+      `<iq type="get" to="echo@${domain}"><ping xmlns="urn:xmpp:ping"/></iq>`,
+      { "prosody-rest-timeout": "10" },
+    );
+    expect(iq?.status).toBe(503);
+    // A user's message afterwards is echoed (stream order: the POSTed ones were handled before
+    // it), and it is the only request the bot ever served.
+    await expectEcho("after the loop test");
+    await botPrinted(/"POST \/webhook/);
+    const served = botOutput.match(/"POST \/webhook/g)?.length ?? 0;
+    expect(served).toBe(1);
+    expect(alice.received.filter((s) => s.getChildText("body") === "loop?")).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ function fakeLink(iqs: IqTracker, sent: Element[]): Link & { state: LinkState } 
   return {
     state: "online",
     domain: config.domain,
+    drops: 0,
     retryAfterSeconds: () => 1,
     start() {},
     async stop() {},

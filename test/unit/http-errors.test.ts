@@ -25,6 +25,7 @@ function quietLink(): Link & { state: LinkState } {
   return {
     state: "online",
     domain: config.domain,
+    drops: 0,
     retryAfterSeconds: () => 1,
     start() {},
     async stop() {},

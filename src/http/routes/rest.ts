@@ -22,6 +22,7 @@ import {
 import { jsonToStanza } from "../../formats/json/index.js";
 import { JSON_TYPE, mediaTypeOf, negotiate, XMPP_XML } from "../../formats/negotiate.js";
 import { GET_QUERIES, queryToJson } from "../../formats/queries.js";
+import { serializeForServer } from "../../formats/wire.js";
 import { StanzaError } from "../../stanza/errors.js";
 import { createJidParser } from "../../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
@@ -29,6 +30,7 @@ import { prepareOutgoing } from "../../stanza/outgoing.js";
 import { linkDownError } from "../../xmpp/link.js";
 import { readBody } from "../body.js";
 import { authErrors, bearerSecurity, ErrorBody, errorResponse, MEDIA } from "../schemas.js";
+import { parseTimeoutHeader } from "../timeout-header.js";
 import { type AppEnv, type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
 
 type Status = ContentfulStatusCode;
@@ -45,15 +47,7 @@ type RestContext = Context<AppEnv>;
 
 function iqTimeoutMs(c: RestContext, config: Config): number {
   const header = c.req.header("prosody-rest-timeout") ?? c.req.header("rest-timeout");
-  if (header === undefined) return config.iqTimeoutMs;
-  const seconds = Number(header);
-  if (header.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new StanzaError("modify", "bad-request", {
-      text: "Prosody-Rest-Timeout must be a positive number of seconds",
-      status: 400,
-    });
-  }
-  return Math.min(Math.round(seconds * 1000), config.iqMaxTimeoutMs);
+  return parseTimeoutHeader(header, config.iqTimeoutMs, config.iqMaxTimeoutMs);
 }
 
 export function registerRest(
@@ -175,7 +169,13 @@ export function registerRest(
   });
 
   // Debugging aid: the stanza exactly as it would be sent, without sending it.
-  documentedRoute(app, echoRoute, async (c) => respond(c, [await decode(c, {})], 200));
+  documentedRoute(app, echoRoute, async (c) => {
+    const stanza = await decode(c, {});
+    // "As it would be sent": the same gate as the link, which also bounds what is echoed
+    // (a namespace repeated on 20,000 elements would otherwise be written out in full).
+    serializeForServer(stanza, config.serverStanzaLimit);
+    return respond(c, [stanza], 200);
+  });
 
   // A full JID's resource may hold slashes, so `to` takes the rest of the path.
   documentedRoute(
