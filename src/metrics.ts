@@ -46,8 +46,11 @@ interface MetricConfig<L extends string> {
 }
 
 export interface GaugeConfig<L extends string> extends MetricConfig<L> {
-  /** Called at each scrape, so values that already live elsewhere cost nothing in between. */
-  readonly collect?: (set: (labels: Labels<L>, value: number) => void) => void;
+  /**
+   * Called at each scrape (awaited when it returns a promise), so values that already live
+   * elsewhere (a map's size, a count in the store) cost nothing in between.
+   */
+  readonly collect?: (set: (labels: Labels<L>, value: number) => void) => void | Promise<void>;
 }
 
 export interface HistogramConfig<L extends string> extends MetricConfig<L> {
@@ -141,6 +144,7 @@ export function createMetrics({
   if (processMetrics) collectDefaultMetrics({ register: registry });
 
   const make: Pick<Metrics, "counter" | "gauge" | "histogram"> = {
+    // (prom-client awaits a collect() that returns a promise before it renders the gauge.)
     counter<L extends string = never>({ name, help, labelNames = [] }: MetricConfig<L>) {
       const counter = new Counter<string>({ name, help, labelNames, registers: [registry] });
       return { inc: (labels, value = 1) => counter.inc(labels as PromLabels, value) };

@@ -15,19 +15,21 @@ let alice: XmppUser;
 beforeAll(async () => {
   server = await startXmppServer({ users: [{ username: "alice", password: "alice-pw" }] });
   // The bot answers every message with a reply, so alice seeing it means the call is counted.
-  hook = await startWebhookServer(
-    (req): Answer =>
-      req.method === "POST"
-        ? {
-            status: 200,
-            headers: { "content-type": "application/xmpp+xml" },
-            body: "<message><body>got it</body></message>",
-          }
-        : { status: 200, headers: { accept: "application/xmpp+xml" } },
-  );
+  // down@ is a bot whose webhook fails.
+  hook = await startWebhookServer((req): Answer => {
+    if (req.method !== "POST") return { status: 200, headers: { accept: "application/xmpp+xml" } };
+    if (req.body.includes("down@")) return { status: 503, body: "not today" };
+    return {
+      status: 200,
+      headers: { "content-type": "application/xmpp+xml" },
+      body: "<message><body>got it</body></message>",
+    };
+  });
   bridge = await startTestBridge(server, {
     XMPP_REST_METRICS_TOKEN: METRICS_TOKEN,
     XMPP_REST_CALLBACK_URL: `${hook.url}/hook`,
+    // One attempt: a failed delivery becomes a dead letter at once.
+    XMPP_REST_CALLBACK_RETRY: "none",
   });
   alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
 });
@@ -116,5 +118,27 @@ describe("GET /metrics", () => {
         'xmpp_rest_http_request_duration_seconds_count{method="POST",route="/rest/:kind/:type/:to{.+}",status="202"}',
       ),
     ).toBeGreaterThanOrEqual(1);
+  });
+
+  it("shows the delivery backlog and a dead letter from the store", async () => {
+    const was = await scrape();
+    expect(was("xmpp_rest_webhook_pending_deliveries")).toBe(0);
+    await alice.send(
+      xml("message", { to: "down@rest.localhost", type: "chat", id: "dl-1" }, xml("body", {}, "?")),
+    );
+    // Given up after its one attempt: the sender gets the error reply.
+    await alice.waitFor(
+      (s) => s.attrs.id === "dl-1" && s.attrs.type === "error",
+      10_000,
+      "the error reply",
+    );
+    const now = await scrape();
+    expect(now("xmpp_rest_webhook_dead_letters") - was("xmpp_rest_webhook_dead_letters")).toBe(1);
+    expect(now("xmpp_rest_webhook_pending_deliveries")).toBe(0);
+    expect(now("xmpp_rest_webhook_oldest_pending_age_seconds")).toBe(0);
+    expect(
+      now('xmpp_rest_webhook_delivery_duration_seconds_count{outcome="5xx"}') -
+        was('xmpp_rest_webhook_delivery_duration_seconds_count{outcome="5xx"}'),
+    ).toBe(1);
   });
 });
