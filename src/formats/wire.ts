@@ -48,7 +48,7 @@ export function notServerXml(text: string): StanzaError {
 export function tooLargeForServer(limit: number, size?: number): StanzaError {
   const got = size === undefined ? "more than" : `${size} bytes,`;
   return new StanzaError("modify", "resource-constraint", {
-    text: `the stanza as sent would be ${got} above the XMPP server's limit of ${limit} bytes`,
+    text: `the stanza as sent would be ${got} not below the XMPP server's limit of ${limit} bytes`,
     status: 413,
   });
 }
@@ -75,7 +75,10 @@ function lookup(scope: Scope | undefined, prefix: string): string | undefined {
   return undefined;
 }
 
-/** Writes `stanza` as the text the server will parse, or throws the StanzaError saying why not. */
+/**
+ * Writes `stanza` as the text the server will parse, or throws the StanzaError saying why not.
+ * The text is strictly smaller than `limit` bytes of UTF-8.
+ */
 export function serializeForServer(stanza: Element, limit: number): string {
   if (!STANZA_KINDS.has(stanza.name)) {
     throw notServerXml(`<${describeName(stanza.name)}> is not a stanza`);
@@ -90,7 +93,7 @@ export function serializeForServer(stanza: Element, limit: number): string {
   let units = 0;
   const push = (text: string) => {
     units += text.length;
-    if (units > limit) throw tooLargeForServer(limit);
+    if (units >= limit) throw tooLargeForServer(limit);
     parts.push(text);
   };
 
@@ -172,7 +175,9 @@ export function serializeForServer(stanza: Element, limit: number): string {
   writeElement(stanza, undefined, 1);
   const out = parts.join("");
   const size = Buffer.byteLength(out, "utf8");
-  if (size > limit) throw tooLargeForServer(limit, size);
+  // Strictly below: Prosody refuses more than its limit, ejabberd (fast_xml) refuses its
+  // max_stanza_size itself, so "smaller than the server's number" is safe on both.
+  if (size >= limit) throw tooLargeForServer(limit, size);
   return out;
 }
 
