@@ -123,7 +123,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: integer(1024, 1024 * 1024 * 1024),
     env: "XMPP_REST_SERVER_STANZA_LIMIT",
     description:
-      "Largest stanza sent to the XMPP server, bytes as serialised; larger ones get 413 (Prosody: component_stanza_size_limit, 512 KiB; ejabberd: max_stanza_size, unlimited)",
+      "The XMPP server's stanza size limit: only stanzas smaller than this, in bytes as serialised, are sent; others get 413 (Prosody: component_stanza_size_limit, 512 KiB; ejabberd: max_stanza_size, unlimited)",
     default: "524288",
   },
   {

@@ -99,12 +99,12 @@ describe("serializeForServer (the gate before the socket)", () => {
     expect(refusal(quotes).status).toBe(413);
   });
 
-  it("counts UTF-8 bytes, and lets a stanza of exactly the limit through", () => {
+  it("counts UTF-8 bytes, and lets a stanza through only below the limit", () => {
     const base = serializeForServer(msg(xml("body", {}, "")), LIMIT).length;
-    const exact = msg(
-      xml("body", {}, "x".repeat(1000 - base + "<body/>".length - "<body></body>".length)),
-    );
-    expect(Buffer.byteLength(serializeForServer(exact, 1000))).toBe(1000);
+    const fill = 999 - base + "<body/>".length - "<body></body>".length;
+    const below = serializeForServer(msg(xml("body", {}, "x".repeat(fill))), 1000);
+    expect(Buffer.byteLength(below)).toBe(999);
+    expect(refusal(msg(xml("body", {}, "x".repeat(fill + 1))), 1000).status).toBe(413);
     expect(refusal(msg(xml("body", {}, "é".repeat(480))), 1000).status).toBe(413);
   });
 
