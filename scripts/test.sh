@@ -21,7 +21,19 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-
 
 node -e '
   const r = require("./.tmp/vitest-results.json");
-  const skipped = r.numPendingTests + r.numTodoTests;
+  // A file whose set-up failed (say its XMPP server did not start) reports its tests as
+  // skipped, and one that failed to load reports none: both count as failed here, so a red
+  // run never closes with "0 failed".
+  const broken = r.testResults.filter((f) => f.status === "failed");
+  const unrun = broken
+    .flatMap((f) => f.assertionResults)
+    .filter((a) => a.status !== "passed" && a.status !== "failed").length;
+  const unloaded = broken.filter((f) => f.assertionResults.length === 0).length;
+  for (const f of broken) {
+    if (f.message) console.log(`failed file ${f.name.replace(process.cwd() + "/", "")}: ${f.message.split("\n")[0]}`);
+  }
+  const failed = r.numFailedTests + unrun + unloaded;
+  const skipped = r.numPendingTests + r.numTodoTests - unrun;
   // Integration tests are tagged with their server (test/helpers/tag-server.ts); each server
   // must have passed some, or its project silently ran nothing.
   const tests = r.testResults.flatMap((f) => f.assertionResults);
@@ -32,7 +44,7 @@ node -e '
     console.log(`integration on ${server}: ${passed} passed, ${ran.length - passed} not passed`);
     if (passed === 0) missing.push(server);
   }
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   if (missing.length) { console.error(`no integration test ran against ${missing.join(" and ")}`); process.exit(1); }
 '
 exit $status

@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePort, waitForPort } from "../../test/helpers/ports.js";
+import { freePorts, waitForPort } from "../../test/helpers/ports.js";
 import { renderProsodyConfig } from "../../test/helpers/prosody.js";
 import { spawnPinned } from "./procs.js";
 
@@ -54,10 +54,9 @@ export interface BenchProsodyOptions {
 export async function startBenchProsody(options: BenchProsodyOptions): Promise<BenchProsody> {
   const componentDomain = "rest.localhost";
   const componentSecret = "bench-secret";
-  const c2sPort = await freePort();
-  const componentPort = await freePort();
+  const [c2sPort = 0, componentPort = 0, freeHttp = 0] = await freePorts(3);
   const pluginPath = options.modRestDir ? modRestPluginPath(options.modRestDir) : undefined;
-  const httpPort = pluginPath ? await freePort() : 0;
+  const httpPort = pluginPath ? freeHttp : 0;
   const modRestDomain = "modrest.localhost";
   const { dataDir, configPath } = await renderProsodyConfig(TEMPLATE, "xmpp-rest-bench-", {
     C2S_PORT: String(c2sPort),

@@ -210,6 +210,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
         : nextDelay(config.callbackRetryMs, attempts, retryAfterMs(status, headers, now()));
       if (delay !== undefined) return { state: "pending", retryAt: now() + delay, error };
       log.warn("webhook delivery failed for good; kept as a dead letter", {
+        stanzaId: stanza.attrs.id,
         webhookId: queued.delivery.webhookId,
         attempts,
         error,
@@ -247,7 +248,9 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
         } else if (outcome.kind !== "refused") health.answered();
         await conclude(stanza, outcome);
       })
-      .catch((err: unknown) => log.error("webhook iq call failed", { err }))
+      .catch((err: unknown) =>
+        log.error("webhook iq call failed", { stanzaId: stanza.attrs.id, err }),
+      )
       .finally(() => {
         iqsInFlight -= 1;
         iqCalls.delete(run);

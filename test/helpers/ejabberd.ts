@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderConfigTemplate } from "./config-template.js";
-import { freePort, waitForPort } from "./ports.js";
+import { serverPorts, waitForPort } from "./ports.js";
 import type { XmppServer, XmppServerOptions } from "./server.js";
 
 const TEMPLATE = join(
@@ -61,13 +61,24 @@ function vmEnvironment(values: Record<string, string>): NodeJS.ProcessEnv {
  * cookie to collide with a system ejabberd or with another test's instance.
  */
 export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ejabberd> {
+  // The ports were free when picked; another process may still bind one in the second or
+  // two before ejabberd opens it. Then boot again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootEjabberd(options, await serverPorts(3));
+    } catch (err) {
+      const inUse = err instanceof Error && /address already in use/.test(err.message);
+      if (!inUse || attempt === 3) throw err;
+    }
+  }
+}
+
+async function bootEjabberd(
+  options: XmppServerOptions,
+  [c2sPort = 0, componentPort = 0, silentPort = 0]: readonly number[],
+): Promise<Ejabberd> {
   const componentDomain = options.componentDomain ?? "rest.localhost";
   const componentSecret = options.componentSecret ?? "test-secret";
-  const [c2sPort, componentPort, silentPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
   const { erl, libs } = await erlangPaths();
   const { dataDir, configPath } = await renderConfigTemplate(
     TEMPLATE,

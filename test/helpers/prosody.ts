@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { renderConfigTemplate } from "./config-template.js";
-import { freePort, waitForPort } from "./ports.js";
+import { serverPorts, waitForPort } from "./ports.js";
 import type { XmppServer, XmppServerOptions } from "./server.js";
 
 const run = promisify(execFile);
@@ -46,8 +46,9 @@ export function renderProsodyConfig(
 export async function startProsody(options: ProsodyOptions = {}): Promise<Prosody> {
   const componentDomain = options.componentDomain ?? "rest.localhost";
   const componentSecret = options.componentSecret ?? "test-secret";
-  const c2sPort = options.c2sPort ?? (await freePort());
-  const componentPort = options.componentPort ?? (await freePort());
+  const [freeC2s = 0, freeComponent = 0] = await serverPorts(2);
+  const c2sPort = options.c2sPort ?? freeC2s;
+  const componentPort = options.componentPort ?? freeComponent;
   const { dataDir, configPath } = await renderProsodyConfig(TEMPLATE, "xmpp-rest-prosody-", {
     C2S_PORT: String(c2sPort),
     COMPONENT_PORT: String(componentPort),
