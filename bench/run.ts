@@ -16,6 +16,7 @@ import { PASSWORD } from "./lib/xmpp-user.js";
 import { echoRoundtrip } from "./scenarios/echo-roundtrip.js";
 import { idle } from "./scenarios/idle.js";
 import { pendingIq } from "./scenarios/pending-iq.js";
+import { pullStreams } from "./scenarios/pull-streams.js";
 import { receiveStore } from "./scenarios/receive-store.js";
 import { receiveWebhook } from "./scenarios/receive-webhook.js";
 import { sendBatch } from "./scenarios/send-batch.js";
@@ -32,8 +33,14 @@ const RUNNERS: Record<(typeof SCENARIOS)[number], Scenario> = {
   "receive-webhook": receiveWebhook,
   "receive-store": receiveStore,
   "echo-roundtrip": echoRoundtrip,
+  "pull-streams": pullStreams,
 };
-const WEBHOOK_SCENARIOS = new Set(["receive-webhook", "receive-store", "echo-roundtrip"]);
+const WEBHOOK_SCENARIOS = new Set([
+  "receive-webhook",
+  "receive-store",
+  "echo-roundtrip",
+  "pull-streams",
+]);
 export const USERS = ["recv", ...Array.from({ length: 16 }, (_, i) => `u${i + 1}`)];
 
 async function main(): Promise<number> {

@@ -1,13 +1,17 @@
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
+import { WebSocketServer } from "ws";
+import { createBots } from "./bots/index.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
 import { StanzaError } from "./stanza/errors.js";
-import { openStore, type Store } from "./store/index.js";
+import { GLOBAL_STREAM, openStore, type Store } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import type { SqliteOptions } from "./store/sqlite.js";
+import { createConsumers } from "./stream/consumers.js";
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook } from "./webhook/index.js";
 import { createIqTracker } from "./xmpp/iq-tracker.js";
 import { createLink, type Link, linkDownError } from "./xmpp/link.js";
@@ -27,6 +31,8 @@ export interface BridgeOptions {
   readonly maxBackoffMs?: number;
   /** Store tuning for tests (a size cap to run out of room for real). */
   readonly store?: SqliteOptions;
+  /** Pacing of SSE/WebSocket/long-poll readers (tests shorten heartbeats and stall limits). */
+  readonly streamLimits?: Partial<StreamLimits>;
 }
 
 /**
@@ -59,9 +65,13 @@ export async function startBridge(
 
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
+  const bots = await createBots({ config, store, link, log });
+  const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
+  const consumers = createConsumers(streamLimits.checkEveryMs, metrics);
 
   link.onStanza((stanza) => {
     if (iqs.handle(stanza)) return;
+    if (bots.router.handle(stanza)) return;
     webhook.handle(stanza);
   });
   link.onStateChange((state) => {
@@ -72,9 +82,27 @@ export async function startBridge(
   const deliveries = {
     list: (query: Parameters<Store["listDeliveries"]>[0]) => store.listDeliveries(query),
     backlog: () => store.backlog(),
-    retry: (id: number) => webhook.retry(id),
+    // A bot's dead letter goes back to that bot's webhook, never the global one.
+    retry: async (id: number) => {
+      const delivery = await store.getDelivery(id);
+      if (delivery && delivery.stream !== GLOBAL_STREAM) {
+        return bots.retryDelivery(delivery.stream, id);
+      }
+      return webhook.retry(id);
+    },
   };
-  const app = createApp({ config, link, iqs, log, metrics, deliveries });
+  const app = createApp({
+    config,
+    link,
+    iqs,
+    log,
+    metrics,
+    deliveries,
+    bots,
+    store,
+    consumers,
+    streamLimits,
+  });
   let listening: ServerType | undefined;
   try {
     listening = await listen(app.fetch, config.httpHost, config.httpPort);
@@ -82,8 +110,9 @@ export async function startBridge(
   } catch (err) {
     // Release the port and the store (its lock) before giving up.
     listening?.close();
+    consumers.stop();
     await pruner.stop();
-    await webhook.stop(0);
+    await Promise.all([webhook.stop(0), bots.stop(0)]);
     await store.close();
     throw err;
   }
@@ -96,6 +125,9 @@ export async function startBridge(
   const stop = async () => {
     // Reverse order of start-up: stop taking requests, drain, then close the stream.
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Streams never end by themselves: tell each consumer why it is closed.
+    consumers.closeAll("the bridge is shutting down");
+    consumers.stop();
     const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
       iqs.failAll(
@@ -109,7 +141,7 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
-    await webhook.stop(drainTimeoutMs);
+    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs)]);
     await link.stop();
     await pruner.stop();
     await store.close();
@@ -133,7 +165,9 @@ function listen(
   port: number,
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    // WebSocket upgrades go through the same app (GET /v1/bots/{name}/events).
+    const websocket = { server: new WebSocketServer({ noServer: true }) };
+    const server = serve({ fetch, hostname, port, websocket }, () => resolve(server));
     server.once("error", reject);
   });
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { type BotSettings, parseBotSettings } from "./bots/input.js";
+import { botName } from "./bots/names.js";
 import { FORM, JSON_TYPE, type MediaType, mediaTypeOf, XMPP_XML } from "./formats/negotiate.js";
 import {
   integer,
@@ -291,6 +293,8 @@ export interface Config {
   /** Path of the SQLite file, or ":memory:". */
   readonly store: string;
   readonly storeRetentionMs: number;
+  /** Bots from the config file's "bots" object, by name as written there (README, "Bots"). */
+  readonly bots: Readonly<Record<string, BotSettings>>;
 }
 
 /** A configuration problem; its message is the one line the user sees. */
@@ -300,7 +304,34 @@ export class ConfigError extends Error {
 
 type RawValues = Partial<Record<string, string>>;
 
-function readConfigFile(path: string): RawValues {
+interface FileValues {
+  readonly values: RawValues;
+  readonly bots: Readonly<Record<string, BotSettings>>;
+}
+
+/** The config file's "bots" object: name -> settings, each checked like a PUT /v1/bots body. */
+function readBots(path: string, value: unknown): Record<string, BotSettings> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(`config file ${path}: "bots" must be an object of name -> settings`);
+  }
+  const bots: Record<string, BotSettings> = {};
+  for (const [name, settings] of Object.entries(value)) {
+    try {
+      botName(name);
+      const parsed = parseBotSettings(settings);
+      if (!parsed.tokens || parsed.tokens.length === 0) {
+        throw new Error(`"tokens" must list at least one token`);
+      }
+      bots[name] = parsed;
+    } catch (err) {
+      const reason = err instanceof Error ? ((err as { text?: string }).text ?? err.message) : "";
+      throw new ConfigError(`config file ${path}: bots.${name}: ${reason}`);
+    }
+  }
+  return bots;
+}
+
+function readConfigFile(path: string): FileValues {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
@@ -313,7 +344,12 @@ function readConfigFile(path: string): RawValues {
   }
   const known = new Set(OPTIONS.map((o) => o.key));
   const values: RawValues = {};
+  let bots: Record<string, BotSettings> = {};
   for (const [key, value] of Object.entries(parsed)) {
+    if (key === "bots") {
+      bots = readBots(path, value);
+      continue;
+    }
     if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown setting "${key}"`);
     if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
       values[key] = value.join(",");
@@ -323,13 +359,13 @@ function readConfigFile(path: string): RawValues {
       throw new ConfigError(`config file ${path}: "${key}" must be a string or a number`);
     }
   }
-  return values;
+  return { values, bots };
 }
 
 /** Merges file and environment (environment wins) into one value per option key. */
-function collect(env: NodeJS.ProcessEnv, configPath: string | undefined): RawValues {
+function collect(env: NodeJS.ProcessEnv, configPath: string | undefined): FileValues {
   const path = configPath ?? env.XMPP_REST_CONFIG;
-  const values: RawValues = path ? readConfigFile(path) : {};
+  const { values, bots } = path ? readConfigFile(path) : { values: {}, bots: {} };
   for (const option of OPTIONS) {
     const fromEnv = env[option.env];
     if (fromEnv !== undefined && fromEnv !== "") values[option.key] = fromEnv;
@@ -337,7 +373,7 @@ function collect(env: NodeJS.ProcessEnv, configPath: string | undefined): RawVal
       values[option.key] = option.default;
     }
   }
-  return values;
+  return { values, bots };
 }
 
 export interface LoadOptions {
@@ -434,7 +470,7 @@ export function parseOptions(
 
 /** Loads and validates the configuration once; throws ConfigError naming the bad variable. */
 export function loadConfig({ env = process.env, configPath }: LoadOptions = {}): Config {
-  const raw = collect(env, configPath);
+  const { values: raw, bots } = collect(env, configPath);
   const values = parseOptions(raw);
   const iqTimeoutMs = values.number("iqTimeout");
   const iqMaxTimeoutMs = values.number("iqMaxTimeout");
@@ -474,6 +510,7 @@ export function loadConfig({ env = process.env, configPath }: LoadOptions = {}):
     callbackRetryMs: Object.freeze(values.numbers("callbackRetry")),
     store: values.string("store"),
     storeRetentionMs: values.number("storeRetention"),
+    bots: Object.freeze(bots),
   });
 }
 

@@ -13,6 +13,7 @@ import { silentLogger } from "../../src/log.js";
 import { createMetrics, type Metrics, noMetrics } from "../../src/metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
+import { botDeps } from "../../test/helpers/app-deps.js";
 
 const perBlock = Number(process.argv[2] ?? 20_000);
 const blocks = Number(process.argv[3] ?? 6);
@@ -21,7 +22,7 @@ const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.localhost", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
 });
 
-function app(metrics: Metrics) {
+async function app(metrics: Metrics) {
   let sent = 0;
   const link: Link = {
     state: "online",
@@ -39,12 +40,16 @@ function app(metrics: Metrics) {
     waitOnline: async () => {},
   };
   const iqs = createIqTracker({ maxPending: 10, metrics });
-  return { app: createApp({ config, link, iqs, log: silentLogger, metrics }), sent: () => sent };
+  const deps = await botDeps(config, link);
+  return {
+    app: createApp({ config, link, iqs, log: silentLogger, metrics, ...deps }),
+    sent: () => sent,
+  };
 }
 
 const subjects = {
-  on: app(process.env.AA ? noMetrics : createMetrics()),
-  off: app(noMetrics),
+  on: await app(process.env.AA ? noMetrics : createMetrics()),
+  off: await app(noMetrics),
 };
 const headers = { authorization: "Bearer tok", "content-type": "application/xmpp+xml" };
 

@@ -6,6 +6,7 @@ import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
+import { botDeps } from "../../test/helpers/app-deps.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.localhost", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
@@ -30,7 +31,7 @@ const link: Link = {
   onStateChange: () => () => {},
   waitOnline: async () => {},
 } as Link;
-const app = createApp({ config, link, iqs, log: silentLogger });
+const app = createApp({ config, link, iqs, log: silentLogger, ...(await botDeps(config, link)) });
 const kinds = {
   msg: (i: number) => ({
     ct: "application/xmpp+xml",

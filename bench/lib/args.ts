@@ -10,6 +10,7 @@ export const SCENARIOS = [
   "receive-webhook",
   "receive-store",
   "echo-roundtrip",
+  "pull-streams",
 ] as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration <s>] [--connections <n,n,...>]

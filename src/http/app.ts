@@ -1,10 +1,14 @@
 import type { Hook } from "@hono/zod-openapi";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import type { Bots } from "../bots/index.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
+import type { BotStore } from "../store/bots.js";
+import type { Consumers } from "../stream/consumers.js";
+import type { StreamLimits } from "../stream/limits.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
 import type { Link } from "../xmpp/link.js";
 import { bearerAuth } from "./auth.js";
@@ -21,6 +25,10 @@ export interface AppDeps {
   /** Off (no-op instruments, no /metrics) unless given. */
   readonly metrics?: Metrics;
   readonly deliveries?: DeliveriesView;
+  readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
+  readonly store: BotStore;
+  readonly consumers: Consumers;
+  readonly streamLimits: StreamLimits;
 }
 
 /**
@@ -39,14 +47,9 @@ const schemaHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   return errorResponse(c, new StanzaError("modify", "bad-request", { text, status }));
 };
 
-export function createApp({
-  config,
-  link,
-  iqs,
-  log,
-  metrics = noMetrics,
-  deliveries,
-}: AppDeps): BridgeApp {
+export function createApp(deps: AppDeps): BridgeApp {
+  const { link, log, bots } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const app: BridgeApp = new OpenAPIHono<AppEnv>({ defaultHook: schemaHook });
   app.use("*", observeRequests({ log, metrics }));
 
@@ -89,13 +92,10 @@ export function createApp({
   );
 
   registerRoutes(app, {
-    config,
-    link,
-    iqs,
-    log,
+    ...deps,
     metrics,
-    auth: bearerAuth(config.tokens),
-    ...(deliveries ? { deliveries } : {}),
+    auth: bearerAuth<AppEnv>(bots.registry),
+    readAuth: bearerAuth<AppEnv>(bots.registry, { queryToken: true }),
   });
   return app;
 }

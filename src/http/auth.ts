@@ -1,39 +1,70 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
+import type { Principal } from "../bots/registry.js";
 import { StanzaError } from "../stanza/errors.js";
 import { errorResponse } from "./errors.js";
 
 const REALM = "xmpp-rest";
 const ACCEPTED_CACHE_SIZE = 64;
 
-function digest(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
+/** Tells who a token belongs to; `onChange` lets callers drop what they remembered. */
+export interface TokenResolver {
+  authenticate(token: string): Principal | undefined;
+  onChange?(listener: () => void): () => void;
+}
+
+export interface AuthOptions {
+  /**
+   * Also accept `?access_token=` (RFC 6750 §2.3) on GET requests: browsers cannot
+   * set Authorization on EventSource or WebSocket. The query is never logged.
+   */
+  readonly queryToken?: boolean;
+}
+
+export type AuthVariables = { principal: Principal };
+
+/** A resolver for a fixed list of admin tokens (constant-time, as TokenTable). */
+export function adminTokens(tokens: readonly string[]): TokenResolver {
+  if (tokens.length === 0) throw new Error("bearerAuth needs at least one token");
+  const digests = tokens.map((t) => createHash("sha256").update(t).digest());
+  const admin: Principal = { kind: "admin" };
+  return {
+    authenticate(token) {
+      const offered = createHash("sha256").update(token).digest();
+      let match = false;
+      for (const known of digests) match = timingSafeEqual(known, offered) || match;
+      return match ? admin : undefined;
+    },
+  };
 }
 
 /**
- * Bearer authentication (RFC 6750). Unknown tokens are compared as SHA-256
- * digests with timingSafeEqual against every configured token, so neither the
- * content nor the length of a token leaks through response timing.
+ * Bearer authentication (RFC 6750). The resolver compares SHA-256 digests with
+ * timingSafeEqual against every known token, so neither the content nor the
+ * length of a token leaks through response timing. Sets `c.var.principal`.
  *
  * Header values already accepted are remembered (bounded): hashing on every
  * request cost about 5% of the bridge's CPU per message. A cache hit only tells
- * a caller what the 2xx already told it, so it leaks nothing new.
+ * a caller what the 2xx already told it, so it leaks nothing new; the cache is
+ * dropped whenever the resolver's tokens change (a bot deleted or re-keyed).
  */
-export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
-  if (tokens.length === 0) throw new Error("bearerAuth needs at least one token");
-  const digests = tokens.map(digest);
-  const accepted = new Set<string>();
-
-  const isAccepted = (token: string): boolean => {
-    const offered = digest(token);
-    let match = false;
-    for (const known of digests) match = timingSafeEqual(known, offered) || match;
-    return match;
-  };
+export function bearerAuth<E extends { Variables: AuthVariables } = { Variables: AuthVariables }>(
+  source: readonly string[] | TokenResolver,
+  options: AuthOptions = {},
+): MiddlewareHandler<E> {
+  const resolver = Array.isArray(source) ? adminTokens(source) : (source as TokenResolver);
+  const accepted = new Map<string, Principal>();
+  resolver.onChange?.(() => accepted.clear());
 
   return async function bearerAuthMiddleware(c, next) {
-    const header = c.req.header("authorization");
-    if (header !== undefined && accepted.has(header)) {
+    let header = c.req.header("authorization");
+    if (header === undefined && options.queryToken && c.req.method === "GET") {
+      const token = c.req.query("access_token");
+      if (token) header = `Bearer ${token}`;
+    }
+    const known = header === undefined ? undefined : accepted.get(header);
+    if (known) {
+      c.set("principal", known);
       await next();
       return;
     }
@@ -48,14 +79,16 @@ export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
         { "www-authenticate": `Bearer realm="${REALM}"` },
       );
     }
-    if (!isAccepted(match[1])) {
+    const principal = resolver.authenticate(match[1]);
+    if (!principal) {
       return errorResponse(
         c,
         new StanzaError("auth", "not-authorized", { text: "token not accepted", status: 403 }),
       );
     }
     if (accepted.size >= ACCEPTED_CACHE_SIZE) accepted.clear();
-    accepted.add(header);
+    accepted.set(header, principal);
+    c.set("principal", principal);
     await next();
   };
 }

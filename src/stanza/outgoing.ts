@@ -13,6 +13,13 @@ export interface OutgoingRules {
   readonly domain: string;
   /** How JIDs are parsed (e.g. createJidParser's cache); parseJid by default. */
   readonly parseJid?: JidParser;
+  /** `from` when the caller gave none (a bot's token: the bot's address); the domain otherwise. */
+  readonly defaultFrom?: string;
+  /**
+   * Let iqs of type result and error through: a pulling bot answering an iq it
+   * received. The caller must check the answer against what was received.
+   */
+  readonly iqAnswers?: boolean;
 }
 
 function unprocessable(condition: string, text: string): StanzaError {
@@ -49,10 +56,11 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
     throw unprocessable("improper-addressing", `'${attrs.to}' is not a valid JID`);
   attrs.to = jidToString(to);
 
-  attrs.from = checkFrom(attrs.from, rules.domain, parse);
+  attrs.from = checkFrom(attrs.from || rules.defaultFrom, rules.domain, parse);
   attrs.id ||= randomUUID();
 
-  if (stanza.name === "iq") {
+  const answer = attrs.type === "result" || attrs.type === "error";
+  if (stanza.name === "iq" && !(answer && rules.iqAnswers)) {
     if (attrs.type !== "get" && attrs.type !== "set") {
       throw unprocessable("invalid-xml", "an iq must have type 'get' or 'set'");
     }

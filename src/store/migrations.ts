@@ -51,6 +51,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_failed ON deliveries (event_id) WHERE state = 'failed';
     `,
   },
+  {
+    version: 2,
+    description: "bots, their acknowledged positions, message history",
+    sql: `
+      -- Bots made through the admin API (the config file's live in memory). Tokens are
+      -- kept as SHA-256 digests only; webhook settings as one JSON object.
+      CREATE TABLE bots (
+        name TEXT PRIMARY KEY,
+        token_hashes TEXT NOT NULL,
+        webhook TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- A bot's events are the events of the stream named after it. Its acknowledged
+      -- position (Telegram's offset): the highest event id read with after=.
+      CREATE TABLE bot_positions (
+        bot TEXT PRIMARY KEY,
+        acked INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Messages with a body a bot sent or received; peer is the other side's bare JID.
+      CREATE TABLE history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        bot TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        peer TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        stanza TEXT NOT NULL,
+        time INTEGER NOT NULL
+      );
+      CREATE INDEX history_by_bot ON history (bot, id);
+      CREATE INDEX history_by_peer ON history (bot, peer, id);
+      CREATE INDEX history_by_time ON history (time);
+      -- Pruning pulled events by age (the webhook's are pruned with their deliveries).
+      CREATE INDEX events_of_bots_by_time ON events (time) WHERE stream <> '';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,7 +2,7 @@ import type { Logger } from "../log.js";
 import type { Store } from "./types.js";
 
 export interface PrunerOptions {
-  readonly store: Pick<Store, "prune">;
+  readonly store: Pick<Store, "prune" | "pruneBots">;
   readonly retentionMs: number;
   readonly log: Pick<Logger, "info" | "warn">;
   /** Pause between rounds when there was nothing (more) to prune. */
@@ -17,8 +17,9 @@ export interface Pruner {
 }
 
 /**
- * Deletes finished deliveries (delivered and dead letters) older than the
- * retention, in small batches with a pause between them, in the background.
+ * Deletes finished deliveries (delivered and dead letters), bots' pulled events
+ * and history older than the retention, in small batches with a pause between
+ * them, in the background.
  */
 export function startPruner(options: PrunerOptions): Pruner {
   const { store, retentionMs, log } = options;
@@ -33,7 +34,12 @@ export function startPruner(options: PrunerOptions): Pruner {
     let total = 0;
     try {
       for (;;) {
-        const removed = await store.prune(now() - retentionMs, batch);
+        const before = now() - retentionMs;
+        // Webhook deliveries, then bots' pulled events and history: the same retention.
+        let removed = await store.prune(before, batch);
+        if (removed < batch) {
+          removed += await store.pruneBots(new Date(before).toISOString(), batch - removed);
+        }
         total += removed;
         if (removed < batch || stopped) break;
         // Let deliveries' commits in between batches.

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { StoreFullError, StoreOpenError } from "./errors.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
+import { createSqliteBotStore } from "./sqlite-bots.js";
 import type {
   AppendedEvent,
   Backlog,
@@ -149,23 +150,36 @@ function createSqliteStore(
     `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
      WHERE d.event_id = ?`,
   );
-  const inState = db.prepare<[DeliveryState, number, number], DeliveryRow>(
+  // The stream (NULL: every stream) keeps a bot's webhook to its own deliveries.
+  const inState = db.prepare<
+    [DeliveryState, number, string | null, string | null, number],
+    DeliveryRow
+  >(
     `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.state = ? AND d.event_id > ? ORDER BY d.event_id LIMIT ?`,
+     WHERE d.state = ? AND d.event_id > ? AND (? IS NULL OR e.stream = ?)
+     ORDER BY d.event_id LIMIT ?`,
   );
-  const inStateFor = db.prepare<[DeliveryState, string, number, number], DeliveryRow>(
+  const inStateFor = db.prepare<
+    [DeliveryState, string, number, string | null, string | null, number],
+    DeliveryRow
+  >(
     `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.state = ? AND d.conversation = ? AND d.event_id > ? ORDER BY d.event_id LIMIT ?`,
+     WHERE d.state = ? AND d.conversation = ? AND d.event_id > ? AND (? IS NULL OR e.stream = ?)
+     ORDER BY d.event_id LIMIT ?`,
   );
   const events = db.prepare<[string, number, number], StoredEvent>(
     "SELECT id, stream, time, kind, stanza FROM events WHERE stream = ? AND id > ? ORDER BY id LIMIT ?",
   );
-  const countPending = db.prepare<[], { n: number; oldest: number | null }>(
+  const countPending = db.prepare<
+    [string | null, string | null],
+    { n: number; oldest: number | null }
+  >(
     `SELECT count(*) AS n, min(e.time) AS oldest FROM deliveries d
-     JOIN events e ON e.id = d.event_id WHERE d.state = 'pending'`,
+     JOIN events e ON e.id = d.event_id WHERE d.state = 'pending' AND (? IS NULL OR e.stream = ?)`,
   );
-  const countFailed = db.prepare<[], { n: number }>(
-    "SELECT count(*) AS n FROM deliveries WHERE state = 'failed'",
+  const countFailed = db.prepare<[string | null, string | null], { n: number }>(
+    `SELECT count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.state = 'failed' AND (? IS NULL OR e.stream = ?)`,
   );
   const finished = db.prepare<[number, number], { event_id: number }>(
     `SELECT event_id FROM deliveries WHERE state <> 'pending' AND updated_at < ?
@@ -255,6 +269,7 @@ function createSqliteStore(
 
   let closed = false;
   return {
+    ...createSqliteBotStore(db, { write, read }),
     location,
     volatile,
     append: (batch, now) => write(() => appendAll(batch, now)),
@@ -262,10 +277,11 @@ function createSqliteStore(
     listDeliveries: (query: DeliveryQuery) =>
       read(() => {
         const after = query.after ?? 0;
+        const stream = query.stream ?? null;
         const rows =
           query.conversation === undefined
-            ? inState.all(query.state, after, query.limit)
-            : inStateFor.all(query.state, query.conversation, after, query.limit);
+            ? inState.all(query.state, after, stream, stream, query.limit)
+            : inStateFor.all(query.state, query.conversation, after, stream, stream, query.limit);
         return rows.map(toDelivery);
       }),
     getDelivery: (id) =>
@@ -280,13 +296,14 @@ function createSqliteStore(
         return row ? toDelivery(row) : undefined;
       }),
     readEvents: (stream, after, limit) => read(() => events.all(stream, after, limit)),
-    backlog: (): Promise<Backlog> =>
+    backlog: (stream?: string): Promise<Backlog> =>
       read(() => {
-        const pending = countPending.get() ?? { n: 0, oldest: null };
+        const only = stream ?? null;
+        const pending = countPending.get(only, only) ?? { n: 0, oldest: null };
         return {
           pending: pending.n,
           oldestPendingAt: pending.oldest ?? undefined,
-          failed: countFailed.get()?.n ?? 0,
+          failed: countFailed.get(only, only)?.n ?? 0,
         };
       }),
     prune: (before, batch) => write(() => pruneBatch(before, batch), true),

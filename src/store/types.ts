@@ -4,6 +4,8 @@
  * over a database server (several bridge processes, a later issue) fits the same shape.
  */
 
+import type { BotStore } from "./bots.js";
+
 /** The stream of the global callback; later streams are named after bots. */
 export const GLOBAL_STREAM = "";
 
@@ -89,9 +91,12 @@ export interface DeliveryQuery {
   readonly after?: number;
   readonly limit: number;
   readonly conversation?: string;
+  /** Only this stream's deliveries (a bot's webhook); all streams when left out. */
+  readonly stream?: string;
 }
 
-export interface Store {
+/** The whole store: the webhook's log and deliveries, and what bots need (./bots.ts). */
+export interface Store extends BotStore {
   /** Where the data lives, for logs (a path, or ":memory:"). */
   readonly location: string;
   /** True when nothing survives a restart (":memory:"). */
@@ -110,7 +115,8 @@ export interface Store {
   requeueDelivery(id: number, now: number): Promise<Delivery | undefined>;
   /** A page of one stream's log, oldest first. */
   readEvents(stream: string, after: number, limit: number): Promise<StoredEvent[]>;
-  backlog(): Promise<Backlog>;
+  /** The backlog of one stream, or of all when left out. */
+  backlog(stream?: string): Promise<Backlog>;
   /**
    * Deletes up to `batch` finished deliveries (delivered or dead) whose last change is
    * older than `before`, with their events; resolves how many went.

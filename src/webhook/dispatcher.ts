@@ -49,6 +49,8 @@ export interface DispatcherOptions {
   >;
   readonly now?: () => number;
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
+  /** The log stream this webhook delivers: GLOBAL_STREAM (default) or a bot's name. */
+  readonly stream?: string;
 }
 
 export interface WebhookDispatcher {
@@ -62,6 +64,15 @@ export interface WebhookDispatcher {
   stop(): Promise<void>;
   /** Deliveries not finished (stored and waiting, or in flight). */
   readonly pending: number;
+}
+
+function pickStore(store: DispatcherOptions["store"]) {
+  return {
+    append: store.append.bind(store),
+    updateDeliveries: store.updateDeliveries.bind(store),
+    getDelivery: store.getDelivery.bind(store),
+    requeueDelivery: store.requeueDelivery.bind(store),
+  };
 }
 
 /** One line for the log and the admin API: what an attempt ended with. */
@@ -224,8 +235,14 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     return status >= 200 && status <= 299 ? { state: "delivered" } : { state: "failed", error };
   };
 
+  const stream = options.stream ?? GLOBAL_STREAM;
   const queue = createDurableQueue({
-    store: options.store,
+    // Each webhook sees only its own stream's deliveries (the global one, or one bot's).
+    store: {
+      ...pickStore(options.store),
+      listDeliveries: (query) => options.store.listDeliveries({ ...query, stream }),
+      backlog: () => options.store.backlog(stream),
+    },
     concurrency: config.callbackConcurrency,
     attempt,
     log,
@@ -267,7 +284,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     queue
       .enqueue(
         {
-          stream: GLOBAL_STREAM,
+          stream,
           kind: stanza.name,
           stanza: serializeStanza(stanza),
           conversation: `${from}\n${to}`,

@@ -28,6 +28,8 @@ export function createWebhook(options: {
   log: Logger;
   metrics?: Pick<Metrics, "webhookDeliveries" | "gauge">;
   store: DispatcherOptions["store"];
+  /** A bot's webhook delivers the stream named after the bot. */
+  stream?: string;
 }): Webhook {
   const { config, log } = options;
   if (options.metrics) registerBacklogMetrics(options.metrics, options.store);

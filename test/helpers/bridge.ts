@@ -34,10 +34,13 @@ export async function startTestBridge(
     log?: Logger;
     /** Reconnect policy; `{}` keeps the link's own defaults. */
     backoff?: Pick<BridgeOptions, "initialBackoffMs" | "maxBackoffMs">;
-  } & Pick<BridgeOptions, "store"> = {},
+    configPath?: string;
+  } & Pick<BridgeOptions, "store" | "streamLimits"> = {},
 ): Promise<TestBridge> {
+  const { configPath } = options;
   const dir = env.XMPP_REST_STORE ? undefined : mkdtempSync(join(tmpdir(), "xmpp-rest-store-"));
   const config = loadConfig({
+    ...(configPath ? { configPath } : {}),
     env: {
       XMPP_REST_SERVICE: server.service,
       XMPP_REST_DOMAIN: server.componentDomain,
@@ -54,6 +57,7 @@ export async function startTestBridge(
     drainTimeoutMs: 2_000,
     ...(options.backoff ?? FAST_BACKOFF),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.streamLimits ? { streamLimits: options.streamLimits } : {}),
   });
   await bridge.link.waitOnline(10_000);
   const url = `http://127.0.0.1:${bridge.port}`;

@@ -1,12 +1,13 @@
 import xml, { type Element } from "@xmpp/xml";
 import fc from "fast-check";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link, LinkState } from "../../src/xmpp/link.js";
 import { linkDownError } from "../../src/xmpp/link.js";
+import { botDeps } from "../helpers/app-deps.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
@@ -38,13 +39,18 @@ function fakeLink(iqs: IqTracker, sent: Element[]): Link & { state: LinkState } 
 let sent: Element[];
 let link: ReturnType<typeof fakeLink>;
 let app: ReturnType<typeof createApp>;
+let stopDeps: () => void;
 
-beforeEach(() => {
+beforeEach(async () => {
   sent = [];
   const iqs = createIqTracker({ maxPending: 100 });
   link = fakeLink(iqs, sent);
-  app = createApp({ config, link, iqs, log: silentLogger });
+  const deps = await botDeps(config, link);
+  stopDeps = deps.stop;
+  app = createApp({ config, link, iqs, log: silentLogger, ...deps });
 });
+
+afterEach(() => stopDeps());
 
 const post = (body: string, contentType: string, path = "/rest") =>
   app.request(path, {

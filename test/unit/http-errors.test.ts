@@ -9,6 +9,7 @@ import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
 import { type Link, type LinkState, linkDownError } from "../../src/xmpp/link.js";
+import { botDeps } from "../helpers/app-deps.js";
 
 const config = loadConfig({
   env: {
@@ -41,12 +42,17 @@ function quietLink(): Link & { state: LinkState } {
 let link: ReturnType<typeof quietLink>;
 let iqs: IqTracker;
 let app: ReturnType<typeof createApp>;
+let stopDeps: () => void = () => {};
 
-beforeEach(() => {
+beforeEach(async () => {
   iqs = createIqTracker({ maxPending: 1 });
   link = quietLink();
-  app = createApp({ config, link, iqs, log: silentLogger });
+  const deps = await botDeps(config, link);
+  stopDeps = deps.stop;
+  app = createApp({ config, link, iqs, log: silentLogger, ...deps });
 });
+
+afterEach(() => stopDeps());
 
 type Format = "json" | "form" | "xml" | "text";
 const TYPES: Record<Format, string> = {

@@ -5,13 +5,19 @@ import { silentLogger } from "../../src/log.js";
 import { createMetrics, noMetrics } from "../../src/metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
+import { botDeps } from "../helpers/app-deps.js";
 
 const env = {
   XMPP_REST_DOMAIN: "rest.example.org",
   XMPP_REST_SECRET: "s",
   XMPP_REST_TOKENS: "tok",
 };
-const link = { state: "online", domain: "rest.example.org", retryAfterSeconds: () => 1 } as Link;
+const link = {
+  state: "online",
+  domain: "rest.example.org",
+  retryAfterSeconds: () => 1,
+  send: async () => {},
+} as unknown as Link;
 
 describe("metrics", () => {
   it("keeps each bridge's registry apart, so several can run in one process", async () => {
@@ -46,7 +52,9 @@ describe("metrics", () => {
   });
 
   it("serves /metrics only when metrics are on, behind its own token when set", async () => {
+    const deps = await botDeps(loadConfig({ env }), link);
     const off = createApp({
+      ...deps,
       config: loadConfig({ env }),
       link,
       iqs: createIqTracker({ maxPending: 1 }),
@@ -56,6 +64,7 @@ describe("metrics", () => {
     expect((await off.request("/metrics")).status).toBe(404);
 
     const guarded = createApp({
+      ...deps,
       config: loadConfig({ env: { ...env, XMPP_REST_METRICS_TOKEN: "scrape" } }),
       link,
       iqs: createIqTracker({ maxPending: 1 }),
@@ -70,5 +79,6 @@ describe("metrics", () => {
       paths: Record<string, { get?: { security?: unknown } }>;
     };
     expect(spec.paths["/metrics"]?.get?.security).toEqual([{ bearer: [] }]);
+    deps.stop();
   });
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import type { BridgeApp } from "../../src/http/routes/index.js";
@@ -8,15 +8,17 @@ import { authErrors, bearerSecurity, bodyErrors, ErrorBody } from "../../src/htt
 import { silentLogger } from "../../src/log.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
+import { botDeps } from "../helpers/app-deps.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
 });
 
-const link: Pick<Link, "state" | "domain" | "retryAfterSeconds"> = {
+const link: Pick<Link, "state" | "domain" | "retryAfterSeconds" | "send"> = {
   state: "online",
   domain: config.domain,
   retryAfterSeconds: () => 1,
+  send: async () => {},
 };
 
 type Spec = {
@@ -28,15 +30,21 @@ type Spec = {
 };
 
 let app: BridgeApp;
+let stopDeps: () => void;
 
-beforeEach(() => {
+beforeEach(async () => {
+  const deps = await botDeps(config, link);
+  stopDeps = deps.stop;
   app = createApp({
     config,
     link: link as Link,
     iqs: createIqTracker({ maxPending: 10 }),
     log: silentLogger,
+    ...deps,
   });
 });
+
+afterEach(() => stopDeps());
 
 async function spec(): Promise<Spec> {
   const res = await app.request("/openapi.json");

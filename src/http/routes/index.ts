@@ -41,14 +41,22 @@
  */
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
+import type { Bots } from "../../bots/index.js";
+import type { Principal } from "../../bots/registry.js";
 import type { Config } from "../../config.js";
 import type { Logger } from "../../log.js";
 import type { Metrics } from "../../metrics.js";
+import type { BotStore } from "../../store/bots.js";
+import type { Consumers } from "../../stream/consumers.js";
+import type { StreamLimits } from "../../stream/limits.js";
 import type { IqTracker } from "../../xmpp/iq-tracker.js";
 import type { Link } from "../../xmpp/link.js";
+import { registerBots } from "./bots.js";
 import { type DeliveriesView, registerDeliveries } from "./deliveries.js";
 import { registerDocs } from "./docs.js";
+import { registerEvents } from "./events.js";
 import { registerHealth } from "./health.js";
+import { registerMessages } from "./messages.js";
 import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerRest } from "./rest.js";
@@ -58,6 +66,8 @@ export interface AppEnv {
   Variables: {
     /** Identifies the request in log lines and the X-Request-Id response header. */
     requestId: string;
+    /** Who the bearer token belongs to: an admin, or one bot (set by the auth middleware). */
+    principal: Principal;
   };
 }
 
@@ -69,12 +79,21 @@ export interface RouteDeps {
   readonly link: Link;
   readonly iqs: IqTracker;
   readonly log: Logger;
-  /** Bearer authentication against the configured tokens (one instance, one cache). */
+  /** Bearer authentication against admin and bot tokens (one instance, one cache). */
   readonly auth: MiddlewareHandler<AppEnv>;
   /** Where modules register and update their Prometheus instruments. */
   readonly metrics: Metrics;
   /** The webhook's delivery backlog (absent in tests of the HTTP layer alone). */
   readonly deliveries?: DeliveriesView;
+  /**
+   * The same, also taking `?access_token=` on GET (RFC 6750 §2.3): for the /v1 reads
+   * a browser makes with EventSource or WebSocket, which cannot set Authorization.
+   */
+  readonly readAuth: MiddlewareHandler<AppEnv>;
+  readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
+  readonly store: BotStore;
+  readonly consumers: Consumers;
+  readonly streamLimits: StreamLimits;
 }
 
 /**
@@ -97,6 +116,9 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerRest(app, deps);
   registerMetrics(app, deps);
   if (deps.deliveries) registerDeliveries(app, { ...deps, deliveries: deps.deliveries });
+  registerBots(app, deps);
+  registerEvents(app, deps);
+  registerMessages(app, deps);
   registerOpenApi(app);
   registerDocs(app);
 }

@@ -8,6 +8,7 @@ import { type RouteConfig, z } from "@hono/zod-openapi";
 import type { Element } from "@xmpp/xml";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { botOfAddress, type Principal } from "../../bots/registry.js";
 import type { Config } from "../../config.js";
 import { type BatchResult, encodeBatchResults } from "../../formats/batch.js";
 import {
@@ -24,13 +25,14 @@ import { JSON_TYPE, mediaTypeOf, negotiate, XMPP_XML } from "../../formats/negot
 import { GET_QUERIES, queryToJson } from "../../formats/queries.js";
 import { serializeForServer } from "../../formats/wire.js";
 import { StanzaError } from "../../stanza/errors.js";
-import { createJidParser } from "../../stanza/jid.js";
+import { bareJid, createJidParser, jidToString, parseJid } from "../../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
 import { prepareOutgoing } from "../../stanza/outgoing.js";
 import { linkDownError } from "../../xmpp/link.js";
 import { readBody } from "../body.js";
 import { authErrors, bearerSecurity, ErrorBody, errorResponse, MEDIA } from "../schemas.js";
 import { parseTimeoutHeader } from "../timeout-header.js";
+import { forbidden } from "./access.js";
 import { type AppEnv, type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
 
 type Status = ContentfulStatusCode;
@@ -52,7 +54,7 @@ function iqTimeoutMs(c: RestContext, config: Config): number {
 
 export function registerRest(
   app: BridgeApp,
-  { config, link, iqs, auth }: Pick<RouteDeps, "config" | "link" | "iqs" | "auth">,
+  { config, link, iqs, auth, bots }: Pick<RouteDeps, "config" | "link" | "iqs" | "auth" | "bots">,
 ): void {
   const requireLink = () => {
     if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
@@ -82,8 +84,45 @@ export function registerRest(
     return codec.decodeRequest(await readBody(c, config.stanzaSizeLimit), hints);
   };
 
-  const rules = { domain: config.domain, parseJid: createJidParser() };
-  const prepare = ({ stanza, namespace }: Decoded) => prepareOutgoing(stanza, namespace, rules);
+  const parse = createJidParser();
+
+  /**
+   * A bot's token may only act as that bot (README, "Bots"): `from` defaults to
+   * the bot's address and any other is refused before anything is sent.
+   */
+  const scope = (principal: Principal, stanza: Element): Element => {
+    if (principal.kind !== "bot") return stanza;
+    const from = parseJid(stanza.attrs.from ?? "");
+    const address = `${principal.name}@${config.domain}`;
+    if (!from || jidToString(bareJid(from)) !== address) {
+      throw forbidden(`this token may only send as ${address} (any resource)`);
+    }
+    return stanza;
+  };
+
+  const rulesFor = (principal: Principal) => ({
+    domain: config.domain,
+    parseJid: parse,
+    defaultFrom: principal.kind === "bot" ? `${principal.name}@${config.domain}` : config.domain,
+  });
+
+  const prepare = ({ stanza, namespace }: Decoded, principal: Principal) =>
+    scope(
+      principal,
+      prepareOutgoing(stanza, namespace, { ...rulesFor(principal), iqAnswers: true }),
+    );
+
+  /** An iq result or error is a pulling bot answering an iq it received, nothing else. */
+  const claimAnswer = (stanza: Element): Element => {
+    const bot = botOfAddress(bots.registry, stanza.attrs.from ?? "");
+    if (!bot) {
+      throw new StanzaError("modify", "invalid-xml", {
+        text: "an iq must have type 'get' or 'set', unless a bot answers an iq it received",
+        status: 422,
+      });
+    }
+    return bots.inboundIqs.claim(stanza, bot.name);
+  };
 
   const decode = async (c: RestContext, hints: PathHints) => {
     const decoded = await decodeRequest(c, hints);
@@ -93,7 +132,7 @@ export function registerRest(
         status: 422,
       });
     }
-    return prepare(decoded);
+    return prepare(decoded, c.var.principal);
   };
 
   /**
@@ -101,8 +140,14 @@ export function registerRest(
    * waits for its reply, which comes back with its status (an error reply's by its condition).
    */
   const deliver = async (stanza: Element, timeoutMs: number): Promise<Delivered> => {
+    const { type } = stanza.attrs;
+    if (stanza.name === "iq" && (type === "result" || type === "error")) {
+      await link.send(claimAnswer(stanza));
+      return { status: 202, stanzas: [] };
+    }
     if (stanza.name !== "iq") {
       await link.send(stanza);
+      bots.recordOutgoing(stanza);
       return { status: 202, stanzas: [] };
     }
     const { id = "", to = "" } = stanza.attrs;
@@ -131,11 +176,15 @@ export function registerRest(
   };
 
   /** One batch item, sent as if alone; any StanzaError is that item's answer. */
-  const sendItem = async (item: BatchItem, timeoutMs: number): Promise<BatchResult> => {
+  const sendItem = async (
+    item: BatchItem,
+    timeoutMs: number,
+    principal: Principal,
+  ): Promise<BatchResult> => {
     if (item instanceof StanzaError) return { status: item.status, error: item };
     let stanza: Element | undefined;
     try {
-      stanza = prepare(item);
+      stanza = prepare(item, principal);
       const id = stanza.attrs.id;
       return { id, ...(await deliver(stanza, timeoutMs)) };
     } catch (err) {
@@ -153,7 +202,8 @@ export function registerRest(
     requireLink();
     const timeoutMs = iqTimeoutMs(c, config);
     // Each item reaches link.send before the next one starts, so they leave in order.
-    const results = await Promise.all(batch.map((item) => sendItem(item, timeoutMs)));
+    const principal = c.var.principal;
+    const results = await Promise.all(batch.map((item) => sendItem(item, timeoutMs, principal)));
     const format = negotiate(c.req.header("accept"), c.req.header("content-type"), BATCH_TYPES);
     return c.body(encodeBatchResults(results, format), 200, {
       "content-type": `${format}; charset=utf-8`,
@@ -165,7 +215,7 @@ export function registerRest(
 
   documentedRoute(app, sendRoute, async (c) => {
     const decoded = await decodeRequest(c, {});
-    return "batch" in decoded ? sendBatch(c, decoded) : send(c, prepare(decoded));
+    return "batch" in decoded ? sendBatch(c, decoded) : send(c, prepare(decoded, c.var.principal));
   });
 
   // Debugging aid: the stanza exactly as it would be sent, without sending it.
@@ -194,8 +244,9 @@ export function registerRest(
     async (c) => {
       const { query, to } = c.req.param() as { query: string; to: string };
       const json = queryToJson(query, to, new URL(c.req.url).searchParams);
-      const stanza = prepareOutgoing(jsonToStanza(json), "", rules);
-      return send(c, stanza);
+      const principal = c.var.principal;
+      const stanza = prepareOutgoing(jsonToStanza(json), "", rulesFor(principal));
+      return send(c, scope(principal, stanza));
     },
     "/rest/:query/:to{.+}",
   );
@@ -213,7 +264,10 @@ const StanzaJson = z
     kind: z.enum(STANZA_KIND_LIST).optional(),
     type: z.string().optional(),
     to: z.string().openapi({ description: "Recipient JID (required)" }),
-    from: z.string().optional().openapi({ description: "The component's domain or a JID at it" }),
+    from: z.string().optional().openapi({
+      description:
+        "The component's domain or a JID at it; with a bot's token, that bot's address (its default)",
+    }),
     id: z.string().optional(),
     body: z.string().optional(),
   })
@@ -285,7 +339,12 @@ const sendErrors = {
   409: errorResponse("An iq with this id is already waiting"),
   413: errorResponse("Body larger than XMPP_REST_STANZA_SIZE_LIMIT"),
   415: errorResponse("Unsupported media type"),
-  422: errorResponse("Not a stanza the bridge may send (addressing, namespace, iq shape)"),
+  403: errorResponse(
+    "The token is not accepted, or a bot's token tried to send from another address",
+  ),
+  422: errorResponse(
+    "Not a stanza the bridge may send (addressing, namespace, iq shape; an iq result/error that answers no iq the bot received)",
+  ),
   503: {
     ...errorResponse(
       "The XMPP link is down (Retry-After says when to retry), or too many iqs wait",

@@ -1,0 +1,205 @@
+import type { Logger } from "../log.js";
+import { StanzaError } from "../stanza/errors.js";
+import { type Jid, parseJid } from "../stanza/jid.js";
+import type { BotRecord, BotStore, BotWebhook } from "../store/bots.js";
+import type { BotSettings } from "./input.js";
+import { botName } from "./names.js";
+import { generateToken, hashToken, TokenTable } from "./tokens.js";
+
+/** Who a request acts for: an admin (XMPP_REST_TOKENS) may act for every bot, a bot only for itself. */
+export type Principal =
+  | { readonly kind: "admin" }
+  | { readonly kind: "bot"; readonly name: string };
+
+export interface Bot {
+  readonly name: string;
+  /** `name@domain`. */
+  readonly address: string;
+  /** Where it was defined: the config file's bots are read-only through the API. */
+  readonly source: "config" | "api";
+  readonly webhook: BotWebhook | undefined;
+  readonly tokenCount: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface PutResult {
+  readonly bot: Bot;
+  readonly created: boolean;
+  /** The token generated for a new bot that was given none; shown once, never stored. */
+  readonly token?: string;
+}
+
+export interface BotRegistry {
+  /** Reads the store's bots; the config file's win over stored ones with the same name. */
+  load(): Promise<void>;
+  get(name: string): Bot | undefined;
+  list(): Bot[];
+  /** The bot an inbound stanza's `to` addresses (any resource), if any. */
+  forAddress(to: Jid): Bot | undefined;
+  put(name: string, settings: BotSettings): Promise<PutResult>;
+  delete(name: string): Promise<boolean>;
+  authenticate(token: string): Principal | undefined;
+  /** Called after a bot is created, changed or deleted (webhook dispatchers follow it). */
+  onChange(listener: (name: string) => void): () => void;
+}
+
+export interface RegistryOptions {
+  readonly domain: string;
+  readonly adminTokens: readonly string[];
+  /** Bots from the config file, by name as written there. */
+  readonly configured: Readonly<Record<string, BotSettings>>;
+  readonly store: Pick<BotStore, "listBots" | "putBot" | "deleteBot">;
+  readonly log: Logger;
+  readonly now?: () => Date;
+}
+
+export function createBotRegistry(options: RegistryOptions): BotRegistry {
+  const { domain, store, log } = options;
+  const now = options.now ?? (() => new Date());
+  const records = new Map<string, { record: BotRecord; source: Bot["source"] }>();
+  const tokens = new TokenTable<Principal>();
+  const listeners = new Set<(name: string) => void>();
+  const admin: Principal = { kind: "admin" };
+
+  const configured = new Map<string, BotRecord>();
+  const startedAt = now().toISOString();
+  for (const [raw, settings] of Object.entries(options.configured)) {
+    const name = botName(raw);
+    if (!settings.tokens || settings.tokens.length === 0) {
+      throw new StanzaError("modify", "bad-request", {
+        text: `bot "${raw}" in the config file needs "tokens"`,
+        status: 422,
+      });
+    }
+    configured.set(name, {
+      name,
+      tokenHashes: settings.tokens.map(hashToken),
+      webhook: settings.webhook,
+      createdAt: startedAt,
+      updatedAt: startedAt,
+    });
+  }
+
+  const view = (record: BotRecord, source: Bot["source"]): Bot => ({
+    name: record.name,
+    address: `${record.name}@${domain}`,
+    source,
+    webhook: record.webhook,
+    tokenCount: record.tokenHashes.length,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  });
+
+  const rebuildTokens = () => {
+    const entries: { hash: string; owner: Principal }[] = options.adminTokens.map((t) => ({
+      hash: hashToken(t),
+      owner: admin,
+    }));
+    for (const { record } of records.values()) {
+      const owner: Principal = { kind: "bot", name: record.name };
+      for (const hash of record.tokenHashes) entries.push({ hash, owner });
+    }
+    tokens.replace(entries);
+  };
+
+  const changed = (name: string) => {
+    rebuildTokens();
+    for (const listener of [...listeners]) {
+      try {
+        listener(name);
+      } catch (err) {
+        log.error("bot change listener failed", { bot: name, err });
+      }
+    }
+  };
+
+  const readOnly = (name: string) =>
+    new StanzaError("cancel", "not-allowed", {
+      text: `bot "${name}" is defined in the config file; change it there`,
+      status: 409,
+    });
+
+  return {
+    async load() {
+      records.clear();
+      for (const record of await store.listBots()) {
+        if (configured.has(record.name)) {
+          log.warn("bot in the store shadowed by the config file", { bot: record.name });
+          continue;
+        }
+        records.set(record.name, { record, source: "api" });
+      }
+      for (const record of configured.values()) {
+        records.set(record.name, { record, source: "config" });
+      }
+      rebuildTokens();
+    },
+    get(name) {
+      const entry = records.get(name);
+      return entry && view(entry.record, entry.source);
+    },
+    list() {
+      return [...records.values()]
+        .map((e) => view(e.record, e.source))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    },
+    forAddress(to) {
+      if (to.domain !== domain || to.local === "") return undefined;
+      const entry = records.get(to.local);
+      return entry && view(entry.record, entry.source);
+    },
+    async put(raw, settings) {
+      const name = botName(raw);
+      const existing = records.get(name);
+      if (existing?.source === "config") throw readOnly(name);
+      let token: string | undefined;
+      let tokenHashes = settings.tokens?.map(hashToken);
+      if (tokenHashes === undefined || tokenHashes.length === 0) {
+        if (existing && settings.tokens === undefined) {
+          tokenHashes = [...existing.record.tokenHashes];
+        } else {
+          token = generateToken();
+          tokenHashes = [hashToken(token)];
+        }
+      }
+      const time = now().toISOString();
+      const record: BotRecord = {
+        name,
+        tokenHashes,
+        webhook: settings.webhook,
+        createdAt: existing?.record.createdAt ?? time,
+        updatedAt: time,
+      };
+      await store.putBot(record);
+      records.set(name, { record, source: "api" });
+      changed(name);
+      log.info(existing ? "bot updated" : "bot created", { bot: name });
+      return { bot: view(record, "api"), created: !existing, ...(token ? { token } : {}) };
+    },
+    async delete(raw) {
+      const name = botName(raw);
+      const existing = records.get(name);
+      if (!existing) return false;
+      if (existing.source === "config") throw readOnly(name);
+      await store.deleteBot(name);
+      records.delete(name);
+      changed(name);
+      log.info("bot deleted", { bot: name });
+      return true;
+    },
+    authenticate(token) {
+      return tokens.find(token);
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** The bot an address names, if it is one of ours: used where `from` is checked. */
+export function botOfAddress(registry: Pick<BotRegistry, "forAddress">, address: string) {
+  const jid = parseJid(address);
+  return jid && registry.forAddress(jid);
+}

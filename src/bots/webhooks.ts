@@ -1,0 +1,98 @@
+import type { Element } from "@xmpp/xml";
+import type { Config } from "../config.js";
+import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
+import type { Logger } from "../log.js";
+import { STANZA_KIND_LIST } from "../stanza/kinds.js";
+import type { DispatcherOptions, WebhookConfig } from "../webhook/dispatcher.js";
+import { createWebhook, type RetryResult, type Webhook } from "../webhook/index.js";
+import type { Link } from "../xmpp/link.js";
+import type { BotRegistry } from "./registry.js";
+
+export interface BotWebhooks {
+  /** Hands a stanza to the bot's own webhook (the bot must have one). */
+  handle(bot: string, stanza: Element): void;
+  /** Admin: delivers one of the bot's dead letters again (see /v1/deliveries). */
+  retry(bot: string, id: number): Promise<RetryResult>;
+  /** Starts the webhooks of these bots now, so what the last run left is delivered. */
+  start(names: readonly string[]): void;
+  stop(drainTimeoutMs: number): Promise<void>;
+}
+
+export interface BotWebhookOptions {
+  readonly config: WebhookConfig & Pick<Config, "callbackConcurrency">;
+  readonly registry: Pick<BotRegistry, "get" | "onChange">;
+  readonly link: Pick<Link, "send">;
+  readonly log: Logger;
+  readonly store: DispatcherOptions["store"];
+}
+
+/**
+ * One durable webhook dispatcher per bot that has a callback URL, delivering the
+ * stream named after the bot (retries, order, dead letters as for the global
+ * callback), with the bot's settings over the global ones (timeouts, retries,
+ * concurrency, size limits stay global). Made at start for every webhook bot, so
+ * a backlog left by the last run is delivered; a bot changed or deleted through
+ * the API gets a new one, and the old one finishes what it has in flight.
+ */
+export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
+  const { config, registry, link, log, store } = options;
+  const hooks = new Map<string, Webhook>();
+  const retiring = new Set<Promise<void>>();
+
+  const retire = (name: string) => {
+    const hook = hooks.get(name);
+    if (!hook) return;
+    hooks.delete(name);
+    const done = hook.stop(config.callbackTimeoutMs).finally(() => retiring.delete(done));
+    retiring.add(done);
+  };
+  registry.onChange(retire);
+
+  const hookFor = (name: string): Webhook | undefined => {
+    const existing = hooks.get(name);
+    if (existing) return existing;
+    const bot = registry.get(name);
+    if (!bot?.webhook) return undefined;
+    const contentType: MediaType =
+      mediaTypeOf(bot.webhook.contentType) ?? config.callbackContentType;
+    const hook = createWebhook({
+      config: {
+        ...config,
+        callbackUrl: bot.webhook.url,
+        callbackSecret: bot.webhook.secret,
+        callbackToken: bot.webhook.token,
+        callbackContentType: contentType,
+        // A bot's webhook sees everything addressed to the bot.
+        callbackStanzas: STANZA_KIND_LIST,
+        callbackEvents: ["bare", "full"],
+      },
+      link,
+      log,
+      store,
+      stream: name,
+    });
+    hooks.set(name, hook);
+    hook
+      .start()
+      .catch((err: unknown) => log.error("bot webhook did not start", { bot: name, err }));
+    return hook;
+  };
+
+  return {
+    handle(bot, stanza) {
+      hookFor(bot)?.handle(stanza);
+    },
+    async retry(bot, id) {
+      const hook = hookFor(bot);
+      return hook ? hook.retry(id) : { status: "unknown" };
+    },
+    start(names) {
+      for (const name of names) hookFor(name);
+    },
+    async stop(drainTimeoutMs) {
+      const stopping = [...hooks.values()].map((hook) => hook.stop(drainTimeoutMs));
+      hooks.clear();
+      await Promise.allSettled([...stopping, ...retiring]);
+    },
+  };
+}

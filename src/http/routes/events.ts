@@ -1,0 +1,163 @@
+/**
+ * GET /v1/bots/{name}/events: one log, three ways out. A WebSocket upgrade
+ * streams JSON text frames; Accept: text/event-stream streams Server-Sent
+ * Events; anything else is a long-poll answered with a JSON array. The handler
+ * reads its parameters itself (documentedRoute): their rules (clamping, ids)
+ * are more than a schema says, and the answer is a stream.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { upgradeWebSocket } from "@hono/node-server";
+import { z } from "@hono/zod-openapi";
+import type { WSEvents } from "hono/ws";
+import { StanzaError } from "../../stanza/errors.js";
+import { createCursor } from "../../stream/cursor.js";
+import type { EventFormat } from "../../stream/event-json.js";
+import { longPoll, MAX_LIMIT, MAX_WAIT_SECONDS, parsePollParams } from "../../stream/long-poll.js";
+import { parseAfter, startPosition } from "../../stream/position.js";
+import { sseStream } from "../../stream/sse.js";
+import { webSocketEvents } from "../../stream/websocket.js";
+import { authErrors, bearerSecurity, errorResponse } from "../schemas.js";
+import { requireBot } from "./access.js";
+import { BotName } from "./bots.js";
+import { type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
+
+function formatOf(value: string | undefined): EventFormat {
+  if (value === undefined || value === "json") return { xml: false };
+  if (value === "xml") return { xml: true };
+  throw new StanzaError("modify", "bad-request", {
+    text: "format must be json (the default) or xml (adds the raw XML)",
+    status: 400,
+  });
+}
+
+export const EventBody = z
+  .object({
+    id: z.string().openapi({ description: "Event id: increasing, the position to resume from" }),
+    time: z.string().openapi({ description: "When the bridge received it (RFC 3339)" }),
+    stanza: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "The stanza in the JSON mapping" }),
+    xml: z.string().optional().openapi({ description: "The stanza as XML (format=xml)" }),
+  })
+  .openapi("Event");
+
+const eventsRoute = {
+  method: "get" as const,
+  path: "/v1/bots/{name}/events",
+  tags: ["bots"],
+  summary: "Receive a bot's events: SSE, WebSocket or long-poll",
+  description: `One log, three ways (README, "Bots"). Upgrade: websocket gives JSON text frames; Accept: text/event-stream gives Server-Sent Events (id: = event id, resumable with Last-Event-ID, heartbeat comments); otherwise a long-poll answers a JSON array. Reading with after (or Last-Event-ID) acknowledges everything up to it; without it, reading starts after the last acknowledged event. Browsers may pass the token as ?access_token=.`,
+  security: bearerSecurity,
+  request: {
+    params: z.object({ name: BotName }),
+    query: z.object({
+      after: z.string().optional().openapi({ description: "Resume after this event id" }),
+      wait: z
+        .string()
+        .optional()
+        .openapi({
+          description: `Long-poll: seconds to wait when nothing is there (default 0; above ${MAX_WAIT_SECONDS} is clamped)`,
+        }),
+      limit: z
+        .string()
+        .optional()
+        .openapi({
+          description: `Long-poll: most events per answer (default and maximum ${MAX_LIMIT}; above is clamped)`,
+        }),
+      format: z.enum(["json", "xml"]).optional().openapi({
+        description: "xml: each event also carries the raw stanza XML",
+      }),
+      access_token: z.string().optional().openapi({ description: "The token, for browsers" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Long-poll: the events (possibly []); SSE: the stream",
+      content: {
+        "application/json": { schema: z.array(EventBody) },
+        "text/event-stream": { schema: z.string() },
+      },
+    },
+    101: { description: "WebSocket: one Event per text frame" },
+    ...authErrors,
+    400: errorResponse("A bad after, wait, limit or format; the text says which"),
+    404: errorResponse("No such bot"),
+    409: errorResponse("The bot receives by webhook"),
+    422: errorResponse("The name is not a valid JID localpart"),
+  },
+};
+
+export function registerEvents(
+  app: BridgeApp,
+  deps: Pick<RouteDeps, "bots" | "store" | "consumers" | "streamLimits" | "log">,
+): void {
+  const { bots, store, consumers, streamLimits: limits, log } = deps;
+
+  documentedRoute(app, eventsRoute, async (c) => {
+    const bot = requireBot(c, bots.registry, c.req.param("name") ?? "");
+    if (bot.webhook) {
+      throw new StanzaError("cancel", "not-allowed", {
+        text: `bot "${bot.name}" receives by webhook; remove its callbackUrl to pull`,
+        status: 409,
+      });
+    }
+    const format = formatOf(c.req.query("format"));
+    const websocket = c.req.header("upgrade")?.toLowerCase() === "websocket";
+    const sse = !websocket && (c.req.header("accept") ?? "").includes("text/event-stream");
+    const after =
+      parseAfter(c.req.query("after"), "after") ??
+      (sse ? parseAfter(c.req.header("last-event-id"), "Last-Event-ID") : undefined);
+    const poll = websocket || sse ? undefined : parsePollParams(c.req.query());
+    const position = await startPosition(store, bot.name, after);
+
+    if (websocket) {
+      const events = webSocketEvents({
+        bot: bot.name,
+        store,
+        after: position,
+        format,
+        limits,
+        consumers,
+        log,
+      });
+      return upgradeWebSocket(c, events as unknown as WSEvents, {
+        onError: (err) => log.warn("websocket handler failed", { bot: bot.name, err }),
+      });
+    }
+
+    if (sse) {
+      const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+      const body = sseStream({
+        bot: bot.name,
+        cursor: createCursor(store, bot.name, position),
+        format,
+        limits,
+        consumers,
+        log,
+        // Only while this response is still unsent: once it is, the socket may carry the
+        // client's next request (keep-alive).
+        destroy: () => {
+          if (env?.outgoing && !env.outgoing.writableFinished) env.incoming?.socket.destroy();
+        },
+      });
+      return c.body(body, 200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        // Tells nginx not to buffer the stream.
+        "x-accel-buffering": "no",
+      });
+    }
+
+    const { waitMs, limit } = poll ?? { waitMs: 0, limit: 1 };
+    const events = await longPoll({
+      bot: bot.name,
+      cursor: createCursor(store, bot.name, position),
+      format,
+      waitMs,
+      limit,
+      consumers,
+      signal: c.req.raw.signal,
+    });
+    return c.json(events, 200, { "cache-control": "no-store" });
+  });
+}

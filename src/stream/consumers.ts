@@ -1,0 +1,64 @@
+import { type Metrics, noMetrics } from "../metrics.js";
+
+/** One connected reader of a bot's log (an SSE or WebSocket connection, or a waiting long-poll). */
+export interface Consumer {
+  readonly bot: string;
+  readonly kind: "sse" | "websocket" | "long-poll";
+  /** Called every check interval: a consumer that has stalled cuts itself off. */
+  check(now: number): void;
+  /** Ends the consumer, telling it why where the transport allows. */
+  close(reason: string): void;
+}
+
+export interface Consumers {
+  add(consumer: Consumer): void;
+  delete(consumer: Consumer): void;
+  readonly size: number;
+  countFor(bot: string): number;
+  /** Closes every consumer (shutdown, or a bot deleted). */
+  closeAll(reason: string, bot?: string): void;
+  stop(): void;
+}
+
+/** Every consumer the bridge holds, with one shared timer that looks for stalled ones. */
+export function createConsumers(
+  checkEveryMs: number,
+  metrics: Pick<Metrics, "gauge"> = noMetrics,
+): Consumers {
+  const all = new Set<Consumer>();
+  metrics.gauge({
+    name: "xmpp_rest_stream_consumers",
+    help: "Bot event consumers connected now, by kind (sse, websocket, long-poll)",
+    labelNames: ["kind"],
+    collect: (set) => {
+      const counts: Record<Consumer["kind"], number> = { sse: 0, websocket: 0, "long-poll": 0 };
+      for (const consumer of all) counts[consumer.kind] += 1;
+      for (const [kind, n] of Object.entries(counts)) set({ kind }, n);
+    },
+  });
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const consumer of [...all]) consumer.check(now);
+  }, checkEveryMs);
+  timer.unref();
+  return {
+    add: (consumer) => all.add(consumer),
+    delete: (consumer) => all.delete(consumer),
+    get size() {
+      return all.size;
+    },
+    countFor(bot) {
+      let n = 0;
+      for (const consumer of all) if (consumer.bot === bot) n += 1;
+      return n;
+    },
+    closeAll(reason, bot) {
+      for (const consumer of [...all]) {
+        if (bot === undefined || consumer.bot === bot) consumer.close(reason);
+      }
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
