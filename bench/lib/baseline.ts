@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import type { ComponentParams } from "../baselines/component.js";
 import { ROOT } from "./bridge.js";
-import type { Cleanup } from "./procs.js";
-import { spawnPinned } from "./procs.js";
+import type { BenchContext } from "./context.js";
+import type { DeliveryReport, DeliveryTracker } from "./delivery.js";
+import type { Cleanup, Usage } from "./procs.js";
+import { sampleUsage, spawnPinned } from "./procs.js";
+import { perSecond } from "./stats.js";
 
 interface Message {
   readonly type: string;
@@ -89,4 +92,48 @@ export function spawnComponent(
   cleanup: Cleanup,
 ): Promise<BaselineProcess> {
   return spawnBaseline("component.ts", JSON.stringify(params), cpus, cleanup);
+}
+
+/** What the bare-component flood (the XMPP ceiling of the send scenarios) measured. */
+export interface FloodResult {
+  readonly sent: number;
+  readonly usage: Usage;
+  readonly report: DeliveryReport;
+  /** Messages per second that reached the receiving client. */
+  readonly rate: number;
+}
+
+/**
+ * The XMPP ceiling: a bare component on the measured core floods `to` with `concurrency`
+ * writes in flight; `tracker` is the one the receiving client reports arrivals to.
+ */
+export async function floodFromComponent(
+  ctx: BenchContext,
+  tracker: DeliveryTracker,
+  options: { to: string; concurrency: number; maxCount: number; settleMs: number },
+): Promise<FloodResult> {
+  const component = await spawnComponent(
+    {
+      mode: "send",
+      service: ctx.prosody.service,
+      domain: "base.localhost",
+      secret: ctx.prosody.componentSecret,
+      to: options.to,
+      concurrency: options.concurrency,
+      durationMs: ctx.plan.durationMs,
+      maxCount: options.maxCount,
+    },
+    ctx.pinning.measured,
+    ctx.cleanup,
+  );
+  const sampling = sampleUsage(component.pid, ctx.prosody.pid);
+  component.command("start");
+  const { sent, startedAt } = await component.done<{ sent: number; startedAt: number }>(
+    ctx.plan.durationMs + 30_000,
+  );
+  await tracker.settle(sent, 2_000, options.settleMs);
+  const usage = sampling.stop();
+  await component.stop();
+  const report = tracker.report();
+  return { sent, usage, report, rate: perSecond(report.unique, report.lastAt - startedAt) };
 }

@@ -1,4 +1,4 @@
-import { spawnComponent } from "../lib/baseline.js";
+import { floodFromComponent } from "../lib/baseline.js";
 import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
 import { ratio, usageFields } from "../lib/context.js";
@@ -70,30 +70,13 @@ export async function sendBatch(ctx: BenchContext): Promise<Row[]> {
 
     ctx.progress("send-batch: bare component, 64 writes in flight");
     tracker = new DeliveryTracker(MAX_MESSAGES);
-    const component = await spawnComponent(
-      {
-        mode: "send",
-        service: ctx.prosody.service,
-        domain: "base.localhost",
-        secret: ctx.prosody.componentSecret,
-        to: RECEIVER,
-        concurrency: 64,
-        durationMs: ctx.plan.durationMs,
-        maxCount: MAX_MESSAGES,
-      },
-      ctx.pinning.measured,
-      ctx.cleanup,
-    );
-    const componentUsage = sampleUsage(component.pid, ctx.prosody.pid);
-    component.command("start");
-    const sent = await component.done<{ sent: number; startedAt: number }>(
-      ctx.plan.durationMs + 30_000,
-    );
-    await tracker.settle(sent.sent, 2_000, settleMs);
-    const xmppUsage = componentUsage.stop();
-    await component.stop();
-    const xmpp = tracker.report();
-    const xmppRate = perSecond(xmpp.unique, xmpp.lastAt - sent.startedAt);
+    const flood = await floodFromComponent(ctx, tracker, {
+      to: RECEIVER,
+      concurrency: 64,
+      maxCount: MAX_MESSAGES,
+      settleMs,
+    });
+    const { usage: xmppUsage, report: xmpp, rate: xmppRate } = flood;
 
     const accepted = result.ok * BATCH;
     return [
@@ -119,10 +102,10 @@ export async function sendBatch(ctx: BenchContext): Promise<Row[]> {
         throughput: xmppRate,
         unit: "msg/s delivered",
         latency: xmpp.latency,
-        lost: sent.sent - xmpp.unique,
+        lost: flood.sent - xmpp.unique,
         duplicates: xmpp.duplicates,
-        ...usageFields(xmppUsage, sent.sent),
-        details: { sent: sent.sent, delivered: xmpp },
+        ...usageFields(xmppUsage, flood.sent),
+        details: { sent: flood.sent, delivered: xmpp },
       },
     ];
   } finally {

@@ -1,5 +1,5 @@
 import { freePort } from "../../test/helpers/ports.js";
-import { spawnBaseline, spawnComponent } from "../lib/baseline.js";
+import { floodFromComponent, spawnBaseline } from "../lib/baseline.js";
 import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
 import { ratio, usageFields } from "../lib/context.js";
@@ -73,30 +73,13 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
       // XMPP ceiling: the same messages from a bare component, no HTTP in between.
       ctx.progress(`send-message: bare component, ${connections} writes in flight`);
       tracker = new DeliveryTracker(MAX_MESSAGES);
-      const component = await spawnComponent(
-        {
-          mode: "send",
-          service: ctx.prosody.service,
-          domain: "base.localhost",
-          secret: ctx.prosody.componentSecret,
-          to: RECEIVER,
-          concurrency: connections,
-          durationMs: ctx.plan.durationMs,
-          maxCount: MAX_MESSAGES,
-        },
-        ctx.pinning.measured,
-        ctx.cleanup,
-      );
-      const componentUsage = sampleUsage(component.pid, ctx.prosody.pid);
-      component.command("start");
-      const sent = await component.done<{ sent: number; startedAt: number }>(
-        ctx.plan.durationMs + 30_000,
-      );
-      await tracker.settle(sent.sent, 2_000, settleMs);
-      const xmppUsage = componentUsage.stop();
-      await component.stop();
-      const xmpp = tracker.report();
-      const xmppRate = perSecond(xmpp.unique, xmpp.lastAt - sent.startedAt);
+      const flood = await floodFromComponent(ctx, tracker, {
+        to: RECEIVER,
+        concurrency: connections,
+        maxCount: MAX_MESSAGES,
+        settleMs,
+      });
+      const { usage: xmppUsage, report: xmpp, rate: xmppRate } = flood;
 
       // HTTP ceiling: hono answering 202 without touching XMPP.
       ctx.progress(`send-message: bare hono 202, ${connections} connections`);
@@ -193,11 +176,11 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
           throughput: xmppRate,
           unit: "msg/s delivered",
           latency: xmpp.latency,
-          lost: sent.sent - xmpp.unique,
+          lost: flood.sent - xmpp.unique,
           duplicates: xmpp.duplicates,
-          ...usageFields(xmppUsage, sent.sent),
+          ...usageFields(xmppUsage, flood.sent),
           notes: "a flood paced only by TCP: latency is queueing inside Prosody, not a target",
-          details: { sent: sent.sent, delivered: xmpp },
+          details: { sent: flood.sent, delivered: xmpp },
         },
         {
           scenario: "send-message",
