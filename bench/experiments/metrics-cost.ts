@@ -1,19 +1,10 @@
-// The CPU cost of metrics on the send path, measured in one process without sockets:
-//   node --import tsx bench/experiments/metrics-cost.ts [requests per block] [blocks]
-// Two apps, metrics on and off, take the same POST /rest chat messages (a link that accepts
-// every stanza stands in for the XMPP server); blocks alternate so both see the same machine
-// load. Reports CPU µs per request (process.cpuUsage), median over blocks, and the difference.
-// AA=1 gives both apps metrics off: the difference it reports is this machine's noise floor.
-// Complements `npm run bench -- --only send-message --bridge-env XMPP_REST_METRICS=off`, whose
-// rates on a shared 2-core machine move more between runs than metrics could move them.
-import type { Element } from "@xmpp/xml";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createMetrics, type Metrics, noMetrics } from "../../src/metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
-import type { Link } from "../../src/xmpp/link.js";
 import { botDeps } from "../../test/helpers/app-deps.js";
+import { fakeLink } from "../../test/helpers/fake-link.js";
 
 const perBlock = Number(process.argv[2] ?? 20_000);
 const blocks = Number(process.argv[3] ?? 6);
@@ -24,21 +15,10 @@ const config = loadConfig({
 
 async function app(metrics: Metrics) {
   let sent = 0;
-  const link: Link = {
-    state: "online",
-    domain: config.domain,
-    drops: 0,
-    retryAfterSeconds: () => 1,
-    start() {},
-    async stop() {},
-    async send(stanza: Element) {
-      sent += 1;
-      metrics.stanzasSent.inc({ kind: stanza.name });
-    },
-    onStanza: () => () => {},
-    onStateChange: () => () => {},
-    waitOnline: async () => {},
-  };
+  const link = fakeLink(config.domain, (stanza) => {
+    sent += 1;
+    metrics.stanzasSent.inc({ kind: stanza.name });
+  });
   const iqs = createIqTracker({ maxPending: 10, metrics });
   const deps = await botDeps(config, link);
   return {

@@ -1,36 +1,25 @@
 // In-process CPU per request of POST /rest through the real app (no sockets): the part of the
 // bridge's cost this code controls (routing, decoding, checks, serialising).
-import xml, { type Element } from "@xmpp/xml";
+import xml from "@xmpp/xml";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
-import type { Link } from "../../src/xmpp/link.js";
 import { botDeps } from "../../test/helpers/app-deps.js";
+import { fakeLink } from "../../test/helpers/fake-link.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.localhost", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
 });
 const iqs = createIqTracker({ maxPending: 100000 });
-const link: Link = {
-  state: "online",
-  domain: config.domain,
-  drops: 0,
-  retryAfterSeconds: () => 1,
-  start() {},
-  async stop() {},
-  async send(stanza: Element) {
-    // What the real link does with every stanza: serialise it.
-    stanza.toString();
-    if (stanza.name === "iq") {
-      const { id, to, from } = stanza.attrs;
-      queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
-    }
-  },
-  onStanza: () => () => {},
-  onStateChange: () => () => {},
-  waitOnline: async () => {},
-} as Link;
+const link = fakeLink(config.domain, (stanza) => {
+  // What the real link does with every stanza: serialise it.
+  stanza.toString();
+  if (stanza.name === "iq") {
+    const { id, to, from } = stanza.attrs;
+    queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
+  }
+});
 const app = createApp({ config, link, iqs, log: silentLogger, ...(await botDeps(config, link)) });
 const kinds = {
   msg: (i: number) => ({

@@ -5,46 +5,33 @@ import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
-import type { Link, LinkState } from "../../src/xmpp/link.js";
-import { linkDownError } from "../../src/xmpp/link.js";
 import { botDeps } from "../helpers/app-deps.js";
+import { fakeLink } from "../helpers/fake-link.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
 });
 
 /** An in-memory link that answers every iq with an empty result from its addressee. */
-function fakeLink(iqs: IqTracker, sent: Element[]): Link & { state: LinkState } {
-  return {
-    state: "online",
-    domain: config.domain,
-    drops: 0,
-    retryAfterSeconds: () => 1,
-    start() {},
-    async stop() {},
-    async send(stanza) {
-      if (this.state !== "online") throw linkDownError(1);
-      sent.push(stanza);
-      if (stanza.name === "iq") {
-        const { id, to, from } = stanza.attrs;
-        queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
-      }
-    },
-    onStanza: () => () => {},
-    onStateChange: () => () => {},
-    waitOnline: async () => {},
-  };
+function answeringLink(iqs: IqTracker, sent: Element[]) {
+  return fakeLink(config.domain, (stanza) => {
+    sent.push(stanza);
+    if (stanza.name === "iq") {
+      const { id, to, from } = stanza.attrs;
+      queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
+    }
+  });
 }
 
 let sent: Element[];
-let link: ReturnType<typeof fakeLink>;
+let link: ReturnType<typeof answeringLink>;
 let app: ReturnType<typeof createApp>;
 let stopDeps: () => void;
 
 beforeEach(async () => {
   sent = [];
   const iqs = createIqTracker({ maxPending: 100 });
-  link = fakeLink(iqs, sent);
+  link = answeringLink(iqs, sent);
   const deps = await botDeps(config, link);
   stopDeps = deps.stop;
   app = createApp({ config, link, iqs, log: silentLogger, ...deps });

@@ -8,8 +8,9 @@ import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
-import { type Link, type LinkState, linkDownError } from "../../src/xmpp/link.js";
+import { linkDownError } from "../../src/xmpp/link.js";
 import { botDeps } from "../helpers/app-deps.js";
+import { fakeLink } from "../helpers/fake-link.js";
 
 const config = loadConfig({
   env: {
@@ -22,22 +23,7 @@ const config = loadConfig({
 });
 
 /** A link that never answers iqs (so they wait), and can be taken down. */
-function quietLink(): Link & { state: LinkState } {
-  return {
-    state: "online",
-    domain: config.domain,
-    drops: 0,
-    retryAfterSeconds: () => 1,
-    start() {},
-    async stop() {},
-    async send() {
-      if (this.state !== "online") throw linkDownError(1);
-    },
-    onStanza: () => () => {},
-    onStateChange: () => () => {},
-    waitOnline: async () => {},
-  };
-}
+const quietLink = () => fakeLink(config.domain);
 
 let link: ReturnType<typeof quietLink>;
 let iqs: IqTracker;
