@@ -10,8 +10,7 @@ import { type DeliveryReport, DeliveryTracker, parseBody } from "../lib/delivery
 import { mb, rssBytes, sampleUsage } from "../lib/procs.js";
 import { perSecond } from "../lib/stats.js";
 import { startWebhook, Window } from "../lib/webhook-server.js";
-import { connectUsers } from "../lib/xmpp-user.js";
-import { CLIENTS, flood, WINDOW } from "./receive-webhook.js";
+import { CLIENTS, connectSenders, flood, WINDOW } from "./receive-webhook.js";
 
 const MAX_MESSAGES = 2_000_000;
 /** flood() writes to bot0..bot15: here each of them is a pulling bot. */
@@ -80,18 +79,10 @@ export async function pullStreams(ctx: BenchContext): Promise<Row[]> {
     arrive(/<body>([^<]*)<\/body>/.exec(payload)?.[1]);
     return { status: 204 };
   }, ctx.cleanup);
-  const users = await connectUsers(
-    Array.from({ length: CLIENTS }, (_, i) => `u${i + 1}`),
-    {
-      c2sPort: ctx.prosody.c2sPort,
-      cleanup: ctx.cleanup,
-      onStanza: (stanza) => {
-        if (stanza.attrs.type !== "error") return;
-        errorReplies += 1;
-        window.release();
-      },
-    },
-  );
+  const users = await connectSenders(ctx, () => {
+    errorReplies += 1;
+    window.release();
+  });
   const settleMs = ctx.plan.quick ? 5_000 : 15_000;
   const domain = ctx.prosody.componentDomain;
   const rows: Row[] = [];

@@ -13,8 +13,8 @@ import { DeliveryTracker, messageBody, parseBody } from "../lib/delivery.js";
 import { mb, rssBytes, sampleUsage } from "../lib/procs.js";
 import { perSecond } from "../lib/stats.js";
 import { bodyText, startWebhook, Window } from "../lib/webhook-server.js";
-import { type BenchUser, connectUsers } from "../lib/xmpp-user.js";
-import { CLIENTS, flood, WINDOW } from "./receive-webhook.js";
+import type { BenchUser } from "../lib/xmpp-user.js";
+import { CLIENTS, connectSenders, flood, WINDOW } from "./receive-webhook.js";
 
 /** The issue's backlog: messages queued while the webhook is down, then drained. */
 const BACKLOG = 100_000;
@@ -54,18 +54,10 @@ export async function receiveStore(ctx: BenchContext): Promise<Row[]> {
     return { status: 204 };
   }, ctx.cleanup);
   let errors = 0;
-  const users = await connectUsers(
-    Array.from({ length: CLIENTS }, (_, i) => `u${i + 1}`),
-    {
-      c2sPort: ctx.prosody.c2sPort,
-      cleanup: ctx.cleanup,
-      onStanza: (stanza) => {
-        if (stanza.attrs.type !== "error") return;
-        errors += 1;
-        window.release();
-      },
-    },
-  );
+  const users = await connectSenders(ctx, () => {
+    errors += 1;
+    window.release();
+  });
   const settleMs = ctx.plan.quick ? 5_000 : 15_000;
   try {
     // Alternated twice (file, memory, file, memory) so a change in the machine's load

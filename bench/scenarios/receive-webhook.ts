@@ -57,6 +57,23 @@ export async function flood(
  * reaching the webhook and their end-to-end latency. Baseline: a bare component counting the
  * same stanzas.
  */
+/**
+ * The CLIENTS users that send the flood. An error reply to one of their stanzas means the
+ * stanza will never reach the webhook, so `onErrorReply` frees its window slot and counts it.
+ */
+export function connectSenders(ctx: BenchContext, onErrorReply: () => void): Promise<BenchUser[]> {
+  return connectUsers(
+    Array.from({ length: CLIENTS }, (_, i) => `u${i + 1}`),
+    {
+      c2sPort: ctx.prosody.c2sPort,
+      cleanup: ctx.cleanup,
+      onStanza: (stanza) => {
+        if (stanza.attrs.type === "error") onErrorReply();
+      },
+    },
+  );
+}
+
 export async function receiveWebhook(ctx: BenchContext): Promise<Row[]> {
   const window = new Window(WINDOW);
   let tracker = new DeliveryTracker(MAX_MESSAGES);
@@ -66,18 +83,10 @@ export async function receiveWebhook(ctx: BenchContext): Promise<Row[]> {
     if (parsed && tracker.arrive(parsed.seq, parsed.sentAt)) window.release();
     return { status: 204 };
   }, ctx.cleanup);
-  const users = await connectUsers(
-    Array.from({ length: CLIENTS }, (_, i) => `u${i + 1}`),
-    {
-      c2sPort: ctx.prosody.c2sPort,
-      cleanup: ctx.cleanup,
-      onStanza: (stanza) => {
-        if (stanza.attrs.type !== "error") return;
-        errorReplies += 1;
-        window.release();
-      },
-    },
-  );
+  const users = await connectSenders(ctx, () => {
+    errorReplies += 1;
+    window.release();
+  });
   const bridge = await launchScenarioBridge(ctx, "receive-webhook", {
     XMPP_REST_CALLBACK_URL: hook.url,
   });
