@@ -187,6 +187,7 @@ async function bootEjabberd(
     componentSecret,
     service: `xmpp://127.0.0.1:${componentPort}`,
     silentService: `xmpp://127.0.0.1:${silentPort}`,
+    mucDomain: "conference.localhost",
     dataDir,
     kill,
     restart: () => launch([announceReady]),

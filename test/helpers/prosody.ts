@@ -109,6 +109,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     componentSecret,
     service,
     silentService: service,
+    mucDomain: "conference.localhost",
     dataDir,
     kill,
     restart: launch,

@@ -33,6 +33,8 @@ export interface XmppServer {
   readonly componentSecret: string;
   /** XEP-0114 address for the bridge (componentDomain). */
   readonly service: string;
+  /** The multi-user chat service (XEP-0045), where anyone may create rooms. */
+  readonly mucDomain: string;
   /** XEP-0114 address for silent.localhost (ejabberd needs one listener per component). */
   readonly silentService: string;
   /** A temporary directory removed by stop(); tests may put files there. */
