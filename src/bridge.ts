@@ -6,6 +6,7 @@ import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
+import { createRooms } from "./rooms/index.js";
 import { StanzaError } from "./stanza/errors.js";
 import { GLOBAL_STREAM, openStore, type Store } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
@@ -66,12 +67,25 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log });
+  const rooms = createRooms({
+    store,
+    link,
+    iqs,
+    registry: bots.registry,
+    log,
+    domain: config.domain,
+    timeoutMs: config.iqTimeoutMs,
+  });
+  await rooms.load();
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs, metrics);
 
   link.onStanza((stanza) => {
     if (iqs.handle(stanza)) return;
-    if (bots.router.handle(stanza)) return;
+    const verdict = rooms.handle(stanza);
+    if (verdict === "consumed") return;
+    // A room's stanzas are the bot's events, not its one-to-one history.
+    if (bots.router.handle(stanza, { history: verdict !== "room" })) return;
     webhook.handle(stanza);
   });
   link.onStateChange((state) => {
@@ -99,6 +113,7 @@ export async function startBridge(
     metrics,
     deliveries,
     bots,
+    rooms,
     store,
     consumers,
     streamLimits,
@@ -111,6 +126,7 @@ export async function startBridge(
     // Release the port and the store (its lock) before giving up.
     listening?.close();
     consumers.stop();
+    rooms.stop();
     await pruner.stop();
     await Promise.all([webhook.stop(0), bots.stop(0)]);
     await store.close();
@@ -142,6 +158,7 @@ export async function startBridge(
     await drained;
     clearTimeout(timer);
     await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs)]);
+    rooms.stop();
     await link.stop();
     await pruner.stop();
     await store.close();

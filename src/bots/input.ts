@@ -9,6 +9,8 @@ export interface BotSettings {
   readonly tokens?: readonly string[] | undefined;
   /** Undefined: the bot pulls its events (SSE, WebSocket, long-poll). */
   readonly webhook?: BotWebhook | undefined;
+  /** Accept room invitations by joining (README, "Rooms"); default false. */
+  readonly autoJoinOnInvite?: boolean | undefined;
 }
 
 const WEBHOOK_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
@@ -18,6 +20,7 @@ const KEYS = new Set([
   "callbackSecret",
   "callbackToken",
   "callbackContentType",
+  "autoJoinOnInvite",
 ]);
 
 function unprocessable(text: string): StanzaError {
@@ -67,6 +70,10 @@ export function parseBotSettings(value: unknown): BotSettings {
       if (problem) throw unprocessable(`"tokens": ${problem}`);
     }
   }
+  if (fields.autoJoinOnInvite !== undefined && typeof fields.autoJoinOnInvite !== "boolean") {
+    throw unprocessable(`"autoJoinOnInvite" must be true or false`);
+  }
+  const autoJoinOnInvite = fields.autoJoinOnInvite === true ? { autoJoinOnInvite: true } : {};
   const url = optionalString(fields.callbackUrl, "callbackUrl");
   const secret = optionalString(fields.callbackSecret, "callbackSecret");
   const token = optionalString(fields.callbackToken, "callbackToken");
@@ -77,7 +84,7 @@ export function parseBotSettings(value: unknown): BotSettings {
         `"callbackSecret", "callbackToken" and "callbackContentType" need "callbackUrl"`,
       );
     }
-    return { tokens };
+    return { tokens, ...autoJoinOnInvite };
   }
   const urlProblem = webhookUrlProblem(url);
   if (urlProblem) throw unprocessable(urlProblem);
@@ -88,5 +95,5 @@ export function parseBotSettings(value: unknown): BotSettings {
       throw unprocessable(`"callbackContentType" must be one of ${WEBHOOK_TYPES.join(", ")}`);
     }
   }
-  return { tokens, webhook: { url, secret, token, contentType } };
+  return { tokens, webhook: { url, secret, token, contentType }, ...autoJoinOnInvite };
 }

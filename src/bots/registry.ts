@@ -18,6 +18,8 @@ export interface Bot {
   /** Where it was defined: the config file's bots are read-only through the API. */
   readonly source: "config" | "api";
   readonly webhook: BotWebhook | undefined;
+  /** Joins the rooms it is invited to (README, "Rooms"). */
+  readonly autoJoinOnInvite: boolean;
   readonly tokenCount: number;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -76,6 +78,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
       name,
       tokenHashes: settings.tokens.map(hashToken),
       webhook: settings.webhook,
+      autoJoinOnInvite: settings.autoJoinOnInvite === true,
       createdAt: startedAt,
       updatedAt: startedAt,
     });
@@ -86,6 +89,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
     address: `${record.name}@${domain}`,
     source,
     webhook: record.webhook,
+    autoJoinOnInvite: record.autoJoinOnInvite === true,
     tokenCount: record.tokenHashes.length,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -168,6 +172,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
         name,
         tokenHashes,
         webhook: settings.webhook,
+        autoJoinOnInvite: settings.autoJoinOnInvite === true,
         createdAt: existing?.record.createdAt ?? time,
         updatedAt: time,
       };

@@ -16,9 +16,10 @@ export interface BotRouter {
   /**
    * Takes an inbound stanza addressed to a bot (any resource) and returns true;
    * returns false for anything else (the bare domain, unknown names), which
-   * keeps today's path to the global callback. Never throws.
+   * keeps today's path to the global callback. Never throws. `history: false` keeps a
+   * message out of the bot's one-to-one history (room messages have their own).
    */
-  handle(stanza: Element): boolean;
+  handle(stanza: Element, options?: { readonly history?: boolean }): boolean;
 }
 
 export interface BotRouterOptions {
@@ -78,7 +79,7 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
   };
 
   return {
-    handle(stanza) {
+    handle(stanza, options = {}) {
       try {
         const to = parseJid(stanza.attrs.to ?? "");
         const bot = to && registry.forAddress(to);
@@ -98,7 +99,7 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
           return true;
         }
         const time = now();
-        record(stanza, bot.name, time);
+        if (options.history !== false) record(stanza, bot.name, time);
         if (bot.webhook) webhooks.handle(bot.name, stanza);
         else void pull(stanza, bot.name, time);
         return true;

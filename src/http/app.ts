@@ -5,8 +5,10 @@ import type { Bots } from "../bots/index.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
+import type { Rooms } from "../rooms/index.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { BotStore } from "../store/bots.js";
+import type { RoomStore } from "../store/rooms.js";
 import type { Consumers } from "../stream/consumers.js";
 import type { StreamLimits } from "../stream/limits.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
@@ -26,7 +28,8 @@ export interface AppDeps {
   readonly metrics?: Metrics;
   readonly deliveries?: DeliveriesView;
   readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
-  readonly store: BotStore;
+  readonly store: BotStore & RoomStore;
+  readonly rooms?: Rooms;
   readonly consumers: Consumers;
   readonly streamLimits: StreamLimits;
 }

@@ -43,6 +43,9 @@ export const NS = {
   extdisco: "urn:xmpp:extdisco:2",
   caps: "http://jabber.org/protocol/caps", // XEP-0115
   muc: "http://jabber.org/protocol/muc", // XEP-0045
+  mucUser: "http://jabber.org/protocol/muc#user", // XEP-0045 §7
+  mucOwner: "http://jabber.org/protocol/muc#owner", // XEP-0045 §10
+  roomEvent: "urn:xmpp-rest:room-event:0", // the bridge's note on room stanzas (README, "Rooms")
   idle: "urn:xmpp:idle:1", // XEP-0319
   vcardUpdate: "vcard-temp:x:update", // XEP-0153
   blocking: "urn:xmpp:blocking", // XEP-0191

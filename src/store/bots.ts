@@ -22,6 +22,8 @@ export interface BotRecord {
   /** Hex SHA-256 digests of the bot's tokens; tokens themselves are never stored. */
   readonly tokenHashes: readonly string[];
   readonly webhook?: BotWebhook | undefined;
+  /** Accept room invitations (XEP-0045 §7.8.2, XEP-0249) by joining. */
+  readonly autoJoinOnInvite?: boolean | undefined;
   /** RFC 3339. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -76,7 +78,7 @@ export interface BotStore {
   listBots(): Promise<BotRecord[]>;
   getBot(name: string): Promise<BotRecord | undefined>;
   putBot(bot: BotRecord): Promise<void>;
-  /** Also forgets the bot's events, position and history. False when there was no such bot. */
+  /** Also forgets the bot's events, position, history and rooms. False when there was no such bot. */
   deleteBot(name: string): Promise<boolean>;
 
   /** Commits an inbound stanza to the bot's log and wakes its watchers. */
@@ -96,7 +98,7 @@ export interface BotStore {
   appendHistory(entry: HistoryInput): Promise<HistoryEntry>;
   pageHistory(bot: string, query: HistoryQuery): Promise<HistoryPage>;
 
-  /** Deletes events and history older than `before` (RFC 3339), at most `batch` rows; returns how many. */
+  /** Deletes events, history and room messages older than `before` (RFC 3339), at most `batch` rows; returns how many. */
   pruneBots(before: string, batch: number): Promise<number>;
 }
 

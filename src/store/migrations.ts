@@ -92,6 +92,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_of_bots_by_time ON events (time) WHERE stream <> '';
     `,
   },
+  {
+    version: 3,
+    description: "rooms (XEP-0045) the bots are in, what was said there, autoJoinOnInvite",
+    sql: `
+      -- Rooms a bot has joined: re-joined after every reconnect and restart, until it
+      -- leaves or is removed (kick, ban, destroy). room is the bare JID, normalised.
+      CREATE TABLE rooms (
+        bot TEXT NOT NULL,
+        room TEXT NOT NULL,
+        nick TEXT NOT NULL,
+        password TEXT,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (bot, room)
+      ) WITHOUT ROWID;
+
+      -- Groupchat messages with a body said in a room while the bot was there (the
+      -- room's reflection of the bot's own messages included), pruned by age.
+      CREATE TABLE room_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        bot TEXT NOT NULL,
+        room TEXT NOT NULL,
+        nick TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        body TEXT NOT NULL,
+        stanza TEXT NOT NULL,
+        time INTEGER NOT NULL
+      );
+      CREATE INDEX room_messages_by_room ON room_messages (bot, room, id);
+      CREATE INDEX room_messages_by_time ON room_messages (time);
+
+      ALTER TABLE bots ADD COLUMN auto_join_on_invite INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

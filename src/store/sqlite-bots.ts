@@ -12,6 +12,7 @@ interface BotRow {
   name: string;
   token_hashes: string;
   webhook: string | null;
+  auto_join_on_invite: number;
   created_at: number;
   updated_at: number;
 }
@@ -40,6 +41,7 @@ const toRecord = (row: BotRow): BotRecord => ({
   name: row.name,
   tokenHashes: JSON.parse(row.token_hashes) as string[],
   webhook: row.webhook === null ? undefined : (JSON.parse(row.webhook) as BotWebhook),
+  ...(row.auto_join_on_invite ? { autoJoinOnInvite: true } : {}),
   createdAt: iso(row.created_at),
   updatedAt: iso(row.updated_at),
 });
@@ -89,10 +91,12 @@ export function createSqliteBotStore(db: Database.Database, access: SqliteAccess
 
   const allBots = db.prepare<[], BotRow>("SELECT * FROM bots ORDER BY name");
   const oneBot = db.prepare<[string], BotRow>("SELECT * FROM bots WHERE name = ?");
-  const upsertBot = db.prepare<[string, string, string | null, number, number]>(
-    `INSERT INTO bots (name, token_hashes, webhook, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+  const upsertBot = db.prepare<[string, string, string | null, number, number, number]>(
+    `INSERT INTO bots (name, token_hashes, webhook, auto_join_on_invite, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (name) DO UPDATE SET token_hashes = excluded.token_hashes,
-       webhook = excluded.webhook, updated_at = excluded.updated_at`,
+       webhook = excluded.webhook, auto_join_on_invite = excluded.auto_join_on_invite,
+       updated_at = excluded.updated_at`,
   );
   const removeBot = db.prepare<[string]>("DELETE FROM bots WHERE name = ?");
   const removeEvents = db.prepare<[string]>(
@@ -101,6 +105,8 @@ export function createSqliteBotStore(db: Database.Database, access: SqliteAccess
   );
   const removePosition = db.prepare<[string]>("DELETE FROM bot_positions WHERE bot = ?");
   const removeHistory = db.prepare<[string]>("DELETE FROM history WHERE bot = ?");
+  const removeRooms = db.prepare<[string]>("DELETE FROM rooms WHERE bot = ?");
+  const removeRoomMessages = db.prepare<[string]>("DELETE FROM room_messages WHERE bot = ?");
   const insertEvent = db.prepare<[string, number, string, string]>(
     "INSERT INTO events (stream, time, kind, stanza) VALUES (?, ?, ?, ?)",
   );
@@ -133,12 +139,18 @@ export function createSqliteBotStore(db: Database.Database, access: SqliteAccess
   const oldHistory = db.prepare<[number, number]>(
     "DELETE FROM history WHERE id IN (SELECT id FROM history WHERE time < ? ORDER BY time LIMIT ?)",
   );
+  const oldRoomMessages = db.prepare<[number, number]>(
+    `DELETE FROM room_messages WHERE id IN
+       (SELECT id FROM room_messages WHERE time < ? ORDER BY time LIMIT ?)`,
+  );
 
   const deleteAll = db.transaction((name: string) => {
     const existed = removeBot.run(name).changes > 0;
     removeEvents.run(name);
     removePosition.run(name);
     removeHistory.run(name);
+    removeRooms.run(name);
+    removeRoomMessages.run(name);
     return existed;
   });
 
@@ -197,6 +209,7 @@ export function createSqliteBotStore(db: Database.Database, access: SqliteAccess
           bot.name,
           JSON.stringify(bot.tokenHashes),
           bot.webhook ? JSON.stringify(bot.webhook) : null,
+          bot.autoJoinOnInvite ? 1 : 0,
           ms(bot.createdAt),
           ms(bot.updatedAt),
         );
@@ -252,7 +265,9 @@ export function createSqliteBotStore(db: Database.Database, access: SqliteAccess
     pruneBots: (before, batch) =>
       write(() => {
         const events = oldEvents.run(ms(before), batch).changes;
-        return events + oldHistory.run(ms(before), Math.max(0, batch - events)).changes;
+        const history = oldHistory.run(ms(before), Math.max(0, batch - events)).changes;
+        const left = Math.max(0, batch - events - history);
+        return events + history + oldRoomMessages.run(ms(before), left).changes;
       }, true),
   };
 }

@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import { StoreFullError, StoreOpenError } from "./errors.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
 import { createSqliteBotStore } from "./sqlite-bots.js";
+import { createSqliteRoomStore } from "./sqlite-rooms.js";
 import type {
   AppendedEvent,
   Backlog,
@@ -270,6 +271,7 @@ function createSqliteStore(
   let closed = false;
   return {
     ...createSqliteBotStore(db, { write, read }),
+    ...createSqliteRoomStore(db, { write, read }),
     location,
     volatile,
     append: (batch, now) => write(() => appendAll(batch, now)),

@@ -5,6 +5,7 @@
  */
 
 import type { BotStore } from "./bots.js";
+import type { RoomStore } from "./rooms.js";
 
 /** The stream of the global callback; later streams are named after bots. */
 export const GLOBAL_STREAM = "";
@@ -95,8 +96,8 @@ export interface DeliveryQuery {
   readonly stream?: string;
 }
 
-/** The whole store: the webhook's log and deliveries, and what bots need (./bots.ts). */
-export interface Store extends BotStore {
+/** The whole store: the webhook's log and deliveries, what bots need (./bots.ts) and rooms (./rooms.ts). */
+export interface Store extends BotStore, RoomStore {
   /** Where the data lives, for logs (a path, or ":memory:"). */
   readonly location: string;
   /** True when nothing survives a restart (":memory:"). */

@@ -20,6 +20,7 @@ import * as message from "./message.js";
 import { oob, oobUrl } from "./oob.js";
 import * as presence from "./presence.js";
 import { properties } from "./properties.js";
+import { roomEvent } from "./room-event.js";
 import type { JsonStanza, JsonStanzaList, Kind } from "./types.js";
 import * as upload from "./upload.js";
 
@@ -78,6 +79,7 @@ const MAPPINGS: readonly AnyFieldMapping[] = [
   dataform,
   common.payload,
   properties,
+  roomEvent,
   common.error,
 ];
 

@@ -136,6 +136,28 @@ export interface JsonMuc {
   history?: JsonMucHistory;
 }
 
+/** The bridge's note on a stanza from a room (README, "Rooms"). */
+export interface JsonRoomEvent {
+  type: string;
+  room: string;
+  nick?: string;
+  self?: boolean;
+  history?: boolean;
+  created?: boolean;
+  rejoin?: boolean;
+  cause?: string;
+  role?: string;
+  affiliation?: string;
+  jid?: string;
+  new_nick?: string;
+  actor?: string;
+  reason?: string;
+  subject?: string;
+  from?: string;
+  password?: string;
+  via?: string;
+}
+
 export interface JsonVcardUpdate {
   photo?: string;
 }
@@ -324,6 +346,7 @@ export interface JsonStanza {
   join?: boolean;
   idle_since?: string;
   vcard_update?: JsonVcardUpdate;
+  room_event?: JsonRoomEvent;
 
   // iq
   ping?: boolean;

@@ -30,6 +30,10 @@ const BotSettingsBody = z
     callbackSecret: z.string().optional().openapi({ description: "Signs the webhook requests" }),
     callbackToken: z.string().optional().openapi({ description: "Sent to the webhook as Bearer" }),
     callbackContentType: z.string().optional().openapi({ example: "application/json" }),
+    autoJoinOnInvite: z.boolean().optional().openapi({
+      description:
+        "Accept room invitations (XEP-0045 mediated, XEP-0249 direct) by joining the room; default false",
+    }),
   })
   .strict()
   .openapi("BotSettings");
@@ -46,6 +50,7 @@ export const BotView = z
     callbackContentType: z.string().nullable(),
     callbackSecretSet: z.boolean(),
     callbackTokenSet: z.boolean(),
+    autoJoinOnInvite: z.boolean(),
     tokens: z.number().int().openapi({ description: "How many tokens the bot has (never shown)" }),
     consumers: z.number().int().openapi({ description: "Stream consumers connected now" }),
     createdAt: z.string(),
@@ -76,6 +81,7 @@ export function botJson(bot: Bot, consumers: Pick<Consumers, "countFor">): z.inf
     callbackContentType: bot.webhook?.contentType ?? null,
     callbackSecretSet: bot.webhook?.secret !== undefined,
     callbackTokenSet: bot.webhook?.token !== undefined,
+    autoJoinOnInvite: bot.autoJoinOnInvite,
     tokens: bot.tokenCount,
     consumers: consumers.countFor(bot.name),
     createdAt: bot.createdAt,

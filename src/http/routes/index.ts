@@ -46,7 +46,9 @@ import type { Principal } from "../../bots/registry.js";
 import type { Config } from "../../config.js";
 import type { Logger } from "../../log.js";
 import type { Metrics } from "../../metrics.js";
+import type { Rooms } from "../../rooms/index.js";
 import type { BotStore } from "../../store/bots.js";
+import type { RoomStore } from "../../store/rooms.js";
 import type { Consumers } from "../../stream/consumers.js";
 import type { StreamLimits } from "../../stream/limits.js";
 import type { IqTracker } from "../../xmpp/iq-tracker.js";
@@ -60,6 +62,7 @@ import { registerMessages } from "./messages.js";
 import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerRest } from "./rest.js";
+import { registerRooms } from "./rooms.js";
 
 /** Per-request values handlers and middleware share through c.var. */
 export interface AppEnv {
@@ -91,7 +94,9 @@ export interface RouteDeps {
    */
   readonly readAuth: MiddlewareHandler<AppEnv>;
   readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
-  readonly store: BotStore;
+  readonly store: BotStore & RoomStore;
+  /** Rooms (XEP-0045) of the bots (absent in tests of the HTTP layer alone). */
+  readonly rooms?: Rooms;
   readonly consumers: Consumers;
   readonly streamLimits: StreamLimits;
 }
@@ -119,6 +124,7 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerBots(app, deps);
   registerEvents(app, deps);
   registerMessages(app, deps);
+  if (deps.rooms) registerRooms(app, { ...deps, rooms: deps.rooms });
   registerOpenApi(app);
   registerDocs(app);
 }

@@ -1,0 +1,53 @@
+import { findNonXmlChar } from "../formats/xml.js";
+import { StanzaError } from "../stanza/errors.js";
+import { jidToString, parseJid } from "../stanza/jid.js";
+
+function unprocessable(condition: string, text: string): StanzaError {
+  return new StanzaError("modify", condition, { text, status: 422 });
+}
+
+/**
+ * A room's address: a bare JID with a localpart (XEP-0045 §4.1: room@service).
+ * Returns it normalised; throws a 422 naming `field` otherwise.
+ */
+export function roomAddress(raw: string, field = "room"): string {
+  const jid = parseJid(raw);
+  if (!jid) throw unprocessable("jid-malformed", `"${field}" must be a room's bare JID (RFC 7622)`);
+  if (jid.resource !== "") {
+    throw unprocessable(
+      "jid-malformed",
+      `"${field}" must be a bare JID (room@service), without "/${jid.resource}"`,
+    );
+  }
+  if (jid.local === "") {
+    throw unprocessable("jid-malformed", `"${field}" must be room@service, not a service alone`);
+  }
+  return jidToString(jid);
+}
+
+/**
+ * A nick is the resourcepart of the occupant JID room@service/nick (XEP-0045 §7.2.1,
+ * RFC 7622 §3.4): not empty, no characters a resourcepart forbids, at most 1023 bytes.
+ * Returns it NFC-normalised, as a server compares it; throws a 422 naming "nick".
+ */
+export function nickName(raw: string): string {
+  if (raw.trim() === "") throw unprocessable("jid-malformed", `"nick" may not be empty`);
+  const jid = parseJid(`room@example.org/${raw}`);
+  if (!jid || jid.resource === "") {
+    throw unprocessable(
+      "jid-malformed",
+      `"nick" is not a valid resourcepart (RFC 7622 §3.4): no control or unassigned characters, at most 1023 bytes`,
+    );
+  }
+  return jid.resource;
+}
+
+/** Text that goes into a stanza: 422 naming `field` when it holds a character XML 1.0 forbids. */
+export function xmlText(text: string, field: string): string {
+  const bad = findNonXmlChar(text);
+  if (bad !== undefined) {
+    const code = (bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+    throw unprocessable("bad-request", `"${field}" holds U+${code}, which XML 1.0 forbids`);
+  }
+  return text;
+}

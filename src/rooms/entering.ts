@@ -1,0 +1,102 @@
+/**
+ * Entering a room (XEP-0045 §7.2): send the presence, wait for the room's answer
+ * (the bot's own presence, status 110, or an error presence), configure a room the
+ * bot has just created as an instant room (§10.1.2: until then the room is locked
+ * and nobody else can enter), and wait for the subject, which ends the join (§7.2.15).
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../log.js";
+import type { StanzaError } from "../stanza/errors.js";
+import type { IqTracker } from "../xmpp/iq-tracker.js";
+import type { Link } from "../xmpp/link.js";
+import { joinRefusal, joinTimeout } from "./errors.js";
+import { instantRoom, joinPresence } from "./stanzas.js";
+import type { PendingEntry, RoomState } from "./state.js";
+
+/** How long to wait for the subject once in: both servers send it at once; a missing one only delays the answer. */
+const SUBJECT_WAIT_MS = 2_000;
+
+export interface EnterDeps {
+  readonly link: Pick<Link, "send">;
+  readonly iqs: Pick<IqTracker, "expect" | "cancel">;
+  readonly log: Logger;
+  readonly timeoutMs: number;
+}
+
+export interface EnterRequest {
+  /** The bot's full JID the room sees (bot@domain/resource). */
+  readonly from: string;
+  readonly nick: string;
+  readonly password: string | undefined;
+  readonly history: number;
+  readonly mode: PendingEntry["mode"];
+}
+
+/** Resolves true when the bot created the room; rejects with the room's refusal as an HTTP error. */
+export async function enterRoom(
+  state: RoomState,
+  request: EnterRequest,
+  deps: EnterDeps,
+): Promise<boolean> {
+  const { link, timeoutMs } = deps;
+  let markSubject = () => {};
+  const subject = new Promise<void>((resolve) => {
+    markSubject = resolve;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const entered = new Promise<void>((resolve, reject) => {
+    const pending: PendingEntry = {
+      nick: request.nick,
+      mode: request.mode,
+      selfSeen: false,
+      created: false,
+      history: request.history > 0,
+      entered: resolve,
+      refused: (error: StanzaError) => reject(joinRefusal(error)),
+      subjectSeen: markSubject,
+    };
+    state.pending = pending;
+    timer = setTimeout(() => reject(joinTimeout(state.room, timeoutMs / 1000)), timeoutMs);
+  });
+  // Marked handled now: the room may refuse before the send below has resolved.
+  entered.catch(() => {});
+  try {
+    await link.send(
+      joinPresence(request.from, state.room, request.nick, {
+        password: request.password,
+        history: request.history,
+      }),
+    );
+    await entered;
+    clearTimeout(timer);
+    const created = state.pending?.created === true;
+    if (created) await configureInstantRoom(state.room, request.from, deps);
+    let subjectTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      subject,
+      new Promise<void>((resolve) => {
+        subjectTimer = setTimeout(resolve, created ? 0 : SUBJECT_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(subjectTimer);
+    return created;
+  } finally {
+    clearTimeout(timer);
+    state.pending = undefined;
+  }
+}
+
+async function configureInstantRoom(room: string, from: string, deps: EnterDeps): Promise<void> {
+  const id = `room-config-${randomUUID()}`;
+  const reply = deps.iqs.expect(id, room, deps.timeoutMs);
+  try {
+    await deps.link.send(instantRoom(from, room, id));
+  } catch (err) {
+    deps.iqs.cancel(id, err as StanzaError);
+    throw err;
+  }
+  const { reply: answer } = await reply;
+  if (answer.attrs.type === "error") {
+    deps.log.warn("room created but not configured: it stays locked", { room });
+  }
+}

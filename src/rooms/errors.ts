@@ -1,0 +1,51 @@
+import { StanzaError } from "../stanza/errors.js";
+
+/**
+ * The HTTP status of a room's refusal to let the bot in (XEP-0045 §7.2.5-§7.2.11),
+ * and what a user should read when the room said nothing. Prosody and ejabberd both
+ * answer a members-only room with registration-required (§7.2.7) and a ban with
+ * forbidden (§7.2.8): both are 403 here. A service that cannot be reached is 404
+ * (ejabberd: remote-server-not-found; Prosody without s2s: not-allowed, "Communication
+ * with remote domains is not enabled").
+ */
+const JOIN_REFUSALS: Readonly<Record<string, { status: number; text: string }>> = {
+  conflict: { status: 409, text: "the nick is taken in this room (XEP-0045 §7.2.9)" },
+  forbidden: { status: 403, text: "the bot is banned from this room (XEP-0045 §7.2.8)" },
+  "registration-required": {
+    status: 403,
+    text: "the room is members-only and the bot is not a member (XEP-0045 §7.2.7)",
+  },
+  "not-authorized": { status: 401, text: "the room needs a password (XEP-0045 §7.2.6)" },
+  "item-not-found": { status: 404, text: "no such room, and it may not be created (§7.2.10)" },
+  "remote-server-not-found": { status: 404, text: "no such chat service" },
+  "remote-server-timeout": { status: 504, text: "the chat service did not answer" },
+  "not-allowed": { status: 403, text: "the service does not allow this (room creation, §10.1.1)" },
+  "not-acceptable": { status: 409, text: "the nick is reserved or not acceptable (§7.2.9)" },
+  "service-unavailable": { status: 503, text: "the room is full or unavailable (§7.2.11)" },
+  "jid-malformed": { status: 422, text: "the room or nick is not acceptable to the room" },
+  gone: { status: 410, text: "the room is gone" },
+};
+
+/** The room's error presence as an HTTP error: status from the table, the stanza error kept. */
+export function joinRefusal(error: StanzaError): StanzaError {
+  const known = JOIN_REFUSALS[error.condition];
+  return new StanzaError(error.type, error.condition, {
+    text: error.text ?? known?.text,
+    status: known?.status ?? error.status,
+    by: error.by,
+  });
+}
+
+export function notInRoom(bot: string, room: string, why: string): StanzaError {
+  return new StanzaError("cancel", "not-acceptable", {
+    text: `bot "${bot}" is not in ${room}: ${why}`,
+    status: 409,
+  });
+}
+
+export function joinTimeout(room: string, seconds: number): StanzaError {
+  return new StanzaError("wait", "remote-server-timeout", {
+    text: `${room} did not answer the join within ${seconds}s`,
+    status: 504,
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * What a stanza from a room does to the bot's view of it, and how the bot hears
+ * of it: the state is updated, the stanza gets its room-event note, and the caller
+ * learns whether to hand it on to the bot ("room") or keep it (the answer to a join
+ * that an HTTP request is waiting for, a presence that only confirms a leave).
+ */
+import type { Element } from "@xmpp/xml";
+import { NS } from "../stanza/ns.js";
+import { addRoomEvent } from "./notes.js";
+import { parseMucPresence, removalOf } from "./presence.js";
+import type { RoomState } from "./state.js";
+
+export type Verdict = "consumed" | "room";
+
+export interface RoomEffects {
+  /** The bot is out of the room for good (kick, ban, destroy, removed): forget it. */
+  removed(state: RoomState): void;
+  /** The room shut down (status 332): it is re-joined when the link comes back. */
+  suspended(state: RoomState): void;
+  /** A groupchat message with a body, live (not join history): keep it. */
+  said(state: RoomState, stanza: Element, nick: string, body: string): void;
+  /** The room reflected a subject (ours or someone's). */
+  subjectChanged(state: RoomState, nick: string, stanza: Element): void;
+}
+
+/** Handles a presence from room@service/nick for a room the bot is in or entering. */
+export function roomPresence(state: RoomState, stanza: Element, effects: RoomEffects): Verdict {
+  const p = parseMucPresence(stanza);
+  // ejabberd sends presences from the bare room (its caps, and unavailable on leave).
+  if (!p) return "consumed";
+  const { pending } = state;
+  const note = (type: Parameters<typeof addRoomEvent>[1], fields = {}) => {
+    addRoomEvent(stanza, type, state.room, fields);
+    return "room" as const;
+  };
+
+  if (p.type === "error") {
+    if (pending && !pending.selfSeen && p.nick === pending.nick && p.error) {
+      pending.refused(p.error);
+      if (pending.mode !== "rejoin") return "consumed";
+      return note("join-failed", { nick: p.nick, reason: p.error.condition });
+    }
+    return "room";
+  }
+
+  if (p.self) {
+    if (p.type === "available") {
+      state.occupants.set(p.nick, p.occupant);
+      if (pending && !pending.selfSeen) {
+        if (p.nick !== state.nick) state.occupants.delete(state.nick);
+        state.nick = p.nick;
+        pending.created = p.codes.has(201);
+        pending.selfSeen = true;
+        pending.entered();
+        return note("joined", {
+          nick: p.nick,
+          role: p.occupant.role,
+          affiliation: p.occupant.affiliation,
+          self: true,
+          ...(pending.created ? { created: true } : {}),
+          ...(pending.mode === "rejoin" ? { rejoin: true } : {}),
+        });
+      }
+      return note("occupant-changed", { ...occupantFields(p.occupant), self: true });
+    }
+    if (p.newNick !== undefined) {
+      state.occupants.delete(p.nick);
+      state.nick = p.newNick;
+      return note("occupant-renamed", { nick: p.nick, new_nick: p.newNick, self: true });
+    }
+    const removal = removalOf(p);
+    state.occupants.clear();
+    if (removal === "shutdown") {
+      effects.suspended(state);
+      return note("shutdown", { nick: p.nick, reason: p.reason });
+    }
+    effects.removed(state);
+    const type =
+      removal === "kicked" || removal === "banned" || removal === "destroyed" ? removal : "removed";
+    return note(type, {
+      nick: p.nick,
+      actor: p.actor,
+      reason: p.destroyed?.reason ?? p.reason,
+      ...(type === "removed" ? { cause: removal ?? "left" } : {}),
+    });
+  }
+
+  if (p.type === "available") {
+    const known = state.occupants.has(p.nick);
+    state.occupants.set(p.nick, p.occupant);
+    // The roster sent before the bot's own presence is the join's answer, not news.
+    if (pending && !pending.selfSeen) return "consumed";
+    return note(known ? "occupant-changed" : "occupant-joined", occupantFields(p.occupant));
+  }
+  const left = state.occupants.get(p.nick) ?? p.occupant;
+  state.occupants.delete(p.nick);
+  if (p.newNick !== undefined) {
+    state.occupants.set(p.newNick, { ...left, nick: p.newNick });
+    return note("occupant-renamed", { nick: p.nick, new_nick: p.newNick });
+  }
+  return note("occupant-left", {
+    ...occupantFields(left),
+    cause: removalOf(p),
+    actor: p.actor,
+    reason: p.reason,
+  });
+}
+
+/** Handles a message from the room or one of its occupants. */
+export function roomMessage(state: RoomState, stanza: Element, effects: RoomEffects): Verdict {
+  if (stanza.attrs.type !== "groupchat") return "room";
+  const nick = stanza.attrs.from?.split("/").slice(1).join("/") ?? "";
+  const subject = stanza.getChild("subject");
+  const body = stanza.getChildText("body");
+  const { pending } = state;
+  if (subject && (body === null || body === undefined)) {
+    const text = subject.text();
+    // §7.2.15: the subject ends the join; on a re-join it is the one the bot already knew.
+    if (pending?.selfSeen) {
+      const changed = state.subject !== undefined && state.subject !== text;
+      state.subject = text;
+      pending.subjectSeen();
+      if (!changed) return "consumed";
+    }
+    state.subject = text;
+    effects.subjectChanged(state, nick, stanza);
+    addRoomEvent(stanza, "subject", state.room, { nick, subject: text });
+    return "room";
+  }
+  if (body === null || body === undefined) return "room";
+  // §7.2.14: history sent on entry carries a delay stamp from the room.
+  const history =
+    pending !== undefined && stanza.getChildren("delay", NS.delay).length > 0 && pending.history;
+  addRoomEvent(stanza, "message", state.room, {
+    nick,
+    self: nick !== "" && nick === state.nick,
+    ...(history ? { history: true } : {}),
+  });
+  if (!history) effects.said(state, stanza, nick, body);
+  return "room";
+}
+
+function occupantFields(occupant: {
+  nick: string;
+  role: string;
+  affiliation: string;
+  jid?: string | undefined;
+}) {
+  return {
+    nick: occupant.nick,
+    role: occupant.role,
+    affiliation: occupant.affiliation,
+    jid: occupant.jid,
+  };
+}

@@ -1,0 +1,58 @@
+import type { StanzaError } from "../stanza/errors.js";
+import type { Occupant } from "./presence.js";
+
+/** Where a bot stands in a room. */
+export type RoomStatus = "joining" | "joined" | "offline";
+
+/** An entry (join, re-join or nick change) waiting for the room's answer. */
+export interface PendingEntry {
+  readonly nick: string;
+  /** rejoin: after a reconnect or restart, nobody waits on an HTTP answer. */
+  readonly mode: "join" | "rejoin" | "nick";
+  /** The bot's own presence (status 110) arrived. */
+  selfSeen: boolean;
+  /** Status 201: the bot created the room, which waits for its configuration (§10.1). */
+  created: boolean;
+  /** Discussion history was asked for: delayed messages before the subject are history. */
+  readonly history: boolean;
+  entered(): void;
+  refused(error: StanzaError): void;
+  subjectSeen(): void;
+}
+
+/** What the bridge knows of one room one bot is in (occupants only from presence). */
+export interface RoomState {
+  readonly bot: string;
+  readonly room: string;
+  nick: string;
+  password: string | undefined;
+  joinedAt: string;
+  status: RoomStatus;
+  subject: string | undefined;
+  /** By nick, the bot included. */
+  readonly occupants: Map<string, Occupant>;
+  pending: PendingEntry | undefined;
+}
+
+export const roomKey = (bot: string, room: string) => `${bot}\n${room}`;
+
+/** A room as GET /v1/bots/{name}/rooms shows it. */
+export interface RoomView {
+  readonly room: string;
+  readonly nick: string;
+  readonly status: RoomStatus;
+  readonly subject: string | null;
+  readonly occupants: readonly Occupant[];
+  readonly joinedAt: string;
+}
+
+export function roomView(state: RoomState): RoomView {
+  return {
+    room: state.room,
+    nick: state.nick,
+    status: state.status,
+    subject: state.subject ?? null,
+    occupants: [...state.occupants.values()].sort((a, b) => a.nick.localeCompare(b.nick)),
+    joinedAt: state.joinedAt,
+  };
+}

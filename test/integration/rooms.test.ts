@@ -1,0 +1,299 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Element } from "@xmpp/xml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
+import type { BotEvent } from "../helpers/event-clients.js";
+import { kick, presenceFrom, say, userJoins } from "../helpers/muc-user.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
+import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
+
+const ROOMY = "roomy-bot-token-0123456789";
+const OTHER = "other-bot-token-0123456789";
+
+interface RoomEvent {
+  type: string;
+  room: string;
+  nick?: string;
+  self?: boolean;
+  reason?: string;
+  actor?: string;
+}
+type Event = BotEvent & { stanza: BotEvent["stanza"] & { room_event?: RoomEvent } };
+
+interface RoomAnswer {
+  room: string;
+  nick: string;
+  status: string;
+  subject: string | null;
+  created?: boolean;
+  occupants: { nick: string; role: string; affiliation: string; jid?: string }[];
+}
+
+let server: XmppServer;
+let bridge: TestBridge;
+let alice: XmppUser;
+let bob: XmppUser;
+let dir: string;
+let configPath: string;
+
+async function startBridge() {
+  bridge = await startTestBridge(
+    server,
+    { XMPP_REST_STORE: join(dir, "store.db"), XMPP_REST_IQ_TIMEOUT: "5" },
+    { configPath },
+  );
+}
+
+function api(path: string, init: RequestInit & { token?: string } = {}) {
+  const { token = ROOMY, ...rest } = init;
+  return fetch(`${bridge.url}${path}`, {
+    ...rest,
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json",
+    },
+  });
+}
+
+const joinRoom = (room: string, body: Record<string, unknown> = {}, token = ROOMY) =>
+  api(`/v1/bots/${token === ROOMY ? "roomy" : "other"}/rooms/${room}`, {
+    method: "PUT",
+    body: JSON.stringify(body),
+    token,
+  });
+
+/** Reads roomy's events by long-poll from where the last call stopped, until one matches. */
+const seen: Event[] = [];
+let position = "0";
+async function nextEvent(match: (event: Event) => boolean, timeoutMs = 15_000): Promise<Event> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = seen.find(match);
+    if (found) {
+      seen.splice(0, seen.indexOf(found) + 1);
+      return found;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error("no matching room event in time");
+    const wait = Math.max(1, Math.min(5, Math.floor(left / 1000)));
+    const res = await api(`/v1/bots/roomy/events?after=${position}&wait=${wait}`);
+    const events = (await res.json()) as Event[];
+    for (const event of events) seen.push(event);
+    if (events.length > 0) position = events[events.length - 1]?.id ?? position;
+  }
+}
+/** Reads to the end of roomy's events and forgets them: what comes next is news. */
+async function skipEvents(): Promise<void> {
+  seen.length = 0;
+  for (;;) {
+    const events = (await (await api(`/v1/bots/roomy/events?after=${position}`)).json()) as Event[];
+    if (events.length === 0) return;
+    position = events[events.length - 1]?.id ?? position;
+  }
+}
+
+const roomEvent =
+  (type: string, room: string, extra: (e: RoomEvent) => boolean = () => true) =>
+  (event: Event) =>
+    event.stanza.room_event?.type === type &&
+    event.stanza.room_event.room === room &&
+    extra(event.stanza.room_event);
+
+const groupchatFrom = (room: string, nick: string, body: string) => (s: Element) =>
+  s.name === "message" &&
+  s.attrs.type === "groupchat" &&
+  s.attrs.from === `${room}/${nick}` &&
+  s.getChildText("body") === body;
+
+beforeAll(async () => {
+  server = await startXmppServer({
+    users: ["alice", "bob"].map((username) => ({ username, password: `${username}-pw` })),
+  });
+  dir = await mkdtemp(join(tmpdir(), "xmpp-rest-rooms-"));
+  configPath = join(dir, "config.json");
+  await writeFile(
+    configPath,
+    JSON.stringify({ bots: { roomy: { tokens: [ROOMY] }, other: { tokens: [OTHER] } } }),
+  );
+  await startBridge();
+  alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
+  bob = await connectUser({ c2sPort: server.c2sPort, username: "bob", password: "bob-pw" });
+});
+
+afterAll(async () => {
+  await alice?.stop();
+  await bob?.stop();
+  await bridge?.stop();
+  await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("a bot in rooms", () => {
+  it("joins a room where a user is, posts to it and hears the user", async () => {
+    const room = `lobby@${server.mucDomain}`;
+    await userJoins(alice, room, "alice");
+    const res = await joinRoom(room, { nick: "Roomy" });
+    expect(res.status).toBe(200);
+    const joined = (await res.json()) as RoomAnswer;
+    expect(joined).toMatchObject({ room, nick: "Roomy", status: "joined", created: false });
+    expect(joined.occupants.map((o) => o.nick).sort()).toEqual(["Roomy", "alice"]);
+    const aliceThere = joined.occupants.find((o) => o.nick === "alice");
+    expect(aliceThere).toMatchObject({ role: "moderator", affiliation: "owner" });
+    await alice.waitFor(presenceFrom(room, "Roomy"), 10_000, "the bot's presence");
+
+    const again = await joinRoom(room, { nick: "Roomy" });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as RoomAnswer).occupants).toHaveLength(2);
+
+    const posted = await api(`/v1/bots/roomy/rooms/${room}/messages`, {
+      method: "POST",
+      body: JSON.stringify({ body: "hello from the bot" }),
+    });
+    expect(posted.status).toBe(202);
+    await alice.waitFor(groupchatFrom(room, "Roomy", "hello from the bot"));
+
+    await say(alice, room, "hello bot");
+    const heard = await nextEvent(roomEvent("message", room, (e) => e.nick === "alice"));
+    expect(heard.stanza.body).toBe("hello bot");
+    expect(heard.stanza.room_event?.self).toBe(false);
+
+    const listed = (await (await api("/v1/bots/roomy/rooms")).json()) as { rooms: RoomAnswer[] };
+    expect(listed.rooms.map((r) => r.room)).toContain(room);
+  });
+
+  it("tells of occupants joining and leaving", async () => {
+    const room = `lobby@${server.mucDomain}`;
+    await userJoins(bob, room, "bob");
+    const came = await nextEvent(roomEvent("occupant-joined", room, (e) => e.nick === "bob"));
+    expect(came.stanza.kind).toBe("presence");
+    const info = (await (await api(`/v1/bots/roomy/rooms/${room}`)).json()) as RoomAnswer;
+    expect(info.occupants.map((o) => o.nick)).toContain("bob");
+  });
+
+  it("creates a room that others can then enter", async () => {
+    const room = `fresh@${server.mucDomain}`;
+    const res = await joinRoom(room, { nick: "Roomy" });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as RoomAnswer).created).toBe(true);
+    await userJoins(bob, room, "bob");
+    await nextEvent(roomEvent("occupant-joined", room, (e) => e.nick === "bob"));
+  });
+
+  it("answers a taken nick with 409 and a members-only room with 403", async () => {
+    const room = `lobby@${server.mucDomain}`;
+    const taken = await joinRoom(room, { nick: "alice" }, OTHER);
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({ error: { condition: "conflict" } });
+
+    const closed = `closed@${server.mucDomain}`;
+    await userJoins(alice, closed, "alice", { "muc#roomconfig_membersonly": "1" });
+    const refused = await joinRoom(closed, {}, OTHER);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({
+      error: { condition: "registration-required" },
+    });
+    const rooms = (await (await api("/v1/bots/other/rooms", { token: OTHER })).json()) as {
+      rooms: RoomAnswer[];
+    };
+    expect(rooms.rooms).toEqual([]);
+  });
+
+  it("refuses bad input with 422 naming the field, and posting where it is not with 409", async () => {
+    const notBare = await joinRoom(`lobby@${server.mucDomain}%2Fnick`);
+    expect(notBare.status).toBe(422);
+    expect(((await notBare.json()) as { error: { text: string } }).error.text).toContain('"room"');
+    const badNick = await joinRoom(`lobby@${server.mucDomain}`, { nick: " " });
+    expect(badNick.status).toBe(422);
+    expect(((await badNick.json()) as { error: { text: string } }).error.text).toContain('"nick"');
+    const badBody = await api(`/v1/bots/roomy/rooms/lobby@${server.mucDomain}/messages`, {
+      method: "POST",
+      body: JSON.stringify({ body: "bell \u0007" }),
+    });
+    expect(badBody.status).toBe(422);
+    expect(((await badBody.json()) as { error: { text: string } }).error.text).toContain('"body"');
+    const notIn = await api(`/v1/bots/roomy/rooms/nowhere@${server.mucDomain}/messages`, {
+      method: "POST",
+      body: JSON.stringify({ body: "hello?" }),
+    });
+    expect(notIn.status).toBe(409);
+    expect(((await notIn.json()) as { error: { text: string } }).error.text).toContain(
+      "has not joined",
+    );
+    expect(bridge.bridge.link.drops).toBe(0);
+  });
+
+  it("keeps what was said while it was there, paged newest first", async () => {
+    const room = `lobby@${server.mucDomain}`;
+    for (const n of [1, 2, 3]) await say(alice, room, `numbered ${n}`);
+    await nextEvent(
+      (e) => e.stanza.room_event?.type === "message" && e.stanza.body === "numbered 3",
+    );
+    type Page = {
+      source: string;
+      messages: { id: string; nick: string; body: string }[];
+      older: { before: string } | null;
+    };
+    const first = (await (
+      await api(`/v1/bots/roomy/rooms/${room}/messages?limit=2`)
+    ).json()) as Page;
+    expect(first.source).toBe("store");
+    expect(first.messages.map((m) => m.body)).toEqual(["numbered 3", "numbered 2"]);
+    expect(first.older).not.toBeNull();
+    const second = (await (
+      await api(`/v1/bots/roomy/rooms/${room}/messages?limit=2&before=${first.older?.before}`)
+    ).json()) as Page;
+    expect(second.messages.map((m) => m.body)).toEqual(["numbered 1", "hello bot"]);
+  });
+
+  it("changes the subject and the users see it", async () => {
+    const room = `fresh@${server.mucDomain}`;
+    const res = await api(`/v1/bots/roomy/rooms/${room}/subject`, {
+      method: "PUT",
+      body: JSON.stringify({ subject: "Bots welcome" }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as RoomAnswer).subject).toBe("Bots welcome");
+    await bob.waitFor((s) => s.name === "message" && s.getChildText("subject") === "Bots welcome");
+  });
+
+  it("hears of its kick, and the room is gone from its list", async () => {
+    const room = `lobby@${server.mucDomain}`;
+    await skipEvents();
+    await kick(alice, room, "Roomy", "enough");
+    const kicked = await nextEvent(roomEvent("kicked", room));
+    expect(kicked.stanza.room_event).toMatchObject({ reason: "enough" });
+    const list = (await (await api("/v1/bots/roomy/rooms")).json()) as { rooms: RoomAnswer[] };
+    expect(list.rooms.map((r) => r.room)).not.toContain(room);
+  });
+
+  it("is back in its rooms after the XMPP server restarts, without a request", async () => {
+    const room = `lasting@${server.mucDomain}`;
+    await userJoins(alice, room, "alice", { "muc#roomconfig_persistentroom": "1" });
+    expect((await joinRoom(room, { nick: "Roomy" })).status).toBe(200);
+    await skipEvents();
+    await alice.stop();
+    await server.kill();
+    await server.restart();
+    alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
+    await bridge.bridge.link.waitOnline(15_000);
+    await userJoins(alice, room, "alice");
+    await alice.waitFor(presenceFrom(room, "Roomy"), 15_000, "the bot back in the room");
+    const back = await nextEvent(roomEvent("joined", room));
+    expect(back.stanza.room_event).toMatchObject({ rejoin: true, nick: "Roomy" });
+  });
+
+  it("re-joins its rooms after a bridge restart", async () => {
+    const room = `lasting@${server.mucDomain}`;
+    await skipEvents();
+    await bridge.stop();
+    alice.received.length = 0;
+    await startBridge();
+    await alice.waitFor(presenceFrom(room, "Roomy"), 15_000, "the bot's re-join");
+    await nextEvent(roomEvent("joined", room));
+    const info = (await (await api(`/v1/bots/roomy/rooms/${room}`)).json()) as RoomAnswer;
+    expect(info.nick).toBe("Roomy");
+  });
+});
