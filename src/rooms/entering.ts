@@ -53,6 +53,7 @@ export async function enterRoom(
       history: request.history > 0,
       entered: resolve,
       refused: (error: StanzaError) => reject(joinRefusal(error)),
+      abort: reject,
       subjectSeen: markSubject,
     };
     state.pending = pending;

@@ -10,7 +10,8 @@ import { addRoomEvent } from "./notes.js";
 import { parseMucPresence, removalOf } from "./presence.js";
 import type { RoomState } from "./state.js";
 
-export type Verdict = "consumed" | "room";
+/** consumed: kept here; room: a room stanza for the bot; other: not about the room (a private message). */
+export type Verdict = "consumed" | "room" | "other";
 
 export interface RoomEffects {
   /** The bot is out of the room for good (kick, ban, destroy, removed): forget it. */
@@ -108,7 +109,8 @@ export function roomPresence(state: RoomState, stanza: Element, effects: RoomEff
 
 /** Handles a message from the room or one of its occupants. */
 export function roomMessage(state: RoomState, stanza: Element, effects: RoomEffects): Verdict {
-  if (stanza.attrs.type !== "groupchat") return "room";
+  // Private messages through the room (§7.5) and errors take the bot's usual way.
+  if (stanza.attrs.type !== "groupchat") return "other";
   const nick = stanza.attrs.from?.split("/").slice(1).join("/") ?? "";
   const subject = stanza.getChild("subject");
   const body = stanza.getChildText("body");

@@ -58,7 +58,7 @@ export interface Rooms {
    * roster, a leave's confirmation); "room": a room stanza, noted, for the bot (not for
    * its one-to-one history); "other": not about a room.
    */
-  handle(stanza: Element): Verdict | "other";
+  handle(stanza: Element): Verdict;
   /** Reads the joined rooms from the store; they are entered once the link is online. */
   load(): Promise<void>;
   stop(): void;
@@ -192,7 +192,10 @@ export function createRooms(options: RoomsOptions): Rooms {
       for (const state of states.values()) rejoin(state);
       return;
     }
+    // An entry waiting now cannot be answered on the dropped stream.
+    const down = linkDownError(link.retryAfterSeconds());
     for (const state of states.values()) {
+      state.pending?.abort(down);
       state.status = "offline";
       state.occupants.clear();
     }
@@ -231,6 +234,44 @@ export function createRooms(options: RoomsOptions): Rooms {
     api.join(bot, room, { nick: bot, password }).catch((err: unknown) => {
       log.warn("invitation not accepted: join failed", { bot, room, err });
     });
+  };
+
+  /** Routes one inbound stanza to a bot through its room state (see Rooms.handle). */
+  const inbound = (stanza: Element): Verdict => {
+    const to = parseJid(stanza.attrs.to ?? "");
+    const bot = to && registry.forAddress(to);
+    if (!bot) return "other";
+    stripRoomEvents(stanza);
+    const from = parseJid(stanza.attrs.from ?? "");
+    if (!from) return "other";
+    const room = jidToString(bareJid(from));
+    const key = roomKey(bot.name, room);
+    const state = states.get(key);
+    if (stanza.name === "message") {
+      if (subjects.refused(stanza)) return "consumed";
+      const invitation = parseInvitation(stanza);
+      if (invitation && !state) {
+        addRoomEvent(stanza, "invitation", invitation.room, {
+          from: invitation.from,
+          reason: invitation.reason,
+          password: invitation.password,
+          via: invitation.via,
+        });
+        if (bot.autoJoinOnInvite) autoJoin(bot.name, invitation.room, invitation.password);
+        return "room";
+      }
+      return state ? roomMessage(state, stanza, effects) : "other";
+    }
+    if (stanza.name !== "presence") return "other";
+    if (!state) {
+      // The room confirming a leave (XEP-0045 §7.14): the bot asked for it.
+      if (leaving.has(key) && stanza.attrs.type === "unavailable") {
+        if (from.resource !== "") leaving.delete(key);
+        return "consumed";
+      }
+      return "other";
+    }
+    return roomPresence(state, stanza, effects);
   };
 
   const api: Rooms = {
@@ -343,40 +384,12 @@ export function createRooms(options: RoomsOptions): Rooms {
       return roomView(state);
     },
     handle(stanza) {
-      const to = parseJid(stanza.attrs.to ?? "");
-      const bot = to && registry.forAddress(to);
-      if (!bot) return "other";
-      stripRoomEvents(stanza);
-      const from = parseJid(stanza.attrs.from ?? "");
-      if (!from) return "other";
-      const room = jidToString(bareJid(from));
-      const key = roomKey(bot.name, room);
-      const state = states.get(key);
-      if (stanza.name === "message") {
-        if (subjects.refused(stanza)) return "consumed";
-        const invitation = parseInvitation(stanza);
-        if (invitation && !state) {
-          addRoomEvent(stanza, "invitation", invitation.room, {
-            from: invitation.from,
-            reason: invitation.reason,
-            password: invitation.password,
-            via: invitation.via,
-          });
-          if (bot.autoJoinOnInvite) autoJoin(bot.name, invitation.room, invitation.password);
-          return "room";
-        }
-        return state ? roomMessage(state, stanza, effects) : "other";
-      }
-      if (stanza.name !== "presence") return "other";
-      if (!state) {
-        // The room confirming a leave (XEP-0045 §7.14): the bot asked for it.
-        if (leaving.has(key) && stanza.attrs.type === "unavailable") {
-          if (from.resource !== "") leaving.delete(key);
-          return "consumed";
-        }
+      try {
+        return inbound(stanza);
+      } catch (err) {
+        log.error("room stanza not handled", { err });
         return "other";
       }
-      return roomPresence(state, stanza, effects);
     },
     async load() {
       for (const record of await store.listRooms()) {

@@ -16,7 +16,10 @@ export interface PendingEntry {
   /** Discussion history was asked for: delayed messages before the subject are history. */
   readonly history: boolean;
   entered(): void;
+  /** The room's error presence (mapped to its HTTP status by the waiter). */
   refused(error: StanzaError): void;
+  /** Gives up without an answer from the room (the link went down). */
+  abort(error: StanzaError): void;
   subjectSeen(): void;
 }
 

@@ -1,16 +1,19 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Element } from "@xmpp/xml";
+import xml, { type Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
 import type { BotEvent } from "../helpers/event-clients.js";
 import { kick, presenceFrom, say, userJoins } from "../helpers/muc-user.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
+import { startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
 const ROOMY = "roomy-bot-token-0123456789";
 const OTHER = "other-bot-token-0123456789";
+const GREETER = "greeter-bot-token-0123456789";
+const HOOKED = "hooked-bot-token-0123456789";
 
 interface RoomEvent {
   type: string;
@@ -19,6 +22,8 @@ interface RoomEvent {
   self?: boolean;
   reason?: string;
   actor?: string;
+  via?: string;
+  from?: string;
 }
 type Event = BotEvent & { stanza: BotEvent["stanza"] & { room_event?: RoomEvent } };
 
@@ -35,6 +40,7 @@ let server: XmppServer;
 let bridge: TestBridge;
 let alice: XmppUser;
 let bob: XmppUser;
+let hook: WebhookServer;
 let dir: string;
 let configPath: string;
 
@@ -112,11 +118,30 @@ beforeAll(async () => {
   server = await startXmppServer({
     users: ["alice", "bob"].map((username) => ({ username, password: `${username}-pw` })),
   });
+  // The webhook bot answers a room message that mentions it with text: the bridge posts it.
+  hook = await startWebhookServer((req) => {
+    const stanza = JSON.parse(req.body || "{}") as { body?: string; room_event?: RoomEvent };
+    const mention = stanza.room_event?.type === "message" && /hooked/i.test(stanza.body ?? "");
+    return mention && !stanza.room_event?.self
+      ? { status: 200, headers: { "content-type": "text/plain" }, body: "you called?" }
+      : { status: 204 };
+  });
   dir = await mkdtemp(join(tmpdir(), "xmpp-rest-rooms-"));
   configPath = join(dir, "config.json");
   await writeFile(
     configPath,
-    JSON.stringify({ bots: { roomy: { tokens: [ROOMY] }, other: { tokens: [OTHER] } } }),
+    JSON.stringify({
+      bots: {
+        roomy: { tokens: [ROOMY] },
+        other: { tokens: [OTHER] },
+        greeter: { tokens: [GREETER], autoJoinOnInvite: true },
+        hooked: {
+          tokens: [HOOKED],
+          callbackUrl: `${hook.url}/hooked`,
+          callbackContentType: "application/json",
+        },
+      },
+    }),
   );
   await startBridge();
   alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
@@ -127,6 +152,7 @@ afterAll(async () => {
   await alice?.stop();
   await bob?.stop();
   await bridge?.stop();
+  await hook?.close();
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -257,6 +283,70 @@ describe("a bot in rooms", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as RoomAnswer).subject).toBe("Bots welcome");
     await bob.waitFor((s) => s.name === "message" && s.getChildText("subject") === "Bots welcome");
+  });
+
+  it("hears invitations, mediated and direct, and a bot with autoJoinOnInvite accepts", async () => {
+    const room = `party@${server.mucDomain}`;
+    await userJoins(alice, room, "alice");
+    // One invite per message: Prosody acts on the first <invite/> only.
+    const invite = (to: string, reason: string) =>
+      alice.send(
+        xml(
+          "message",
+          { to: room },
+          xml(
+            "x",
+            { xmlns: "http://jabber.org/protocol/muc#user" },
+            xml("invite", { to }, xml("reason", {}, reason)),
+          ),
+        ),
+      );
+    await invite("roomy@rest.localhost", "come in");
+    await invite("greeter@rest.localhost", "greet them");
+    const mediated = await nextEvent(roomEvent("invitation", room));
+    expect(mediated.stanza.room_event).toMatchObject({ via: "mediated", reason: "come in" });
+    // §7.8.2: the inviter's bare, full or occupant JID (Prosody: party@.../alice, ejabberd: the real JID).
+    expect(mediated.stanza.room_event?.from).toMatch(/alice/);
+    await alice.waitFor(presenceFrom(room, "greeter"), 10_000, "greeter accepting");
+    const greeterRooms = (await (
+      await api("/v1/bots/greeter/rooms", { token: GREETER })
+    ).json()) as { rooms: RoomAnswer[] };
+    expect(greeterRooms.rooms.map((r) => r.room)).toEqual([room]);
+    const roomyRooms = (await (await api("/v1/bots/roomy/rooms")).json()) as {
+      rooms: RoomAnswer[];
+    };
+    expect(roomyRooms.rooms.map((r) => r.room)).not.toContain(room);
+
+    await bob.send(
+      xml(
+        "message",
+        { to: "roomy@rest.localhost" },
+        xml("x", { xmlns: "jabber:x:conference", jid: room, reason: "direct one" }),
+      ),
+    );
+    const direct = await nextEvent(roomEvent("invitation", room, (e) => e.via === "direct"));
+    expect(direct.stanza.room_event).toMatchObject({ reason: "direct one" });
+  });
+
+  it("gives a webhook bot its room events, and posts the webhook's answer to the room", async () => {
+    const room = `party@${server.mucDomain}`;
+    const res = await api(`/v1/bots/hooked/rooms/${room}`, {
+      method: "PUT",
+      body: JSON.stringify({ nick: "Hooked" }),
+      token: HOOKED,
+    });
+    expect(res.status).toBe(200);
+    await say(alice, room, "hey Hooked, are you there?");
+    await alice.waitFor(groupchatFrom(room, "Hooked", "you called?"));
+    const delivered = hook.requests.map(
+      (r) => JSON.parse(r.body || "{}") as Record<string, unknown>,
+    );
+    expect(delivered).toContainEqual(
+      expect.objectContaining({
+        body: "hey Hooked, are you there?",
+        room_event: { type: "message", room, nick: "alice", self: false },
+      }),
+    );
   });
 
   it("hears of its kick, and the room is gone from its list", async () => {
