@@ -9,18 +9,16 @@
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import type { BotRegistry } from "../bots/registry.js";
-import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { StanzaError } from "../stanza/errors.js";
-import { bareJid, jidToString, parseJid } from "../stanza/jid.js";
 import type { RoomStore } from "../store/rooms.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
 import { type Link, linkDownError } from "../xmpp/link.js";
+import { createRoomEffects } from "./effects.js";
 import { enterRoom } from "./entering.js";
 import { notInRoom } from "./errors.js";
-import { type RoomEffects, roomMessage, roomPresence, type Verdict } from "./inbound.js";
-import { parseInvitation } from "./invitations.js";
-import { addRoomEvent, stripRoomEvents } from "./notes.js";
+import type { Verdict } from "./inbound.js";
+import { createRoomRouter } from "./router.js";
 import { leavePresence, subjectMessage } from "./stanzas.js";
 import { type RoomState, type RoomView, roomKey, roomView } from "./state.js";
 import { createSubjectWaiters } from "./subjects.js";
@@ -111,33 +109,7 @@ export function createRooms(options: RoomsOptions): Rooms {
     });
   };
 
-  const effects: RoomEffects = {
-    removed(state) {
-      log.info("bot removed from a room", { bot: state.bot, room: state.room });
-      forget(state);
-    },
-    suspended(state) {
-      state.status = "offline";
-    },
-    said(state, stanza, nick, body) {
-      store
-        .appendRoomMessage({
-          bot: state.bot,
-          room: state.room,
-          nick,
-          from: stanza.attrs.from ?? "",
-          body,
-          stanza: serializeStanza(stanza),
-          time: now().toISOString(),
-        })
-        .catch((err: unknown) => {
-          log.error("room message not stored", { bot: state.bot, room: state.room, err });
-        });
-    },
-    subjectChanged(state, nick, stanza) {
-      if (nick === state.nick) subjects.settle(state, stanza);
-    },
-  };
+  const effects = createRoomEffects({ store, subjects, log, forget, now });
 
   const record = (state: RoomState) =>
     store.putRoom({
@@ -194,6 +166,7 @@ export function createRooms(options: RoomsOptions): Rooms {
     }
     // An entry waiting now cannot be answered on the dropped stream.
     const down = linkDownError(link.retryAfterSeconds());
+    leaving.clear();
     for (const state of states.values()) {
       state.pending?.abort(down);
       state.status = "offline";
@@ -228,51 +201,27 @@ export function createRooms(options: RoomsOptions): Rooms {
     return state;
   };
 
-  const autoJoin = (bot: string, room: string, password: string | undefined) => {
-    if (states.has(roomKey(bot, room))) return;
-    log.info("bot accepts an invitation", { bot, room });
-    api.join(bot, room, { nick: bot, password }).catch((err: unknown) => {
-      log.warn("invitation not accepted: join failed", { bot, room, err });
-    });
-  };
-
-  /** Routes one inbound stanza to a bot through its room state (see Rooms.handle). */
-  const inbound = (stanza: Element): Verdict => {
-    const to = parseJid(stanza.attrs.to ?? "");
-    const bot = to && registry.forAddress(to);
-    if (!bot) return "other";
-    stripRoomEvents(stanza);
-    const from = parseJid(stanza.attrs.from ?? "");
-    if (!from) return "other";
-    const room = jidToString(bareJid(from));
-    const key = roomKey(bot.name, room);
-    const state = states.get(key);
-    if (stanza.name === "message") {
-      if (subjects.refused(stanza)) return "consumed";
-      const invitation = parseInvitation(stanza);
-      if (invitation && !state) {
-        addRoomEvent(stanza, "invitation", invitation.room, {
-          from: invitation.from,
-          reason: invitation.reason,
-          password: invitation.password,
-          via: invitation.via,
+  const inbound = createRoomRouter({
+    states,
+    leaving,
+    subjects,
+    effects,
+    registry,
+    invited(bot, invitation) {
+      // autoJoinOnInvite: the bot's name as nick, the invitation's password.
+      if (!bot.autoJoinOnInvite || states.has(roomKey(bot.name, invitation.room))) return;
+      log.info("bot accepts an invitation", { bot: bot.name, room: invitation.room });
+      api
+        .join(bot.name, invitation.room, { nick: bot.name, password: invitation.password })
+        .catch((err: unknown) => {
+          log.warn("invitation not accepted: join failed", {
+            bot: bot.name,
+            room: invitation.room,
+            err,
+          });
         });
-        if (bot.autoJoinOnInvite) autoJoin(bot.name, invitation.room, invitation.password);
-        return "room";
-      }
-      return state ? roomMessage(state, stanza, effects) : "other";
-    }
-    if (stanza.name !== "presence") return "other";
-    if (!state) {
-      // The room confirming a leave (XEP-0045 §7.14): the bot asked for it.
-      if (leaving.has(key) && stanza.attrs.type === "unavailable") {
-        if (from.resource !== "") leaving.delete(key);
-        return "consumed";
-      }
-      return "other";
-    }
-    return roomPresence(state, stanza, effects);
-  };
+    },
+  });
 
   const api: Rooms = {
     async join(bot, room, request) {

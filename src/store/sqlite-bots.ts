@@ -7,6 +7,7 @@ import type {
   HistoryPage,
   LogEvent,
 } from "./bots.js";
+import type { Batched } from "./sqlite-batch.js";
 
 interface BotRow {
   name: string;
@@ -32,6 +33,8 @@ export interface SqliteAccess {
   /** Runs a write (full disk -> StoreFullError); `relaxed` skips the log sync. */
   write<T>(run: () => T, relaxed?: boolean): Promise<T>;
   read<T>(run: () => T): Promise<T>;
+  /** A write joined to the next batch: one commit for the appends of one turn (./sqlite-batch.ts). */
+  batched: Batched;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,28 +69,7 @@ export function createSqliteBotStore(db: Database.Database, access: SqliteAccess
   const { write, read } = access;
   const watchers = new Map<string, Set<() => void>>();
 
-  // Appends of one event-loop turn share one transaction, so one sync of the log (as the
-  // webhook queue does): a sync per stanza made a pulling bot half as fast as a webhook.
-  type Op = { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-  let batch: Op[] = [];
-  const flush = () => {
-    const ops = batch;
-    batch = [];
-    const runAll = db.transaction(() => ops.map((op) => op.run()));
-    write(() => runAll()).then(
-      (results) => {
-        for (const [i, op] of ops.entries()) op.resolve(results[i]);
-      },
-      (err: unknown) => {
-        for (const op of ops) op.reject(err);
-      },
-    );
-  };
-  const batched = <T>(run: () => T): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      if (batch.length === 0) setImmediate(flush);
-      batch.push({ run, resolve: resolve as (v: unknown) => void, reject });
-    });
+  const batched = access.batched;
 
   const allBots = db.prepare<[], BotRow>("SELECT * FROM bots ORDER BY name");
   const oneBot = db.prepare<[string], BotRow>("SELECT * FROM bots WHERE name = ?");

@@ -40,7 +40,7 @@ const toMessage = (row: MessageRow): RoomMessage => ({
 
 /** The rooms part of the SQLite store (tables of migration 3). */
 export function createSqliteRoomStore(db: Database.Database, access: SqliteAccess): RoomStore {
-  const { write, read } = access;
+  const { write, read, batched } = access;
   const all = db.prepare<[], RoomRow>("SELECT * FROM rooms ORDER BY bot, room");
   const ofBot = db.prepare<[string], RoomRow>("SELECT * FROM rooms WHERE bot = ? ORDER BY room");
   const upsert = db.prepare<[string, string, string, string | null, number]>(
@@ -106,7 +106,7 @@ export function createSqliteRoomStore(db: Database.Database, access: SqliteAcces
       }),
     deleteRoom: (bot, room) => write(() => remove.run(bot, room).changes > 0),
     appendRoomMessage: (m) =>
-      write((): RoomMessage => {
+      batched((): RoomMessage => {
         const id = insertMessage.run(
           m.bot,
           m.room,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { StoreFullError, StoreOpenError } from "./errors.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
+import { createBatcher } from "./sqlite-batch.js";
 import { createSqliteBotStore } from "./sqlite-bots.js";
 import { createSqliteRoomStore } from "./sqlite-rooms.js";
 import type {
@@ -269,9 +270,10 @@ function createSqliteStore(
   };
 
   let closed = false;
+  const access = { write, read, batched: createBatcher(db, write) };
   return {
-    ...createSqliteBotStore(db, { write, read }),
-    ...createSqliteRoomStore(db, { write, read }),
+    ...createSqliteBotStore(db, access),
+    ...createSqliteRoomStore(db, access),
     location,
     volatile,
     append: (batch, now) => write(() => appendAll(batch, now)),

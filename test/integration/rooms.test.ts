@@ -206,6 +206,17 @@ describe("a bot in rooms", () => {
     expect(((await res.json()) as RoomAnswer).created).toBe(true);
     await userJoins(bob, room, "bob");
     await nextEvent(roomEvent("occupant-joined", room, (e) => e.nick === "bob"));
+    // No body at all: the nick is the bot's name.
+    const bare = await fetch(`${bridge.url}/v1/bots/other/rooms/${room}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${OTHER}` },
+    });
+    expect(bare.status).toBe(200);
+    expect(((await bare.json()) as RoomAnswer).nick).toBe("other");
+    expect(
+      (await api(`/v1/bots/other/rooms/${room}`, { method: "DELETE", token: OTHER })).status,
+    ).toBe(204);
+    await nextEvent(roomEvent("occupant-left", room, (e) => e.nick === "other"));
   });
 
   it("answers a taken nick with 409 and a members-only room with 403", async () => {
