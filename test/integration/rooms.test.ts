@@ -20,6 +20,7 @@ interface RoomEvent {
   room: string;
   nick?: string;
   self?: boolean;
+  history?: boolean;
   reason?: string;
   actor?: string;
   via?: string;
@@ -358,6 +359,28 @@ describe("a bot in rooms", () => {
         room_event: { type: "message", room, nick: "alice", self: false },
       }),
     );
+  });
+
+  it("asks for history only when told, marks it, and does not keep it; changes its nick", async () => {
+    const room = `party@${server.mucDomain}`;
+    await skipEvents();
+    const res = await joinRoom(room, { nick: "Roomy", history: 2 });
+    expect(res.status).toBe(200);
+    const old = await nextEvent(roomEvent("message", room, (e) => e.history === true));
+    expect(old.stanza.delay).toBeDefined();
+    const page = (await (await api(`/v1/bots/roomy/rooms/${room}/messages`)).json()) as {
+      messages: unknown[];
+    };
+    expect(page.messages).toEqual([]);
+
+    const renamed = await joinRoom(room, { nick: "Roomy2" });
+    expect(renamed.status).toBe(200);
+    const view = (await renamed.json()) as RoomAnswer;
+    expect(view.nick).toBe("Roomy2");
+    expect(view.occupants.map((o) => o.nick)).not.toContain("Roomy");
+    await alice.waitFor(presenceFrom(room, "Roomy2"), 10_000, "the new nick");
+    expect((await api(`/v1/bots/roomy/rooms/${room}`, { method: "DELETE" })).status).toBe(204);
+    await alice.waitFor(presenceFrom(room, "Roomy2", "unavailable"), 10_000, "the bot leaving");
   });
 
   it("hears of its kick, and the room is gone from its list", async () => {
