@@ -49,3 +49,10 @@ export function joinTimeout(room: string, seconds: number): StanzaError {
     status: 504,
   });
 }
+
+export function leftMeanwhile(bot: string, room: string): StanzaError {
+  return new StanzaError("cancel", "conflict", {
+    text: `bot "${bot}" left ${room} while entering it`,
+    status: 409,
+  });
+}

@@ -16,7 +16,7 @@ import type { IqTracker } from "../xmpp/iq-tracker.js";
 import { type Link, linkDownError } from "../xmpp/link.js";
 import { createRoomEffects } from "./effects.js";
 import { enterRoom } from "./entering.js";
-import { notInRoom } from "./errors.js";
+import { leftMeanwhile, notInRoom } from "./errors.js";
 import type { Verdict } from "./inbound.js";
 import { createRoomRouter } from "./router.js";
 import { leavePresence, subjectMessage } from "./stanzas.js";
@@ -273,6 +273,7 @@ export function createRooms(options: RoomsOptions): Rooms {
             deps,
           ),
         );
+        if (states.get(key) !== entering) throw leftMeanwhile(bot, room);
         entering.status = "joined";
         entering.password = password;
         await record(entering);
@@ -291,6 +292,8 @@ export function createRooms(options: RoomsOptions): Rooms {
       const key = roomKey(bot, room);
       const state = states.get(key);
       states.delete(key);
+      // A join under way ends now; the leave below follows its presence on the stream.
+      state?.pending?.abort(leftMeanwhile(bot, room));
       const stored = await store.deleteRoom(bot, room);
       if (!state) return stored;
       if (link.state === "online" && state.status !== "offline") {

@@ -1,0 +1,94 @@
+import type { Element } from "@xmpp/xml";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type BotRegistry, createBotRegistry } from "../../../src/bots/registry.js";
+import { parseXmlElement } from "../../../src/formats/xml.js";
+import { silentLogger } from "../../../src/log.js";
+import { createRooms, type Rooms } from "../../../src/rooms/index.js";
+import type { StanzaError } from "../../../src/stanza/errors.js";
+import { openStore, type Store } from "../../../src/store/index.js";
+import { createIqTracker } from "../../../src/xmpp/iq-tracker.js";
+import { fakeLink } from "../../helpers/fake-link.js";
+
+const ROOM = "lobby@muc.localhost";
+let store: Store;
+let registry: BotRegistry;
+let rooms: Rooms;
+let sent: Element[];
+/** What the fake room answers a join presence with (nothing: it stays silent). */
+let answer: (presence: Element) => string[];
+
+beforeEach(async () => {
+  store = openStore(":memory:");
+  registry = createBotRegistry({
+    domain: "rest.localhost",
+    adminTokens: [],
+    configured: { b: { tokens: ["b-token-0123456789abc"] } },
+    store,
+    log: silentLogger,
+  });
+  await registry.load();
+  sent = [];
+  answer = () => [];
+  const link = fakeLink("rest.localhost", (stanza) => {
+    sent.push(stanza);
+    for (const text of answer(stanza)) {
+      queueMicrotask(() => rooms.handle(parseXmlElement(text).root));
+    }
+  });
+  rooms = createRooms({
+    store,
+    link,
+    iqs: createIqTracker({ maxPending: 10 }),
+    registry,
+    log: silentLogger,
+    domain: "rest.localhost",
+    timeoutMs: 2_000,
+  });
+});
+afterEach(async () => {
+  rooms.stop();
+  await store.close();
+});
+
+const enters = (presence: Element) =>
+  presence.attrs.type === "unavailable"
+    ? []
+    : [
+        `<presence from="${presence.attrs.to}" to="b@rest.localhost/rooms"><x xmlns="http://jabber.org/protocol/muc#user"><item role="participant" affiliation="none"/><status code="110"/></x></presence>`,
+        `<message type="groupchat" from="${ROOM}" to="b@rest.localhost/rooms"><subject>Hi</subject></message>`,
+      ];
+
+describe("joining and leaving", () => {
+  it("joins once, answers the same join again without sending, and keeps the room", async () => {
+    answer = enters;
+    const first = await rooms.join("b", ROOM, { nick: "B" });
+    expect(first.room).toMatchObject({ nick: "B", status: "joined", subject: "Hi" });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.attrs).toMatchObject({ from: "b@rest.localhost/rooms", to: `${ROOM}/B` });
+    const again = await rooms.join("b", ROOM, { nick: "B" });
+    expect(again.room.status).toBe("joined");
+    expect(sent).toHaveLength(1);
+    expect((await store.listRooms("b")).map((r) => r.nick)).toEqual(["B"]);
+  });
+
+  it("ends a join under way when the bot leaves, and sends the leave after the join", async () => {
+    const joining = rooms.join("b", ROOM, { nick: "B" });
+    const failed = joining.then(
+      () => undefined,
+      (err: StanzaError) => err,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await rooms.leave("b", ROOM)).toBe(true);
+    const err = await failed;
+    expect(err?.status).toBe(409);
+    expect(sent.map((s) => s.attrs.type ?? "available")).toEqual(["available", "unavailable"]);
+    expect(rooms.list("b")).toEqual([]);
+    expect(await store.listRooms("b")).toEqual([]);
+  });
+
+  it("refuses to post where the bot is not, saying why", async () => {
+    await expect(
+      rooms.post("b", ROOM, parseXmlElement("<message><body>x</body></message>").root),
+    ).rejects.toMatchObject({ status: 409, text: expect.stringContaining("has not joined") });
+  });
+});
