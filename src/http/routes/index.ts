@@ -63,6 +63,7 @@ import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerRest } from "./rest.js";
 import { registerRooms } from "./rooms.js";
+import { registerRoomDirectory } from "./room-directory.js";
 
 /** Per-request values handlers and middleware share through c.var. */
 export interface AppEnv {
@@ -125,6 +126,7 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerEvents(app, deps);
   registerMessages(app, deps);
   if (deps.rooms) registerRooms(app, { ...deps, rooms: deps.rooms });
+  registerRoomDirectory(app, deps);
   registerOpenApi(app);
   registerDocs(app);
 }
