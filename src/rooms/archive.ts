@@ -38,8 +38,6 @@ export interface ArchiveQuery {
   readonly room: string;
   /** An archive id: only messages older than it. Absent: the newest messages. */
   readonly before?: string | undefined;
-  /** Only messages archived before this instant (XEP-0313 §4.1.3 `end`), RFC 3339. */
-  readonly end?: string | undefined;
   /** How many archive entries to ask for (RSM max). */
   readonly max: number;
 }
@@ -76,8 +74,6 @@ export function createRoomArchive({ link, iqs, timeoutMs }: RoomArchiveOptions):
 /** The query iq (XEP-0313 §4.1, v2), to the room's bare JID. */
 export function archiveQuery(query: ArchiveQuery, id: string, queryId: string): Element {
   const fields = [xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, NS.mam))];
-  if (query.end !== undefined)
-    fields.push(xml("field", { var: "end" }, xml("value", {}, query.end)));
   return xml(
     "iq",
     { type: "set", id, to: query.room, from: query.from },

@@ -18,7 +18,8 @@ export function newIqId(prefix: string): string {
  * Sends an iq the bridge itself asks (a room's archive, a service's directory) and
  * waits for its reply through the one pending-iq tracker, so replies and XEP-0313
  * result messages are taken off the inbound path before any bot routing sees them.
- * Resolves with a result; an error reply is thrown as its StanzaError (RFC 6120 §8.3),
+ * Resolves with a result; an error reply is thrown as its StanzaError (RFC 6120 §8.3, `by`
+ * the responder unless it said otherwise),
  * a silent responder as 504 (the tracker's timeout), a down link as 503.
  */
 export async function askIq(
@@ -41,10 +42,13 @@ export async function askIq(
   }
   const answer = await reply;
   if (answer.reply.attrs.type === "error") {
-    throw (
-      StanzaError.fromElement(answer.reply) ??
-      new StanzaError("cancel", "undefined-condition", { text: `${to} answered an error` })
-    );
+    const err = StanzaError.fromElement(answer.reply);
+    // `by` names who refused (RFC 6120 §8.3.2); servers often leave it out, and callers
+    // tell the responder's refusal from the bridge's own (a down link) by it.
+    throw new StanzaError(err?.type ?? "cancel", err?.condition ?? "undefined-condition", {
+      text: err?.text ?? (err ? undefined : `${to} answered an error`),
+      by: err?.by ?? to,
+    });
   }
   return answer;
 }

@@ -1,3 +1,4 @@
+import type { Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import { createRoomArchive, type RoomArchive } from "../../src/rooms/archive.js";
@@ -15,6 +16,7 @@ let link: Link;
 let alice: XmppUser;
 let archive: RoomArchive;
 let room: string;
+const echoes: Element[] = [];
 const said = ["one", "two", "three", "four", "five"].map((n) => `archived ${n}`);
 
 beforeAll(async () => {
@@ -33,7 +35,7 @@ beforeAll(async () => {
   alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
   room = `archive-test@${server.mucDomain}`;
   await joinRoom(alice, room, "alice");
-  for (const body of said) await sayInRoom(alice, room, body);
+  for (const body of said) echoes.push(await sayInRoom(alice, room, body));
 });
 
 afterAll(async () => {
@@ -59,6 +61,16 @@ describe("room archive (XEP-0313 on the room's JID)", () => {
     const third = await archive.read({ from, room, max: 2, before: second.before });
     expect(third.messages.map((m) => m.body)).toEqual(["archived one"]);
     expect(third.before).toBeUndefined();
+  });
+
+  it("has the room stamp each live message with its archive id (XEP-0359 stanza-id by the room)", async () => {
+    const page = await archive.read({ from: `bot@${server.componentDomain}`, room, max: 5 });
+    const stamped = echoes.map(
+      (echo) =>
+        echo.getChildren("stanza-id", "urn:xmpp:sid:0").find((sid) => sid.attrs.by === room)?.attrs
+          .id,
+    );
+    expect(stamped).toEqual(page.messages.map((m) => m.id).reverse());
   });
 
   it("answers the room's error for a room that does not exist", async () => {
