@@ -14,6 +14,12 @@ import type { RoomArchive } from "./archive.js";
 
 export const ARCHIVE_CURSOR = "archive:";
 
+/**
+ * An archive page waits at most this long (or XMPP_REST_IQ_TIMEOUT when shorter): the
+ * default iq timeout (120 s) is for iqs a client chose to wait on, not a history page.
+ */
+export const ARCHIVE_TIMEOUT_MS = 30_000;
+
 /** A history message as the API shows it, from either source. */
 export interface RoomHistoryMessage {
   readonly id: string;
