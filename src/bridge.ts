@@ -14,6 +14,7 @@ import type { SqliteOptions } from "./store/sqlite.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook } from "./webhook/index.js";
+import { createBounces } from "./xmpp/bounces.js";
 import { createIqTracker } from "./xmpp/iq-tracker.js";
 import { createLink, type Link, linkDownError } from "./xmpp/link.js";
 
@@ -80,8 +81,12 @@ export async function startBridge(
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs, metrics);
 
+  const bounces = createBounces();
+
   link.onStanza((stanza) => {
     if (iqs.handle(stanza)) return;
+    // A refusal of a message the bridge sent and waits on (an invitation) answers that request.
+    if (bounces.handle(stanza)) return;
     const verdict = rooms.handle(stanza);
     if (verdict === "consumed") return;
     // A room's stanzas are the bot's events, not its one-to-one history.
@@ -114,6 +119,7 @@ export async function startBridge(
     deliveries,
     bots,
     rooms,
+    bounces,
     store,
     consumers,
     streamLimits,

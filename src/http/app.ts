@@ -11,6 +11,7 @@ import type { BotStore } from "../store/bots.js";
 import type { RoomStore } from "../store/rooms.js";
 import type { Consumers } from "../stream/consumers.js";
 import type { StreamLimits } from "../stream/limits.js";
+import type { Bounces } from "../xmpp/bounces.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
 import type { Link } from "../xmpp/link.js";
 import { bearerAuth } from "./auth.js";
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
   readonly store: BotStore & RoomStore;
   readonly rooms?: Rooms;
+  /** Error replies to messages the bridge waits on (room invitations); with rooms. */
+  readonly bounces?: Bounces;
   readonly consumers: Consumers;
   readonly streamLimits: StreamLimits;
 }

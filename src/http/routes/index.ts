@@ -51,6 +51,7 @@ import type { BotStore } from "../../store/bots.js";
 import type { RoomStore } from "../../store/rooms.js";
 import type { Consumers } from "../../stream/consumers.js";
 import type { StreamLimits } from "../../stream/limits.js";
+import type { Bounces } from "../../xmpp/bounces.js";
 import type { IqTracker } from "../../xmpp/iq-tracker.js";
 import type { Link } from "../../xmpp/link.js";
 import { registerBots } from "./bots.js";
@@ -62,6 +63,8 @@ import { registerMessages } from "./messages.js";
 import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerRest } from "./rest.js";
+import { registerRoomDirectory } from "./room-directory.js";
+import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
 
 /** Per-request values handlers and middleware share through c.var. */
@@ -97,6 +100,8 @@ export interface RouteDeps {
   readonly store: BotStore & RoomStore;
   /** Rooms (XEP-0045) of the bots (absent in tests of the HTTP layer alone). */
   readonly rooms?: Rooms;
+  /** Error replies to messages the bridge waits on (room invitations); with rooms. */
+  readonly bounces?: Bounces;
   readonly consumers: Consumers;
   readonly streamLimits: StreamLimits;
 }
@@ -125,6 +130,10 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerEvents(app, deps);
   registerMessages(app, deps);
   if (deps.rooms) registerRooms(app, { ...deps, rooms: deps.rooms });
+  if (deps.rooms && deps.bounces) {
+    registerRoomInvitations(app, { ...deps, rooms: deps.rooms, bounces: deps.bounces });
+  }
+  registerRoomDirectory(app, deps);
   registerOpenApi(app);
   registerDocs(app);
 }

@@ -6,8 +6,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { jsonToStanza, stanzaToJson } from "../../formats/json/index.js";
 import { parseXmlElement } from "../../formats/xml.js";
 import { nickName, roomAddress, xmlText } from "../../rooms/address.js";
+import { createRoomArchive } from "../../rooms/archive.js";
+import {
+  ARCHIVE_TIMEOUT_MS,
+  archiveBefore,
+  archiveCursorBefore,
+  archiveHistoryPage,
+} from "../../rooms/history.js";
+import { ROOM_RESOURCE } from "../../rooms/index.js";
 import { StanzaError } from "../../stanza/errors.js";
-import type { RoomMessage, RoomStore } from "../../store/rooms.js";
+import type { RoomMessage, RoomMessagePage as StoredPage } from "../../store/rooms.js";
 import { parseAfter } from "../../stream/position.js";
 import { linkDownError } from "../../xmpp/link.js";
 import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../schemas.js";
@@ -203,12 +211,17 @@ const historyRoute = createRoute({
   method: "get",
   path: "/v1/bots/{name}/rooms/{room}/messages",
   tags: ["rooms"],
-  summary: "What was said in the room while the bot was there, newest first",
+  summary: "What was said in the room, newest first: the store, then the room's archive",
+  description:
+    "Pages from the store (what the bridge kept while the bot was in the room, source: store) until it has nothing older; then `older` leads into the room's own archive (XEP-0313, source: archive) with `archive:` cursors, read backwards only. When the store has nothing for the room, the first page is the archive's newest. A room without an archive ends the paging (older: null).",
   security: bearerSecurity,
   request: {
     params,
     query: z.object({
-      before: z.string().optional().openapi({ description: "Older than this message id" }),
+      before: z.string().optional().openapi({
+        description:
+          "Older than this message id: a store id, or archive:<id> (archive: alone for its newest page)",
+      }),
       after: z.string().optional().openapi({ description: "Newer than this message id" }),
       limit: z
         .string()
@@ -224,6 +237,8 @@ const historyRoute = createRoute({
     ...botErrors,
     400: errorResponse("A bad before, after or limit"),
     422: errorResponse("room is not a bare JID"),
+    503: errorResponse("An archive page while the XMPP link is down"),
+    504: errorResponse("The room's archive did not answer in time"),
   },
 });
 
@@ -271,22 +286,20 @@ function storedMessageJson(message: RoomMessage): z.infer<typeof StoredRoomMessa
 }
 
 /**
- * A page of room messages from the store, in the answer's shape (`source: "store"`).
- * Exported for the archive fallback, which serves the pages older than the store's.
+ * A page of room messages from the store, in the answer's shape (`source: "store"`). Where
+ * the store has nothing older, `older` leads into the room's archive, right before the
+ * oldest message on the page (by the archive id the room stamped on it).
  */
-export async function storedRoomPage(
-  store: Pick<RoomStore, "pageRoomMessages">,
-  bot: string,
-  room: string,
-  query: { before?: string | undefined; after?: string | undefined; limit: number },
-): Promise<z.infer<typeof RoomMessagePage>> {
-  const page = await store.pageRoomMessages(bot, room, query);
+function storedPageJson(page: StoredPage, room: string): z.infer<typeof RoomMessagePage> {
   const newest = page.messages[0];
   const oldest = page.messages[page.messages.length - 1];
   return {
     source: "store",
     messages: page.messages.map(storedMessageJson),
-    older: page.hasOlder && oldest ? { before: oldest.id } : null,
+    older:
+      page.hasOlder && oldest
+        ? { before: oldest.id }
+        : { before: archiveCursorBefore(oldest?.stanza, room) },
     newer: page.hasNewer && newest ? { after: newest.id } : null,
   };
 }
@@ -302,9 +315,23 @@ const SET_BY_BRIDGE = ["to", "from", "type"] as const;
 
 export function registerRooms(
   app: BridgeApp,
-  deps: Pick<RouteDeps, "bots" | "store" | "link"> & { rooms: NonNullable<RouteDeps["rooms"]> },
+  deps: Pick<RouteDeps, "bots" | "store" | "link" | "iqs" | "config"> & {
+    rooms: NonNullable<RouteDeps["rooms"]>;
+  },
 ): void {
-  const { bots, rooms, store, link } = deps;
+  const { bots, rooms, store, link, iqs, config } = deps;
+  const archive = createRoomArchive({
+    link,
+    iqs,
+    timeoutMs: Math.min(config.iqTimeoutMs, ARCHIVE_TIMEOUT_MS),
+  });
+
+  /** The archive's page, on the bot's room address (the one members-only rooms know). */
+  const archivePage = (bot: string, room: string, before: string, limit: number) => {
+    if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
+    const from = `${bot}@${config.domain}/${ROOM_RESOURCE}`;
+    return archiveHistoryPage(archive, { from, room, before, limit });
+  };
 
   app.openapi(joinRoute, async (c) => {
     const bot = requireBot(c, bots.registry, c.req.valid("param").name);
@@ -371,12 +398,28 @@ export function registerRooms(
     const bot = requireBot(c, bots.registry, c.req.valid("param").name);
     const room = roomAddress(c.req.valid("param").room);
     const query = c.req.valid("query");
-    const page = await storedRoomPage(store, bot.name, room, {
-      before: parseAfter(query.before, "before"),
-      after: parseAfter(query.after, "after"),
-      limit: historyLimit(query.limit),
-    });
-    return c.json(page, 200);
+    const limit = historyLimit(query.limit);
+    const fromArchive = archiveBefore(query.before);
+    if (fromArchive !== undefined) {
+      if (query.after !== undefined) {
+        throw new StanzaError("modify", "bad-request", {
+          text: "an archive page is read backwards only: before=archive:... takes no after",
+          status: 400,
+        });
+      }
+      return c.json(await archivePage(bot.name, room, fromArchive, limit), 200);
+    }
+    const before = parseAfter(query.before, "before");
+    const after = parseAfter(query.after, "after");
+    const page = await store.pageRoomMessages(bot.name, room, { before, after, limit });
+    if (page.messages.length === 0 && before === undefined && after === undefined) {
+      // Nothing kept yet (the bot just joined): what the room said before is the first page.
+      // The store's empty page stays the answer when the archive cannot give one now.
+      try {
+        return c.json(await archivePage(bot.name, room, "", limit), 200);
+      } catch {}
+    }
+    return c.json(storedPageJson(page, room), 200);
   });
 
   app.openapi(subjectRoute, async (c) => {

@@ -1,0 +1,106 @@
+/**
+ * POST /v1/bots/{name}/rooms/{room}/invitations: a mediated invitation (XEP-0045 §7.8.2)
+ * from a bot that is in the room; the room's refusal is the answer's status.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { roomAddress, xmlText } from "../../rooms/address.js";
+import { ROOM_RESOURCE } from "../../rooms/index.js";
+import { createInvitations, INVITE_WINDOW_MS } from "../../rooms/invite.js";
+import { StanzaError } from "../../stanza/errors.js";
+import { jidToString, parseJid } from "../../stanza/jid.js";
+import { linkDownError } from "../../xmpp/link.js";
+import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../schemas.js";
+import { requireBot } from "./access.js";
+import { BotName } from "./bots.js";
+import type { BridgeApp, RouteDeps } from "./index.js";
+
+const InvitationBody = z
+  .object({
+    jid: z.string().openapi({ description: "Who is invited", example: "bob@example.org" }),
+    reason: z.string().optional().openapi({ example: "we are talking about the release" }),
+  })
+  .strict()
+  .openapi("RoomInvitation");
+
+const Invited = z
+  .object({
+    id: z.string().openapi({ description: "The invitation message's id" }),
+    confirmed: z.boolean().openapi({
+      description: `true: the room answered right after it without refusing it; false: the room said nothing within ${INVITE_WINDOW_MS / 1000} s`,
+    }),
+  })
+  .openapi("RoomInvited");
+
+const inviteRoute = createRoute({
+  method: "post",
+  path: "/v1/bots/{name}/rooms/{room}/invitations",
+  tags: ["rooms"],
+  summary: "Invite someone to a room the bot is in (mediated invitation, XEP-0045 §7.8.2)",
+  description:
+    "The room sends the invitation. It acknowledges nothing, so the bridge asks the room for its disco#info right after: once that answer is back, a refusal would have come first. The room's refusal is the status, with the stanza error in the body.",
+  security: bearerSecurity,
+  request: {
+    params: z.object({
+      name: BotName,
+      room: z.string().openapi({ example: "lobby@conference.example.org" }),
+    }),
+    body: { required: true, content: { "application/json": { schema: InvitationBody } } },
+  },
+  responses: {
+    202: { description: "The room took it", content: { "application/json": { schema: Invited } } },
+    ...authErrors,
+    ...bodyErrors,
+    404: errorResponse("No such bot, or the room is gone"),
+    405: errorResponse("The room does not let the bot invite (ejabberd: not-allowed)"),
+    409: errorResponse("The bot is not in the room (the text says why)"),
+    503: errorResponse("The XMPP link is down (Retry-After says when to retry)"),
+  },
+});
+
+function invitee(raw: string): string {
+  const jid = parseJid(raw);
+  if (!jid || jid.local === "") {
+    throw new StanzaError("modify", "jid-malformed", {
+      text: `"jid" must be a user's JID (user@domain); '${raw}' is not one`,
+      status: 422,
+    });
+  }
+  return jidToString(jid);
+}
+
+export function registerRoomInvitations(
+  app: BridgeApp,
+  deps: Pick<RouteDeps, "bots" | "link" | "iqs" | "config"> & {
+    rooms: Pick<NonNullable<RouteDeps["rooms"]>, "get">;
+    bounces: NonNullable<RouteDeps["bounces"]>;
+  },
+): void {
+  const { bots, rooms, link, iqs, bounces, config } = deps;
+  const invitations = createInvitations({ link, iqs, bounces });
+
+  app.openapi(inviteRoute, async (c) => {
+    const bot = requireBot(c, bots.registry, c.req.valid("param").name);
+    const room = roomAddress(c.req.valid("param").room);
+    const body = c.req.valid("json");
+    const jid = invitee(body.jid);
+    const reason = body.reason === undefined ? undefined : xmlText(body.reason, "reason");
+    const view = rooms.get(bot.name, room);
+    if (view?.status !== "joined") {
+      // The room only relays invitations from its occupants (ejabberd refuses the others).
+      throw new StanzaError("cancel", "conflict", {
+        text: view
+          ? `bot "${bot.name}" is not in ${room} right now (${view.status}); retry once it is back`
+          : `bot "${bot.name}" is not in ${room}: join it first (PUT /v1/bots/${bot.name}/rooms/${room})`,
+        status: 409,
+      });
+    }
+    if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
+    const outcome = await invitations.invite({
+      from: `${bot.name}@${config.domain}/${ROOM_RESOURCE}`,
+      room,
+      jid,
+      reason,
+    });
+    return c.json(outcome, 202);
+  });
+}

@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import type { Element } from "@xmpp/xml";
+import { StanzaError } from "../stanza/errors.js";
+import type { ExpectOptions, IqReply, IqTracker } from "../xmpp/iq-tracker.js";
+import type { Link } from "../xmpp/link.js";
+
+export interface AskDeps {
+  readonly link: Pick<Link, "send">;
+  readonly iqs: Pick<IqTracker, "expect" | "cancel">;
+}
+
+/** A fresh iq id: the tracker keys waiters by id, so it must not collide with a caller's. */
+export function newIqId(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/**
+ * Sends an iq the bridge itself asks (a room's archive, a service's directory) and
+ * waits for its reply through the one pending-iq tracker, so replies and XEP-0313
+ * result messages are taken off the inbound path before any bot routing sees them.
+ * Resolves with a result; an error reply is thrown as its StanzaError (RFC 6120 §8.3, `by`
+ * the responder unless it said otherwise),
+ * a silent responder as 504 (the tracker's timeout), a down link as 503.
+ */
+export async function askIq(
+  deps: AskDeps,
+  iq: Element,
+  timeoutMs: number,
+  options: ExpectOptions = {},
+): Promise<IqReply> {
+  const { id = "", to = "" } = iq.attrs;
+  const reply = deps.iqs.expect(id, to, timeoutMs, options);
+  try {
+    await deps.link.send(iq);
+  } catch (err) {
+    deps.iqs.cancel(
+      id,
+      err instanceof StanzaError
+        ? err
+        : new StanzaError("wait", "service-unavailable", { status: 503, cause: err }),
+    );
+  }
+  const answer = await reply;
+  if (answer.reply.attrs.type === "error") {
+    const err = StanzaError.fromElement(answer.reply);
+    // `by` names who refused (RFC 6120 §8.3.2); servers often leave it out, and callers
+    // tell the responder's refusal from the bridge's own (a down link) by it.
+    throw new StanzaError(err?.type ?? "cancel", err?.condition ?? "undefined-condition", {
+      text: err?.text ?? (err ? undefined : `${to} answered an error`),
+      by: err?.by ?? to,
+    });
+  }
+  return answer;
+}

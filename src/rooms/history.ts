@@ -1,0 +1,113 @@
+/**
+ * The archive half of a room's history (GET /v1/bots/{name}/rooms/{room}/messages):
+ * the cursors that lead from the store's pages into the room's archive, and the
+ * archive pages themselves. Store ids are decimal; archive cursors are `archive:`
+ * followed by the room's archive id, so the two never mix.
+ */
+import type { Element } from "@xmpp/xml";
+import type { JsonStanza } from "../formats/json/index.js";
+import { parseXmlElement } from "../formats/xml.js";
+import { StanzaError } from "../stanza/errors.js";
+import { normaliseJid } from "../stanza/jid.js";
+import { NS } from "../stanza/ns.js";
+import type { RoomArchive } from "./archive.js";
+
+export const ARCHIVE_CURSOR = "archive:";
+
+/**
+ * An archive page waits at most this long (or XMPP_REST_IQ_TIMEOUT when shorter): the
+ * default iq timeout (120 s) is for iqs a client chose to wait on, not a history page.
+ */
+export const ARCHIVE_TIMEOUT_MS = 30_000;
+
+/** A history message as the API shows it, from either source. */
+export interface RoomHistoryMessage {
+  readonly id: string;
+  readonly time: string;
+  readonly nick: string;
+  readonly from: string;
+  readonly body: string;
+  readonly stanza: JsonStanza | null;
+}
+
+export interface ArchiveHistoryPage {
+  readonly source: "archive";
+  readonly messages: RoomHistoryMessage[];
+  readonly older: { before: string } | null;
+  /** Archive pages are read backwards only. */
+  readonly newer: null;
+}
+
+/**
+ * The archive id in a `before` cursor: undefined when the cursor is not an archive one
+ * (a store id), "" for the archive's newest page (`archive:` alone).
+ */
+export function archiveBefore(before: string | undefined): string | undefined {
+  if (before === undefined || !before.startsWith(ARCHIVE_CURSOR)) return undefined;
+  return before.slice(ARCHIVE_CURSOR.length);
+}
+
+/**
+ * The cursor into the archive right before a stored message: the id the room stamped
+ * on it (XEP-0359 §3: <stanza-id by='room'>; Prosody's muc_mam and ejabberd's mod_mam
+ * stamp the very id their archive pages by). Without one, the archive's newest page.
+ */
+export function archiveCursorBefore(storedStanza: string | undefined, room: string): string {
+  if (storedStanza === undefined) return ARCHIVE_CURSOR;
+  let stanza: Element;
+  try {
+    stanza = parseXmlElement(storedStanza).root;
+  } catch {
+    return ARCHIVE_CURSOR;
+  }
+  // Only the room's own stamp counts: a sender may add stanza-ids of its own (§3.1).
+  const stamp = stanza
+    .getChildren("stanza-id", NS.sid)
+    .find((sid) => normaliseJid(sid.attrs.by ?? "") === room);
+  return `${ARCHIVE_CURSOR}${stamp?.attrs.id ?? ""}`;
+}
+
+/**
+ * Rooms without an archive answer a MAM query with one of these (XEP-0313 §5.1 says
+ * feature-not-implemented; ejabberd and Prosody without muc_mam answer
+ * service-unavailable): for history that only means there is nothing older.
+ */
+const NO_ARCHIVE = new Set(["feature-not-implemented", "service-unavailable"]);
+
+/**
+ * One page of the room's archive, newest first, older than `before` ("" for the newest).
+ * Any other refusal of the room is thrown (403 for an archive closed to the bot, ...).
+ */
+export async function archiveHistoryPage(
+  archive: Pick<RoomArchive, "read">,
+  query: { from: string; room: string; before: string; limit: number },
+): Promise<ArchiveHistoryPage> {
+  let page: Awaited<ReturnType<RoomArchive["read"]>>;
+  try {
+    page = await archive.read({
+      from: query.from,
+      room: query.room,
+      max: query.limit,
+      ...(query.before ? { before: query.before } : {}),
+    });
+  } catch (err) {
+    // The bridge's own 503 (link down) stays an error: the archive may well exist.
+    if (err instanceof StanzaError && NO_ARCHIVE.has(err.condition) && err.by !== undefined) {
+      return { source: "archive", messages: [], older: null, newer: null };
+    }
+    throw err;
+  }
+  return {
+    source: "archive",
+    messages: page.messages.map((m) => ({
+      id: `${ARCHIVE_CURSOR}${m.id}`,
+      time: m.time ?? "",
+      nick: m.nick,
+      from: m.from,
+      body: m.body,
+      stanza: m.stanza,
+    })),
+    older: page.before === undefined ? null : { before: `${ARCHIVE_CURSOR}${page.before}` },
+    newer: null,
+  };
+}
