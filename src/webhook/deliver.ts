@@ -100,7 +100,14 @@ export async function callWebhook(
   call: WebhookCall,
   limits: CallLimits,
 ): Promise<Outcome & { readonly headers?: Record<string, string | string[] | undefined> }> {
-  const signal = AbortSignal.timeout(limits.timeoutMs);
+  // One timer per call, cleared as soon as the call ends: AbortSignal.timeout() keeps its
+  // timer (and the signal) alive until the deadline, tens of thousands of them under load.
+  const deadline = new AbortController();
+  const { signal } = deadline;
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException("webhook call timed out", "TimeoutError")),
+    limits.timeoutMs,
+  );
   try {
     const url = new URL(call.url);
     const response = await client.request({
@@ -140,5 +147,7 @@ export async function callWebhook(
       return { kind: "timeout", seconds: limits.timeoutMs / 1000, reason };
     }
     return { kind: "unreachable", reason };
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -158,11 +158,11 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     );
   };
 
-  const call = async (stanza: Element, identity: DeliveryIdentity) => {
+  const call = async (stanza: Element, identity: DeliveryIdentity, stored?: string) => {
     if (probed) await probed;
     let request: ReturnType<typeof buildDeliveryRequest>;
     try {
-      request = buildDeliveryRequest(settings, format, stanza, identity, now());
+      request = buildDeliveryRequest(settings, format, stanza, identity, now(), stored);
     } catch (err) {
       log.warn("stanza not encodable for the webhook", { stanzaId: stanza.attrs.id, format, err });
     }
@@ -207,7 +207,11 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       return { state: "failed", error: "stored stanza unreadable" };
     }
     const attempts = queued.attempts + 1;
-    const outcome = await call(stanza, { webhookId: queued.delivery.webhookId, attempt: attempts });
+    const outcome = await call(
+      stanza,
+      { webhookId: queued.delivery.webhookId, attempt: attempts },
+      queued.delivery.stanza,
+    );
     const error = describeOutcome(outcome);
     if (isRetryable(outcome)) {
       // Each failed attempt at debug; the episode once at warn (health.ts).
