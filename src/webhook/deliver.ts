@@ -44,13 +44,16 @@ export function createWebhookAgent({ timeoutMs, connections }: AgentOptions): We
     );
     return agent;
   };
+  // Nothing to close when no call was ever made (or undici could not be loaded: each call
+  // then ended as an unreachable outcome).
+  const made = async () => (agent ? agent.catch(() => undefined) : undefined);
   return {
     request: async (options) => (await loaded()).request(options),
     close: async () => {
-      if (agent) await (await agent).close();
+      await (await made())?.close();
     },
     destroy: async () => {
-      if (agent) await (await agent).destroy();
+      await (await made())?.destroy();
     },
   };
 }
