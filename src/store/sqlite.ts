@@ -207,7 +207,23 @@ function createSqliteStore(
     lastError: row.last_error ?? undefined,
   });
 
-  const appendAll = db.transaction((batch: readonly NewEvent[], now: number): AppendedEvent[] => {
+  const recordOutcomes = (updates: readonly DeliveryUpdate[], now: number) => {
+    for (const u of updates) {
+      if (u.state === "pending")
+        setPending.run(u.attempts, u.nextAttemptAt, u.lastError, now, u.id);
+      else if (u.state === "delivered") setDelivered.run(u.attempts, now, u.id);
+      else setFailed.run(u.attempts, u.lastError, now, u.id);
+    }
+  };
+
+  const appendAll = db.transaction(
+    (batch: readonly NewEvent[], now: number, outcomes: readonly DeliveryUpdate[]) => {
+      recordOutcomes(outcomes, now);
+      return insertAll(batch, now);
+    },
+  );
+
+  const insertAll = (batch: readonly NewEvent[], now: number): AppendedEvent[] => {
     const appended: AppendedEvent[] = [];
     for (const event of batch) {
       const id = Number(
@@ -217,16 +233,9 @@ function createSqliteStore(
       appended.push({ id, time: now, webhookId: webhookId(id) });
     }
     return appended;
-  });
+  };
 
-  const updateAll = db.transaction((updates: readonly DeliveryUpdate[], now: number) => {
-    for (const u of updates) {
-      if (u.state === "pending")
-        setPending.run(u.attempts, u.nextAttemptAt, u.lastError, now, u.id);
-      else if (u.state === "delivered") setDelivered.run(u.attempts, now, u.id);
-      else setFailed.run(u.attempts, u.lastError, now, u.id);
-    }
-  });
+  const updateAll = db.transaction(recordOutcomes);
 
   const pruneBatch = db.transaction((before: number, batch: number): number => {
     const rows = finished.all(before, batch);
@@ -276,7 +285,7 @@ function createSqliteStore(
     ...createSqliteRoomStore(db, access),
     location,
     volatile,
-    append: (batch, now) => write(() => appendAll(batch, now)),
+    append: (batch, now, outcomes = []) => write(() => appendAll(batch, now, outcomes)),
     updateDeliveries: (updates, now) => write(() => updateAll(updates, now), true),
     listDeliveries: (query: DeliveryQuery) =>
       read(() => {

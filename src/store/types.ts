@@ -105,8 +105,14 @@ export interface Store extends BotStore, RoomStore {
   /**
    * Appends events (and their deliveries) in one durable commit, ids in order.
    * Rejects with StoreFullError when there is no room; nothing is half-written.
+   * `outcomes` (attempts and outcomes, as updateDeliveries takes them) ride in the
+   * same commit, so a busy webhook costs one commit per batch rather than two.
    */
-  append(events: readonly NewEvent[], now: number): Promise<AppendedEvent[]>;
+  append(
+    events: readonly NewEvent[],
+    now: number,
+    outcomes?: readonly DeliveryUpdate[],
+  ): Promise<AppendedEvent[]>;
   /** Records attempts and outcomes in one commit. */
   updateDeliveries(updates: readonly DeliveryUpdate[], now: number): Promise<void>;
   /** Deliveries in a state, oldest first. */

@@ -1,5 +1,4 @@
 import type { Element } from "@xmpp/xml";
-import type { Dispatcher } from "undici";
 import type { Config } from "../config.js";
 import { codecFor } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
@@ -10,7 +9,7 @@ import { StanzaError } from "../stanza/errors.js";
 import { jidToString, normaliseJid, parseJid } from "../stanza/jid.js";
 import { GLOBAL_STREAM, type Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
-import { callWebhook } from "./deliver.js";
+import { callWebhook, type WebhookClient } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
 import { createWebhookHealth } from "./health.js";
 import { probeWebhook } from "./probe.js";
@@ -42,7 +41,7 @@ export interface DispatcherOptions {
   readonly link: Pick<Link, "send">;
   readonly log: Logger;
   /** The pooled undici client (a MockAgent in unit tests). */
-  readonly agent: Dispatcher;
+  readonly agent: WebhookClient;
   readonly store: Pick<
     Store,
     "append" | "updateDeliveries" | "listDeliveries" | "getDelivery" | "requeueDelivery" | "backlog"
@@ -159,11 +158,11 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     );
   };
 
-  const call = async (stanza: Element, identity: DeliveryIdentity) => {
+  const call = async (stanza: Element, identity: DeliveryIdentity, stored?: string) => {
     if (probed) await probed;
     let request: ReturnType<typeof buildDeliveryRequest>;
     try {
-      request = buildDeliveryRequest(settings, format, stanza, identity, now());
+      request = buildDeliveryRequest(settings, format, stanza, identity, now(), stored);
     } catch (err) {
       log.warn("stanza not encodable for the webhook", { stanzaId: stanza.attrs.id, format, err });
     }
@@ -208,7 +207,11 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       return { state: "failed", error: "stored stanza unreadable" };
     }
     const attempts = queued.attempts + 1;
-    const outcome = await call(stanza, { webhookId: queued.delivery.webhookId, attempt: attempts });
+    const outcome = await call(
+      stanza,
+      { webhookId: queued.delivery.webhookId, attempt: attempts },
+      queued.delivery.stanza,
+    );
     const error = describeOutcome(outcome);
     if (isRetryable(outcome)) {
       // Each failed attempt at debug; the episode once at warn (health.ts).

@@ -1,7 +1,6 @@
-import type { Dispatcher } from "undici";
 import { codecFor } from "../formats/index.js";
 import { acceptedTypes, type MediaType, TEXT } from "../formats/negotiate.js";
-import { type CallLimits, callWebhook } from "./deliver.js";
+import { type CallLimits, callWebhook, type WebhookClient } from "./deliver.js";
 
 export interface ProbeResult {
   /** The format the webhook asked for, when it named one the bridge can write. */
@@ -15,12 +14,12 @@ export interface ProbeResult {
  * whose Accept names a format the bridge can encode sets the format.
  */
 export async function probeWebhook(
-  dispatcher: Dispatcher,
+  client: WebhookClient,
   url: string,
   headers: Record<string, string>,
   limits: CallLimits,
 ): Promise<ProbeResult> {
-  const outcome = await callWebhook(dispatcher, { method: "OPTIONS", url, headers }, limits);
+  const outcome = await callWebhook(client, { method: "OPTIONS", url, headers }, limits);
   switch (outcome.kind) {
     case "timeout":
       return { reason: `no answer within ${outcome.seconds}s (${outcome.reason ?? ""})` };

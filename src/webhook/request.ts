@@ -1,6 +1,6 @@
 import type { Element } from "@xmpp/xml";
 import { codecFor, REQUEST_TYPES } from "../formats/index.js";
-import type { MediaType } from "../formats/negotiate.js";
+import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { WebhookCall } from "./deliver.js";
 import { newWebhookId, signatureHeaders } from "./signature.js";
 import { expandCallbackUrl } from "./url.js";
@@ -51,8 +51,11 @@ export function buildDeliveryRequest(
   stanza: Element,
   identity: DeliveryIdentity,
   now: number = Date.now(),
+  /** The stanza as the store holds it (serializeStanza's text): the XML body as is. */
+  stored?: string,
 ): WebhookCall | undefined {
-  const body = codecFor(format)?.encode(stanza);
+  const body =
+    stored !== undefined && format === XMPP_XML ? stored : codecFor(format)?.encode(stanza);
   if (body === undefined) return undefined;
   const headers: Record<string, string> = {
     ...baseHeaders(settings),

@@ -150,6 +150,26 @@ describe("the SQLite store", () => {
     }
   });
 
+  it("records outcomes given to append in the same commit, and none of them when it fails", async () => {
+    const store = open("small.db", { maxPageCount: 40 });
+    const [a, b] = await store.append([event(1), event(2)], 1_000);
+    if (!a || !b) throw new Error("append returned too few ids");
+    const [c] = await store.append([event(3)], 2_000, [
+      { id: a.id, state: "delivered", attempts: 1 },
+      { id: b.id, state: "pending", attempts: 1, nextAttemptAt: 9_000, lastError: "HTTP 503" },
+    ]);
+    expect(await store.getDelivery(a.id)).toMatchObject({ state: "delivered", updatedAt: 2_000 });
+    expect(await store.getDelivery(b.id)).toMatchObject({ state: "pending", nextAttemptAt: 9_000 });
+    expect(await store.getDelivery(c?.id ?? 0)).toMatchObject({ state: "pending", attempts: 0 });
+
+    // A commit that cannot be written takes its outcomes down with it: all or nothing.
+    const huge = { ...event(4), stanza: `<message><body>${"x".repeat(400_000)}</body></message>` };
+    await expect(
+      store.append([huge], 3_000, [{ id: b.id, state: "delivered", attempts: 2 }]),
+    ).rejects.toBeInstanceOf(StoreFullError);
+    expect(await store.getDelivery(b.id)).toMatchObject({ state: "pending", attempts: 1 });
+  });
+
   it("when full, refuses new events with StoreFullError and keeps what it has", async () => {
     const store = open("small.db", { maxPageCount: 40 });
     const big = (n: number) => ({
