@@ -210,7 +210,8 @@ export function registerRest(
     });
   };
 
-  app.use("/rest", auth);
+  // hono's `/rest/*` also matches `/rest` itself: one registration, so the check runs once
+  // per request (with `/rest` registered too, POST /rest went through it twice).
   app.use("/rest/*", auth);
 
   documentedRoute(app, sendRoute, async (c) => {
