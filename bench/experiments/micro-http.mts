@@ -2,15 +2,17 @@
 // metrics on and an info-level logger (as the bridge runs), the gate (serializeForServer) in
 // place of the socket write, and iq replies answered in-process. A keep-alive client in the same
 // process keeps `connections` requests in flight, so the count includes it (the same for every
-// variant compared). Meant to be counted under valgrind, where CPU time is meaningless:
+// variant compared). Meant to be counted under valgrind, where CPU time is meaningless; only
+// the measured requests are counted, after a warm-up:
 //
 //   npx esbuild bench/experiments/micro-http.mts --bundle --platform=node --format=esm \
 //     --packages=external --outfile=node_modules/.cache/micro-http.mjs
-//   for n in 2000 6000; do valgrind --tool=callgrind --callgrind-out-file=/tmp/mh.$n \
-//     node node_modules/.cache/micro-http.mjs msg $n 16; done
+//   MICRO_CALLGRIND=1 MICRO_WARMUP=10000 valgrind --tool=callgrind --instr-atstart=no \
+//     --callgrind-out-file=/tmp/mh.out node node_modules/.cache/micro-http.mjs msg 4000 16
 //
-// (instructions of 6000 − of 2000) / 4000 = instructions per request, start-up and warm-up
-// cancelled out. Without valgrind it prints CPU µs per request as a rough check.
+// instructions collected / 4000 = instructions per request. Without valgrind it prints CPU µs
+// per request as a rough check.
+import { spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import xml from "@xmpp/xml";
@@ -66,8 +68,6 @@ const bodies: Record<string, (i: number) => string> = {
 const makeBody = bodies[kind];
 if (!makeBody) throw new Error(`kind: ${Object.keys(bodies).join(", ")}`);
 
-let sent = 0;
-let done = 0;
 const request = (i: number) => {
   const body = makeBody(i);
   return (
@@ -76,38 +76,62 @@ const request = (i: number) => {
   );
 };
 
+/** `count` requests over fresh keep-alive connections, `connections` in flight. */
+function run(count: number, first: number): Promise<void> {
+  let sent = 0;
+  let done = 0;
+  return new Promise<void>((resolve, reject) => {
+    const open: Socket[] = [];
+    for (let c = 0; c < connections; c++) {
+      const socket = connect(port, "127.0.0.1");
+      socket.setNoDelay(true);
+      open.push(socket);
+      socket.setEncoding("latin1");
+      socket.on("error", reject);
+      socket.on("data", (chunk: string) => {
+        // Every response starts with the status line; neither body contains it.
+        for (
+          let at = chunk.indexOf("HTTP/1.1 ");
+          at !== -1;
+          at = chunk.indexOf("HTTP/1.1 ", at + 9)
+        ) {
+          const status = chunk.slice(at + 9, at + 12);
+          if (status !== "202" && status !== "200") reject(new Error(`status ${status}`));
+          done += 1;
+          if (sent < count) socket.write(request(first + sent++));
+        }
+        if (done === count) {
+          for (const s of open) s.destroy();
+          resolve();
+        }
+      });
+      socket.on("connect", () => {
+        if (sent < count) socket.write(request(first + sent++));
+      });
+    }
+  });
+}
+
+/** Under valgrind: count only the measured requests (`--instr-atstart=no` on the command line). */
+function callgrind(on: boolean): Promise<void> {
+  if (!process.env.MICRO_CALLGRIND) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const control = spawn("callgrind_control", ["-i", on ? "on" : "off", String(process.pid)], {
+      stdio: "ignore",
+    });
+    control.on("error", reject);
+    control.on("exit", () => resolve());
+  });
+}
+
+// Warm-up first (JIT tiers, caches), so the measured requests are the steady state.
+const warmup = Number(process.env.MICRO_WARMUP ?? 0);
+if (warmup > 0) await run(warmup, 0);
+await callgrind(true);
 const started = process.cpuUsage();
-await new Promise<void>((resolve, reject) => {
-  const open: Socket[] = [];
-  for (let c = 0; c < connections; c++) {
-    const socket = connect(port, "127.0.0.1");
-    socket.setNoDelay(true);
-    open.push(socket);
-    socket.setEncoding("latin1");
-    socket.on("error", reject);
-    socket.on("data", (chunk: string) => {
-      // Every response starts with the status line; neither body contains it.
-      for (
-        let at = chunk.indexOf("HTTP/1.1 ");
-        at !== -1;
-        at = chunk.indexOf("HTTP/1.1 ", at + 9)
-      ) {
-        const status = chunk.slice(at + 9, at + 12);
-        if (status !== "202" && status !== "200") reject(new Error(`status ${status}`));
-        done += 1;
-        if (sent < total) socket.write(request(sent++));
-      }
-      if (done === total) {
-        for (const s of open) s.destroy();
-        resolve();
-      }
-    });
-    socket.on("connect", () => {
-      if (sent < total) socket.write(request(sent++));
-    });
-  }
-});
+await run(total, warmup);
 const cpu = process.cpuUsage(started);
+await callgrind(false);
 console.log(
   `${kind}: ${total} requests, ${((cpu.user + cpu.system) / total).toFixed(1)} µs CPU each`,
 );
