@@ -205,6 +205,9 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
 
 /** The bot an address names, if it is one of ours: used where `from` is checked. */
 export function botOfAddress(registry: Pick<BotRegistry, "forAddress">, address: string) {
+  // A bot is always name@domain: the component's own address (what most stanzas are sent
+  // from) names none, and is not worth a JID parse per stanza.
+  if (!address.includes("@")) return undefined;
   const jid = parseJid(address);
   return jid && registry.forAddress(jid);
 }

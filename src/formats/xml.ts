@@ -43,28 +43,36 @@ function contentNamespace(uri: string): string {
   return uri === NS.client ? "" : uri;
 }
 
+/** What one parse builds; the parser's handlers write into the current one. */
+interface ParseRun {
+  readonly stack: { el: Element; ns: string }[];
+  root: Element | undefined;
+  rootNamespace: string;
+  failure: StanzaError | undefined;
+  elements: number;
+}
+
+interface ElementParser {
+  readonly parser: SaxesParser<{ xmlns: true; position: false }>;
+  /** Makes `run` the one the handlers build into. */
+  use(run: ParseRun): void;
+}
+
 /**
- * Strictly parses one XML element (the payload format: one root, no XML
- * declaration, no DOCTYPE, no processing instructions). Namespaces are resolved,
- * so the returned tree is self-contained: every element whose namespace differs
- * from its parent's carries its own `xmlns`, prefixes are gone from element
- * names, and a prefixed attribute carries its own `xmlns:prefix`. That keeps the
- * tree well-formed wherever it is serialised, even after root attributes are
- * dropped. The root's own namespace is returned separately.
+ * A SaxesParser with this module's handlers, parsing into whichever run is current. Building
+ * one per body (the parser, its state table and ten handler closures) cost more than parsing a
+ * small stanza, so parseXmlElement() keeps one and reuses it: saxes resets itself at the end of
+ * a document, and a parse that stopped half-way drops its parser (see there).
  */
-export function parseXmlElement(input: string): { root: Element; namespace: string } {
+function createElementParser(): ElementParser {
   const parser = new SaxesParser({ xmlns: true, position: false });
-  const stack: { el: Element; ns: string }[] = [];
-  let root: Element | undefined;
-  let rootNamespace = "";
-  let failure: StanzaError | undefined;
-  let elements = 0;
+  let run: ParseRun = newRun();
 
   // Parsing stops at the first problem: saxes would carry on after reporting an error, and
   // past a limit its work per tag grows with the depth, so a hostile body could cost seconds.
   const stop = (error: StanzaError): never => {
-    failure ??= error;
-    throw failure;
+    run.failure ??= error;
+    throw run.failure;
   };
   const fail = (text: string): never => stop(notWellFormed(text));
   const checkName = (what: string, name: string) => {
@@ -84,7 +92,8 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
   parser.on("doctype", () => fail("a DOCTYPE is not allowed"));
   parser.on("processinginstruction", () => fail("processing instructions are not allowed"));
   parser.on("opentag", (tag: SaxesTagNS) => {
-    if (root && stack.length === 0) {
+    const { stack } = run;
+    if (run.root && stack.length === 0) {
       fail("exactly one root element is allowed");
       return;
     }
@@ -96,8 +105,8 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
         }),
       );
     }
-    elements += 1;
-    if (elements > MAX_ELEMENTS) {
+    run.elements += 1;
+    if (run.elements > MAX_ELEMENTS) {
       stop(
         new StanzaError("modify", "resource-constraint", {
           text: `more than ${MAX_ELEMENTS} elements in one stanza`,
@@ -113,7 +122,10 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
     // Inside the stanza's own (client) namespace, jabber:client and the empty namespace are one.
     const ns = !parent || parent.ns === "" ? contentNamespace(uri) : uri;
     if (parent && ns !== parent.ns) el.attrs.xmlns = ns;
-    for (const attr of Object.values(tag.attributes)) {
+    const attributes = tag.attributes;
+    for (const key in attributes) {
+      const attr = attributes[key];
+      if (attr === undefined) continue;
       checkName("attribute", attr.local);
       if (attr.prefix) checkName("prefix", attr.prefix);
       if (attr.prefix === "xmlns" || attr.name === "xmlns") continue;
@@ -129,31 +141,66 @@ export function parseXmlElement(input: string): { root: Element; namespace: stri
     if (parent) {
       parent.el.append(el);
     } else {
-      root = el;
-      rootNamespace = uri;
+      run.root = el;
+      run.rootNamespace = uri;
     }
     stack.push({ el, ns });
   });
   parser.on("closetag", () => {
-    stack.pop();
+    run.stack.pop();
   });
   const onText = (text: string) => {
-    const top = stack[stack.length - 1];
+    const top = run.stack[run.stack.length - 1];
     if (top) top.el.append(text);
     else if (text.trim() !== "") fail("text outside the root element");
   };
   parser.on("text", onText);
   parser.on("cdata", onText);
 
-  try {
-    parser.write(input).close();
-  } catch (err) {
-    if (failure) throw failure;
-    throw notWellFormed(err instanceof Error ? err.message : String(err));
-  }
-  if (!root) throw notWellFormed("no root element");
-  return { root, namespace: rootNamespace };
+  return {
+    parser,
+    use(next) {
+      run = next;
+    },
+  };
 }
+
+function newRun(): ParseRun {
+  return { stack: [], root: undefined, rootNamespace: "", failure: undefined, elements: 0 };
+}
+
+/**
+ * Strictly parses one XML element (the payload format: one root, no XML
+ * declaration, no DOCTYPE, no processing instructions). Namespaces are resolved,
+ * so the returned tree is self-contained: every element whose namespace differs
+ * from its parent's carries its own `xmlns`, prefixes are gone from element
+ * names, and a prefixed attribute carries its own `xmlns:prefix`. That keeps the
+ * tree well-formed wherever it is serialised, even after root attributes are
+ * dropped. The root's own namespace is returned separately.
+ */
+export const parseXmlElement = (() => {
+  // The one reused parser (see createElementParser). Parsing is synchronous and calls no
+  // outside code, so two parses never overlap on it.
+  let idle: ElementParser | undefined;
+  return (input: string): { root: Element; namespace: string } => {
+    const current = idle ?? createElementParser();
+    idle = undefined;
+    const run = newRun();
+    current.use(run);
+    try {
+      current.parser.write(input).close();
+    } catch (err) {
+      // Stopped mid-document: this parser's state is not reset, so it is not reused.
+      if (run.failure) throw run.failure;
+      throw notWellFormed(err instanceof Error ? err.message : String(err));
+    }
+    // Only a parser that finished its document cleanly (and so reset itself) goes back.
+    current.use(newRun());
+    idle = current;
+    if (!run.root) throw notWellFormed("no root element");
+    return { root: run.root, namespace: run.rootNamespace };
+  };
+})();
 
 /**
  * Serialises a stanza in the payload format: no XML declaration and no `xmlns`

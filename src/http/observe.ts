@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Logger } from "../log.js";
@@ -32,9 +33,15 @@ export function observeRequests({
         ? offered
         : `${prefix}-${(++issued).toString(36)}`;
     c.set("requestId", requestId);
+    // Straight on the Node response when there is one: touching c.res.headers after the
+    // handler made @hono/node-server build a Headers object and leave its fast path.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const early = outgoing !== undefined && !outgoing.headersSent;
+    if (early) outgoing.setHeader("x-request-id", requestId);
     const started = timed ? performance.now() : 0;
     await next();
-    c.res.headers.set("x-request-id", requestId);
+    // app.fetch without node-server (tests), and WebSocket upgrades (no Node response).
+    if (!early) c.res.headers.set("x-request-id", requestId);
     if (timed) {
       metrics.httpRequests.observe(
         { method: c.req.method, route: routeLabel(c), status: c.res.status },

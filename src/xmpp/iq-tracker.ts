@@ -73,7 +73,7 @@ export function createIqTracker({ maxPending, metrics = noMetrics }: IqTrackerOp
   const collectArchiveResult = (stanza: Element): boolean => {
     const queryId = stanza.getChild("result", NS.mam)?.attrs.queryid;
     const entry = queryId === undefined ? undefined : byQueryId.get(queryId);
-    if (!entry || normaliseJid(stanza.attrs.from ?? "") !== entry.responder) return false;
+    if (!entry || !sameAddress(stanza.attrs.from, entry.responder)) return false;
     entry.results.push(stanza);
     return true;
   };
@@ -131,7 +131,7 @@ export function createIqTracker({ maxPending, metrics = noMetrics }: IqTrackerOp
       if (id === undefined || (type !== "result" && type !== "error")) return false;
       const entry = pending.get(id);
       // RFC 6120 §8.2.3: only the addressee answers; a reply from elsewhere with a guessed id is ignored.
-      if (!entry || normaliseJid(from ?? "") !== entry.responder) return false;
+      if (!entry || !sameAddress(from, entry.responder)) return false;
       settle(id);
       ended(type === "result" ? "result" : "error");
       entry.resolve({ reply: stanza, results: entry.results });
@@ -144,4 +144,15 @@ export function createIqTracker({ maxPending, metrics = noMetrics }: IqTrackerOp
       }
     },
   };
+}
+
+/**
+ * Whether `from` is the address an iq went to (`responder`, already normalised). Servers
+ * echo the address as it was sent, so a plain comparison settles almost every reply without
+ * a JID parse (normalising is idempotent: equal text is the same address); anything else is
+ * normalised first.
+ */
+function sameAddress(from: string | undefined, responder: string): boolean {
+  if (from === responder) return true;
+  return normaliseJid(from ?? "") === responder;
 }

@@ -325,10 +325,14 @@ export function fromIsOurs(from: string | undefined, domain: string): boolean {
 
 /**
  * Stanzas sent in the same event-loop turn leave in one TCP write: with Nagle
- * off, each stanza would otherwise be its own syscall and packet.
+ * off, each stanza would otherwise be its own syscall and packet. The socket is
+ * uncorked in the check phase (setImmediate), after every I/O callback of this
+ * turn has run: under load one turn reads many HTTP requests, on many
+ * connections, and all their stanzas share the write. (Uncorking on nextTick
+ * wrote once per request.) Nothing waits longer than the end of the turn.
  */
 function coalesceWrites(socket: Socket | null): void {
   if (!socket || socket.writableCorked > 0) return;
   socket.cork();
-  process.nextTick(() => socket.uncork());
+  setImmediate(() => socket.uncork());
 }

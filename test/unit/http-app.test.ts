@@ -53,6 +53,21 @@ describe("the HTTP app", () => {
     expect(res.headers.get("www-authenticate")).toContain("Bearer");
   });
 
+  it("asks for the token on every /rest route, with or without a trailing slash", async () => {
+    const requests: [string, string][] = [
+      ["POST", "/rest"],
+      ["POST", "/rest/"],
+      ["POST", "/rest/echo"],
+      ["POST", "/rest/message/chat/a@example.org"],
+      ["GET", "/rest/ping/example.org"],
+      ["GET", "/rest/nothing-here"],
+    ];
+    for (const [method, path] of requests) {
+      const res = await app.request(path, { method, ...(method === "POST" ? { body: "x" } : {}) });
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
+    }
+  });
+
   it("returns 503 with Retry-After while the link is down, without sending", async () => {
     link.state = "offline";
     const res = await post('<message to="a@example.org"/>', "application/xmpp+xml");

@@ -1,3 +1,4 @@
+import { Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
@@ -30,6 +31,45 @@ describe("metrics", () => {
     expect((await a.render()).body).not.toContain("xmpp_rest_test_total");
     expect((await b.render()).body).toContain("xmpp_rest_test_total 1");
     expect((await b.render()).body).not.toContain('xmpp_rest_stanzas_sent_total{kind="message"}');
+  });
+
+  it("renders histograms exactly as prom-client's own Histogram does", async () => {
+    const config = {
+      name: "xmpp_rest_test_seconds",
+      help: "a test histogram",
+      labelNames: ["route", "status"] as const,
+      buckets: [0.01, 0.1, 1],
+    };
+    const metrics = createMetrics({ processMetrics: false });
+    const ours = metrics.histogram<"route" | "status">({
+      ...config,
+      labelNames: ["route", "status"],
+    });
+    const registry = new Registry();
+    const reference = new Histogram({
+      ...config,
+      labelNames: ["route", "status"],
+      registers: [registry],
+    });
+    const observations: [string, number, number][] = [
+      ["/rest", 202, 0.0005],
+      ["/rest", 202, 0.01],
+      ["/rest", 202, 0.05],
+      ["/rest", 200, 2.5],
+      ['/a"b\\c', 500, 0.3],
+      ["/rest", 202, 1],
+    ];
+    for (const [route, status, seconds] of observations) {
+      ours.observe({ route, status }, seconds);
+      reference.observe({ route, status }, seconds);
+    }
+    const block = (text: string) =>
+      text.split("\n\n").find((part) => part.includes(`# TYPE ${config.name} histogram`));
+    const expected = block(await registry.metrics());
+    expect(expected).toContain(
+      'xmpp_rest_test_seconds_bucket{le="0.1",route="/rest",status="202"} 3',
+    );
+    expect(block((await metrics.render()).body)).toBe(expected);
   });
 
   it("reads a gauge's value at scrape time", async () => {

@@ -45,6 +45,33 @@ describe("parseXmlElement", () => {
     expect(x?.attrs["xmlns:a"]).toBe("urn:a");
   });
 
+  it("parses correctly after bodies that stopped mid-document (the parser is reused)", () => {
+    // Each failure leaves a parser half-way: unclosed tags, a pending entity, a prefix scope,
+    // a second root. None of it may leak into the next body.
+    const broken = [
+      "<message><body>open",
+      '<a:message xmlns:a="urn:x"><a:body>',
+      "<message>&amp",
+      "<message/><message/>",
+      "<message><body>x</body>",
+      "",
+    ];
+    for (const input of broken) {
+      expect(parseError(input)).toBeInstanceOf(StanzaError);
+      const { root, namespace } = parseXmlElement('<iq id="1"><ping xmlns="urn:xmpp:ping"/></iq>');
+      expect(namespace).toBe("");
+      expect(root.toString()).toBe('<iq id="1"><ping xmlns="urn:xmpp:ping"/></iq>');
+    }
+  });
+
+  it("gives each parse its own tree", () => {
+    const first = parseXmlElement("<message><body>one</body></message>").root;
+    const second = parseXmlElement("<message><body>two</body></message>").root;
+    expect(first.getChildText("body")).toBe("one");
+    expect(second.getChildText("body")).toBe("two");
+    expect(first).not.toBe(second);
+  });
+
   it("keeps xml:lang", () => {
     const { root } = parseXmlElement('<message xml:lang="de"/>');
     expect(root.attrs["xml:lang"]).toBe("de");

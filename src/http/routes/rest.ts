@@ -27,7 +27,7 @@ import { serializeForServer } from "../../formats/wire.js";
 import { StanzaError } from "../../stanza/errors.js";
 import { bareJid, createJidParser, jidToString, parseJid } from "../../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
-import { prepareOutgoing } from "../../stanza/outgoing.js";
+import { type OutgoingRules, prepareOutgoing } from "../../stanza/outgoing.js";
 import { linkDownError } from "../../xmpp/link.js";
 import { readBody } from "../body.js";
 import { authErrors, bearerSecurity, ErrorBody, errorResponse, MEDIA } from "../schemas.js";
@@ -100,17 +100,17 @@ export function registerRest(
     return stanza;
   };
 
-  const rulesFor = (principal: Principal) => ({
-    domain: config.domain,
-    parseJid: parse,
-    defaultFrom: principal.kind === "bot" ? `${principal.name}@${config.domain}` : config.domain,
-  });
+  // An admin's rules are the same for every request: built once, not per stanza.
+  const adminRules = { domain: config.domain, parseJid: parse, defaultFrom: config.domain };
+  const adminSendRules = { ...adminRules, iqAnswers: true };
+  const rulesFor = (principal: Principal, iqAnswers = false): OutgoingRules => {
+    if (principal.kind !== "bot") return iqAnswers ? adminSendRules : adminRules;
+    const defaultFrom = `${principal.name}@${config.domain}`;
+    return { domain: config.domain, parseJid: parse, defaultFrom, iqAnswers };
+  };
 
   const prepare = ({ stanza, namespace }: Decoded, principal: Principal) =>
-    scope(
-      principal,
-      prepareOutgoing(stanza, namespace, { ...rulesFor(principal), iqAnswers: true }),
-    );
+    scope(principal, prepareOutgoing(stanza, namespace, rulesFor(principal, true)));
 
   /** An iq result or error is a pulling bot answering an iq it received, nothing else. */
   const claimAnswer = (stanza: Element): Element => {
@@ -132,7 +132,7 @@ export function registerRest(
         status: 422,
       });
     }
-    return prepare(decoded, c.var.principal);
+    return prepare(decoded, c.get("principal"));
   };
 
   /**
@@ -202,7 +202,7 @@ export function registerRest(
     requireLink();
     const timeoutMs = iqTimeoutMs(c, config);
     // Each item reaches link.send before the next one starts, so they leave in order.
-    const principal = c.var.principal;
+    const principal = c.get("principal");
     const results = await Promise.all(batch.map((item) => sendItem(item, timeoutMs, principal)));
     const format = negotiate(c.req.header("accept"), c.req.header("content-type"), BATCH_TYPES);
     return c.body(encodeBatchResults(results, format), 200, {
@@ -210,12 +210,15 @@ export function registerRest(
     });
   };
 
-  app.use("/rest", auth);
+  // hono's `/rest/*` also matches `/rest` itself: one registration, so the check runs once
+  // per request (with `/rest` registered too, POST /rest went through it twice).
   app.use("/rest/*", auth);
 
   documentedRoute(app, sendRoute, async (c) => {
     const decoded = await decodeRequest(c, {});
-    return "batch" in decoded ? sendBatch(c, decoded) : send(c, prepare(decoded, c.var.principal));
+    return "batch" in decoded
+      ? sendBatch(c, decoded)
+      : send(c, prepare(decoded, c.get("principal")));
   });
 
   // Debugging aid: the stanza exactly as it would be sent, without sending it.
@@ -244,7 +247,7 @@ export function registerRest(
     async (c) => {
       const { query, to } = c.req.param() as { query: string; to: string };
       const json = queryToJson(query, to, new URL(c.req.url).searchParams);
-      const principal = c.var.principal;
+      const principal = c.get("principal");
       const stanza = prepareOutgoing(jsonToStanza(json), "", rulesFor(principal));
       return send(c, scope(principal, stanza));
     },
