@@ -3,6 +3,7 @@ import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import type { ExpectOptions, IqReply, IqTracker } from "../xmpp/iq-tracker.js";
 import type { Link } from "../xmpp/link.js";
+import { requestIq } from "../xmpp/request-iq.js";
 
 export interface AskDeps {
   readonly link: Pick<Link, "send">;
@@ -28,19 +29,8 @@ export async function askIq(
   timeoutMs: number,
   options: ExpectOptions = {},
 ): Promise<IqReply> {
-  const { id = "", to = "" } = iq.attrs;
-  const reply = deps.iqs.expect(id, to, timeoutMs, options);
-  try {
-    await deps.link.send(iq);
-  } catch (err) {
-    deps.iqs.cancel(
-      id,
-      err instanceof StanzaError
-        ? err
-        : new StanzaError("wait", "service-unavailable", { status: 503, cause: err }),
-    );
-  }
-  const answer = await reply;
+  const to = iq.attrs.to ?? "";
+  const answer = await requestIq(deps.link, deps.iqs, iq, timeoutMs, options);
   if (answer.reply.attrs.type === "error") {
     const err = StanzaError.fromElement(answer.reply);
     // `by` names who refused (RFC 6120 §8.3.2); servers often leave it out, and callers

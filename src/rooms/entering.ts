@@ -9,6 +9,7 @@ import type { Logger } from "../log.js";
 import type { StanzaError } from "../stanza/errors.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
 import type { Link } from "../xmpp/link.js";
+import { requestIq } from "../xmpp/request-iq.js";
 import { joinRefusal, joinTimeout } from "./errors.js";
 import { instantRoom, joinPresence } from "./stanzas.js";
 import type { PendingEntry, RoomState } from "./state.js";
@@ -89,14 +90,12 @@ export async function enterRoom(
 
 async function configureInstantRoom(room: string, from: string, deps: EnterDeps): Promise<void> {
   const id = `room-config-${randomUUID()}`;
-  const reply = deps.iqs.expect(id, room, deps.timeoutMs);
-  try {
-    await deps.link.send(instantRoom(from, room, id));
-  } catch (err) {
-    deps.iqs.cancel(id, err as StanzaError);
-    throw err;
-  }
-  const { reply: answer } = await reply;
+  const { reply: answer } = await requestIq(
+    deps.link,
+    deps.iqs,
+    instantRoom(from, room, id),
+    deps.timeoutMs,
+  );
   if (answer.attrs.type === "error") {
     deps.log.warn("room created but not configured: it stays locked", { room });
   }

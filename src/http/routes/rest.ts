@@ -29,6 +29,7 @@ import { bareJid, createJidParser, jidToString, parseJid } from "../../stanza/ji
 import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
 import { type OutgoingRules, prepareOutgoing } from "../../stanza/outgoing.js";
 import { linkDownError } from "../../xmpp/link.js";
+import { requestIq } from "../../xmpp/request-iq.js";
 import { readBody } from "../body.js";
 import { authErrors, bearerSecurity, ErrorBody, errorResponse, MEDIA } from "../schemas.js";
 import { parseTimeoutHeader } from "../timeout-header.js";
@@ -150,15 +151,8 @@ export function registerRest(
       bots.recordOutgoing(stanza);
       return { status: 202, stanzas: [] };
     }
-    const { id = "", to = "" } = stanza.attrs;
     const mamQueryId = stanza.getChild("query", "urn:xmpp:mam:2")?.attrs.queryid;
-    const reply = iqs.expect(id, to, timeoutMs, mamQueryId ? { mamQueryId } : {});
-    try {
-      await link.send(stanza);
-    } catch (err) {
-      iqs.cancel(id, err instanceof StanzaError ? err : linkDownError(link.retryAfterSeconds()));
-    }
-    const answer = await reply;
+    const answer = await requestIq(link, iqs, stanza, timeoutMs, mamQueryId ? { mamQueryId } : {});
     const status =
       answer.reply.attrs.type === "error"
         ? (StanzaError.fromElement(answer.reply)?.status ?? 500)
