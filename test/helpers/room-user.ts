@@ -4,25 +4,54 @@ import type { XmppUser } from "./xmpp-user.js";
 const MUC = "http://jabber.org/protocol/muc";
 const MUC_USER = "http://jabber.org/protocol/muc#user";
 const MUC_OWNER = "http://jabber.org/protocol/muc#owner";
+const MUC_ADMIN = "http://jabber.org/protocol/muc#admin";
+let sequence = 0;
+
+const statusCodes = (presence: Element): string[] =>
+  (presence.getChild("x", MUC_USER)?.getChildren("status") ?? []).map((s) => s.attrs.code ?? "");
 
 /** The user's own presence back from the room (XEP-0045 §7.2.2: status 110). */
-const isSelfPresence = (room: string, nick: string) => (s: Element) =>
+const isSelfPresence = (room: string) => (s: Element) =>
   s.name === "presence" &&
-  s.attrs.from === `${room}/${nick}` &&
   s.attrs.type !== "error" &&
-  (s.getChild("x", MUC_USER)?.getChildren("status") ?? []).some((st) => st.attrs.code === "110");
+  (s.attrs.from ?? "").startsWith(`${room}/`) &&
+  statusCodes(s).includes("110");
+
+const isErrorFrom = (room: string) => (s: Element) =>
+  s.name === "presence" && s.attrs.type === "error" && (s.attrs.from ?? "").startsWith(room);
+
+/** A presence from room/nick of the given type (none: available). */
+export const presenceFrom = (room: string, nick: string, type?: string) => (stanza: Element) =>
+  stanza.name === "presence" &&
+  stanza.attrs.from === `${room}/${nick}` &&
+  stanza.attrs.type === type;
+
+/** Sends an iq to the room and waits for its result; any other answer throws. */
+async function askRoom(user: XmppUser, room: string, query: Element, what: string): Promise<void> {
+  const id = `room-user-${++sequence}`;
+  await user.send(xml("iq", { type: "set", to: room, id }, query));
+  const reply = await user.waitFor(
+    (s) => s.name === "iq" && s.attrs.id === id,
+    10_000,
+    `${what} answer from ${room}`,
+  );
+  if (reply.attrs.type !== "result") throw new Error(`${room} refused the ${what}: ${reply}`);
+}
 
 /**
- * The user joins `room` as `nick` and, when the room is new (status 201), makes it an
- * instant room (XEP-0045 §10.1.2: an empty jabber:x:data submit), which unlocks it on
- * Prosody. Resolves once the room said the user is in.
+ * The user joins `room` as `nick` (asking for no history) and, when the room is new
+ * (status 201), submits its configuration: the given fields, or none for an instant room
+ * (XEP-0045 §10.1.2), which unlocks it on Prosody. What the user received before is
+ * forgotten, so later waits see only what came after. Resolves with the self-presence;
+ * an error presence from the room throws.
  */
 export async function joinRoom(
   user: XmppUser,
   room: string,
   nick: string,
   options: { public?: boolean; name?: string; config?: Record<string, string> } = {},
-): Promise<void> {
+): Promise<Element> {
+  user.received.length = 0;
   await user.send(
     xml(
       "presence",
@@ -30,12 +59,13 @@ export async function joinRoom(
       xml("x", { xmlns: MUC }, xml("history", { maxstanzas: "0" })),
     ),
   );
-  const self = await user.waitFor(isSelfPresence(room, nick), 10_000, `self-presence in ${room}`);
-  const created = (self.getChild("x", MUC_USER)?.getChildren("status") ?? []).some(
-    (st) => st.attrs.code === "201",
+  const self = await user.waitFor(
+    (s) => isSelfPresence(room)(s) || isErrorFrom(room)(s),
+    10_000,
+    `self-presence in ${room}`,
   );
-  if (!created) return;
-  const id = `config-${room}`;
+  if (self.attrs.type === "error") throw new Error(`${user.jid} could not join ${room}: ${self}`);
+  if (!statusCodes(self).includes("201")) return self;
   const fields: Element[] = [
     xml(
       "field",
@@ -43,43 +73,29 @@ export async function joinRoom(
       xml("value", {}, "http://jabber.org/protocol/muc#roomconfig"),
     ),
   ];
-  if (options.public !== undefined) {
-    fields.push(
-      xml(
-        "field",
-        { var: "muc#roomconfig_publicroom" },
-        xml("value", {}, options.public ? "1" : "0"),
-      ),
-    );
-  }
-  for (const [name, value] of Object.entries(options.config ?? {})) {
+  const field = (name: string, value: string) =>
     fields.push(xml("field", { var: name }, xml("value", {}, value)));
+  if (options.public !== undefined) {
+    field("muc#roomconfig_publicroom", options.public ? "1" : "0");
   }
-  if (options.name !== undefined) {
-    fields.push(xml("field", { var: "muc#roomconfig_roomname" }, xml("value", {}, options.name)));
-  }
-  await user.send(
+  for (const [name, value] of Object.entries(options.config ?? {})) field(name, value);
+  if (options.name !== undefined) field("muc#roomconfig_roomname", options.name);
+  await askRoom(
+    user,
+    room,
     xml(
-      "iq",
-      { type: "set", to: room, id },
-      xml(
-        "query",
-        { xmlns: MUC_OWNER },
-        xml("x", { xmlns: "jabber:x:data", type: "submit" }, ...fields),
-      ),
+      "query",
+      { xmlns: MUC_OWNER },
+      xml("x", { xmlns: "jabber:x:data", type: "submit" }, ...fields),
     ),
+    "configuration",
   );
-  const reply = await user.waitFor(
-    (s) => s.name === "iq" && s.attrs.id === id,
-    10_000,
-    `configuration answer from ${room}`,
-  );
-  if (reply.attrs.type !== "result") throw new Error(`${room} refused its configuration: ${reply}`);
+  return self;
 }
 
 /** Says `body` in the room and waits for the room's echo (XEP-0045 §7.4: sent to every occupant). */
 export async function sayInRoom(user: XmppUser, room: string, body: string): Promise<Element> {
-  const id = `say-${Math.random().toString(36).slice(2)}`;
+  const id = `say-${++sequence}`;
   await user.send(xml("message", { to: room, type: "groupchat", id }, xml("body", {}, body)));
   return user.waitFor(
     (s) => s.name === "message" && s.attrs.type === "groupchat" && s.getChildText("body") === body,
@@ -90,22 +106,12 @@ export async function sayInRoom(user: XmppUser, room: string, body: string): Pro
 
 /** The room's owner makes `jid` a member (XEP-0045 §9.3), so it may enter a members-only room. */
 export async function grantMembership(owner: XmppUser, room: string, jid: string): Promise<void> {
-  const id = `member-${Math.random().toString(36).slice(2)}`;
-  await owner.send(
-    xml(
-      "iq",
-      { type: "set", to: room, id },
-      xml(
-        "query",
-        { xmlns: "http://jabber.org/protocol/muc#admin" },
-        xml("item", { affiliation: "member", jid }),
-      ),
-    ),
-  );
-  const reply = await owner.waitFor(
-    (s) => s.name === "iq" && s.attrs.id === id,
-    10_000,
-    "muc#admin answer",
-  );
-  if (reply.attrs.type !== "result") throw new Error(`${room} refused the membership: ${reply}`);
+  const item = xml("item", { affiliation: "member", jid });
+  await askRoom(owner, room, xml("query", { xmlns: MUC_ADMIN }, item), "membership");
+}
+
+/** A moderator kicks `nick` (XEP-0045 §8.2); resolves on the room's result. */
+export async function kick(user: XmppUser, room: string, nick: string, reason: string) {
+  const item = xml("item", { nick, role: "none" }, xml("reason", {}, reason));
+  await askRoom(user, room, xml("query", { xmlns: MUC_ADMIN }, item), "kick");
 }

@@ -5,7 +5,7 @@ import xml, { type Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
 import type { BotEvent } from "../helpers/event-clients.js";
-import { kick, presenceFrom, say, userJoins } from "../helpers/muc-user.js";
+import { kick, presenceFrom, sayInRoom, joinRoom as userJoins } from "../helpers/room-user.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
@@ -182,7 +182,7 @@ describe("a bot in rooms", () => {
     expect(posted.status).toBe(202);
     await alice.waitFor(groupchatFrom(room, "Roomy", "hello from the bot"));
 
-    await say(alice, room, "hello bot");
+    await sayInRoom(alice, room, "hello bot");
     const heard = await nextEvent(roomEvent("message", room, (e) => e.nick === "alice"));
     expect(heard.stanza.body).toBe("hello bot");
     expect(heard.stanza.room_event?.self).toBe(false);
@@ -227,7 +227,7 @@ describe("a bot in rooms", () => {
     expect(await taken.json()).toMatchObject({ error: { condition: "conflict" } });
 
     const closed = `closed@${server.mucDomain}`;
-    await userJoins(alice, closed, "alice", { "muc#roomconfig_membersonly": "1" });
+    await userJoins(alice, closed, "alice", { config: { "muc#roomconfig_membersonly": "1" } });
     const refused = await joinRoom(closed, {}, OTHER);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({
@@ -265,7 +265,7 @@ describe("a bot in rooms", () => {
 
   it("keeps what was said while it was there, paged newest first", async () => {
     const room = `lobby@${server.mucDomain}`;
-    for (const n of [1, 2, 3]) await say(alice, room, `numbered ${n}`);
+    for (const n of [1, 2, 3]) await sayInRoom(alice, room, `numbered ${n}`);
     await nextEvent(
       (e) => e.stanza.room_event?.type === "message" && e.stanza.body === "numbered 3",
     );
@@ -348,7 +348,7 @@ describe("a bot in rooms", () => {
       token: HOOKED,
     });
     expect(res.status).toBe(200);
-    await say(alice, room, "hey Hooked, are you there?");
+    await sayInRoom(alice, room, "hey Hooked, are you there?");
     await alice.waitFor(groupchatFrom(room, "Hooked", "you called?"));
     const delivered = hook.requests.map(
       (r) => JSON.parse(r.body || "{}") as Record<string, unknown>,
@@ -397,7 +397,7 @@ describe("a bot in rooms", () => {
 
   it("is back in its rooms after the XMPP server restarts, without a request", async () => {
     const room = `lasting@${server.mucDomain}`;
-    await userJoins(alice, room, "alice", { "muc#roomconfig_persistentroom": "1" });
+    await userJoins(alice, room, "alice", { config: { "muc#roomconfig_persistentroom": "1" } });
     expect((await joinRoom(room, { nick: "Roomy" })).status).toBe(200);
     await skipEvents();
     await alice.stop();
