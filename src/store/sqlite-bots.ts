@@ -7,6 +7,7 @@ import type {
   HistoryPage,
   LogEvent,
 } from "./bots.js";
+import { keysetPager } from "./keyset-page.js";
 import type { Batched } from "./sqlite-batch.js";
 
 interface BotRow {
@@ -28,6 +29,8 @@ interface HistoryRow {
   stanza: string;
   time: number;
 }
+
+const HISTORY_COLUMNS = "id, direction, sender, recipient, type, body, stanza, time";
 
 export interface SqliteAccess {
   /** Runs a write (full disk -> StoreFullError); `relaxed` skips the log sync. */
@@ -136,46 +139,13 @@ export function createSqliteBotStore(db: Database.Database, access: SqliteAccess
     return existed;
   });
 
-  /** One page of history; `with` and the bounds become SQL conditions. */
+  const history = { table: "history", columns: HISTORY_COLUMNS };
+  const pageAll = keysetPager<HistoryRow>(db, { ...history, scope: "bot = ?" });
+  const pageWith = keysetPager<HistoryRow>(db, { ...history, scope: "bot = ? AND peer = ?" });
   const page = (bot: string, q: Parameters<BotStore["pageHistory"]>[1]): HistoryPage => {
-    const where = ["bot = ?"];
-    const args: (string | number)[] = [bot];
-    if (q.with !== undefined) {
-      where.push("peer = ?");
-      args.push(q.with);
-    }
-    const scope = [...where];
-    const scopeArgs = [...args];
-    if (q.before !== undefined) {
-      where.push("id < ?");
-      args.push(Number(q.before));
-    }
-    if (q.after !== undefined) {
-      where.push("id > ?");
-      args.push(Number(q.after));
-    }
-    // With only `after`, the page is the entries right after it; otherwise the newest in range.
-    const forward = q.after !== undefined && q.before === undefined;
-    const rows = db
-      .prepare<(string | number)[], HistoryRow>(
-        `SELECT id, direction, sender, recipient, type, body, stanza, time FROM history
-         WHERE ${where.join(" AND ")} ORDER BY id ${forward ? "ASC" : "DESC"} LIMIT ?`,
-      )
-      .all(...args, q.limit);
-    if (forward) rows.reverse();
-    const newest = rows[0];
-    const oldest = rows[rows.length - 1];
-    const exists = (condition: string, id: number) =>
-      db
-        .prepare<(string | number)[], { n: number }>(
-          `SELECT 1 AS n FROM history WHERE ${scope.join(" AND ")} AND ${condition} LIMIT 1`,
-        )
-        .get(...scopeArgs, id) !== undefined;
-    return {
-      entries: rows.map(toEntry),
-      hasOlder: oldest !== undefined && exists("id < ?", oldest.id),
-      hasNewer: newest !== undefined && exists("id > ?", newest.id),
-    };
+    const { rows, hasOlder, hasNewer } =
+      q.with === undefined ? pageAll([bot], q) : pageWith([bot, q.with], q);
+    return { entries: rows.map(toEntry), hasOlder, hasNewer };
   };
 
   return {

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { type KeysetQuery, keysetPager } from "./keyset-page.js";
 import type { RoomMessage, RoomMessagePage, RoomRecord, RoomStore } from "./rooms.js";
 import type { SqliteAccess } from "./sqlite-bots.js";
 
@@ -52,50 +53,14 @@ export function createSqliteRoomStore(db: Database.Database, access: SqliteAcces
     `INSERT INTO room_messages (bot, room, nick, sender, body, stanza, time)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const older = db.prepare<[string, string, number, number], MessageRow>(
-    `SELECT id, nick, sender, body, stanza, time FROM room_messages
-     WHERE bot = ? AND room = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-  );
-  const newer = db.prepare<[string, string, number, number], MessageRow>(
-    `SELECT id, nick, sender, body, stanza, time FROM room_messages
-     WHERE bot = ? AND room = ? AND id > ? ORDER BY id ASC LIMIT ?`,
-  );
-  const between = db.prepare<[string, string, number, number, number], MessageRow>(
-    `SELECT id, nick, sender, body, stanza, time FROM room_messages
-     WHERE bot = ? AND room = ? AND id > ? AND id < ? ORDER BY id DESC LIMIT ?`,
-  );
-  const anyBelow = db.prepare<[string, string, number], { n: number }>(
-    "SELECT 1 AS n FROM room_messages WHERE bot = ? AND room = ? AND id < ? LIMIT 1",
-  );
-  const anyAbove = db.prepare<[string, string, number], { n: number }>(
-    "SELECT 1 AS n FROM room_messages WHERE bot = ? AND room = ? AND id > ? LIMIT 1",
-  );
-
-  // Ids fit SQLite's 64-bit integers; MAX_SAFE_INTEGER stands for "no upper bound".
-  const NONE_ABOVE = Number.MAX_SAFE_INTEGER;
-
-  const page = (
-    bot: string,
-    room: string,
-    q: Parameters<RoomStore["pageRoomMessages"]>[2],
-  ): RoomMessagePage => {
-    const before = q.before === undefined ? NONE_ABOVE : Number(q.before);
-    let rows: MessageRow[];
-    if (q.after !== undefined && q.before === undefined) {
-      // Only `after`: the messages right after it (paging forward), shown newest first.
-      rows = newer.all(bot, room, Number(q.after), q.limit).reverse();
-    } else if (q.after !== undefined) {
-      rows = between.all(bot, room, Number(q.after), before, q.limit);
-    } else {
-      rows = older.all(bot, room, before, q.limit);
-    }
-    const newest = rows[0];
-    const oldest = rows[rows.length - 1];
-    return {
-      messages: rows.map(toMessage),
-      hasOlder: oldest !== undefined && anyBelow.get(bot, room, oldest.id) !== undefined,
-      hasNewer: newest !== undefined && anyAbove.get(bot, room, newest.id) !== undefined,
-    };
+  const pageMessages = keysetPager<MessageRow>(db, {
+    table: "room_messages",
+    columns: "id, nick, sender, body, stanza, time",
+    scope: "bot = ? AND room = ?",
+  });
+  const page = (bot: string, room: string, query: KeysetQuery): RoomMessagePage => {
+    const { rows, hasOlder, hasNewer } = pageMessages([bot, room], query);
+    return { messages: rows.map(toMessage), hasOlder, hasNewer };
   };
 
   return {
