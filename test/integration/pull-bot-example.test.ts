@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import xml from "@xmpp/xml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
+import { stopChild } from "../helpers/child.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
@@ -31,11 +32,7 @@ beforeAll(async () => {
 afterEach(async () => {
   const proc = bot;
   bot = undefined;
-  if (proc && proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGTERM");
-    await exited;
-  }
+  await stopChild(proc);
 });
 
 afterAll(async () => {

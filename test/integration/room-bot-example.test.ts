@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
+import { stopChild } from "../helpers/child.js";
 import { joinRoom, sayInRoom } from "../helpers/room-user.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
@@ -34,12 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const proc = bot;
-  if (proc && proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGTERM");
-    await exited;
-  }
+  await stopChild(bot);
   await alice?.stop();
   await bridge?.stop();
   await server?.stop();

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import xml from "@xmpp/xml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge, TOKEN } from "../helpers/bridge.js";
+import { stopChild } from "../helpers/child.js";
 import { freePort, waitForPort } from "../helpers/ports.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
@@ -55,11 +56,7 @@ afterEach(async () => {
   webhook = undefined;
   const proc = bot;
   bot = undefined;
-  if (proc && proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGTERM");
-    await exited;
-  }
+  await stopChild(proc);
 });
 
 afterAll(async () => {
