@@ -23,7 +23,8 @@ function badRequest(text: string): StanzaError {
   return new StanzaError("modify", "bad-request", { text, status: 400 });
 }
 
-function historyLimit(value: string | undefined): number {
+/** The `limit` of a history page: the default when absent, clamped to the maximum. */
+export function historyLimit(value: string | undefined): number {
   if (value === undefined) return HISTORY_DEFAULT_LIMIT;
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
     throw badRequest(`limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`);
@@ -71,13 +72,18 @@ const SendBody = z
     description: "Any field of the JSON mapping; kind is message, from is the bot",
   });
 
-function messageJson(entry: HistoryEntry): z.infer<typeof HistoryMessage> {
-  let stanza: Record<string, unknown> | null = null;
+/** A stored stanza in the JSON mapping, for a history answer; null if it no longer parses. */
+export function storedStanzaJson(xml: string): Record<string, unknown> | null {
   try {
-    stanza = stanzaToJson(parseXmlElement(entry.stanza).root) as unknown as Record<string, unknown>;
-  } catch {}
+    return stanzaToJson(parseXmlElement(xml).root) as unknown as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function messageJson(entry: HistoryEntry): z.infer<typeof HistoryMessage> {
   const { id, time, direction, from, to, type, body } = entry;
-  return { id, time, direction, from, to, type, body, stanza };
+  return { id, time, direction, from, to, type, body, stanza: storedStanzaJson(entry.stanza) };
 }
 
 const params = z.object({ name: BotName });

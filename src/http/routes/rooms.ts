@@ -3,8 +3,7 @@
  * while the bot was there (README, "Rooms"). `{room}` is the room's bare JID.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonToStanza, stanzaToJson } from "../../formats/json/index.js";
-import { parseXmlElement } from "../../formats/xml.js";
+import { jsonToStanza } from "../../formats/json/index.js";
 import { nickName, roomAddress, xmlText } from "../../rooms/address.js";
 import { createRoomArchive } from "../../rooms/archive.js";
 import {
@@ -22,7 +21,12 @@ import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../schema
 import { requireBot } from "./access.js";
 import { BotName } from "./bots.js";
 import type { BridgeApp, RouteDeps } from "./index.js";
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "./messages.js";
+import {
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  historyLimit,
+  storedStanzaJson,
+} from "./messages.js";
 
 /** Most messages of discussion history a join may ask for (XEP-0045 §7.2.14). */
 export const MAX_JOIN_HISTORY = 100;
@@ -262,27 +266,9 @@ const subjectRoute = createRoute({
   },
 });
 
-function historyLimit(value: string | undefined): number {
-  if (value === undefined) return HISTORY_DEFAULT_LIMIT;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-    throw new StanzaError("modify", "bad-request", {
-      text: `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`,
-      status: 400,
-    });
-  }
-  return Math.min(Number(value), HISTORY_MAX_LIMIT);
-}
-
 function storedMessageJson(message: RoomMessage): z.infer<typeof StoredRoomMessage> {
-  let stanza: Record<string, unknown> | null = null;
-  try {
-    stanza = stanzaToJson(parseXmlElement(message.stanza).root) as unknown as Record<
-      string,
-      unknown
-    >;
-  } catch {}
   const { id, time, nick, from, body } = message;
-  return { id, time, nick, from, body, stanza };
+  return { id, time, nick, from, body, stanza: storedStanzaJson(message.stanza) };
 }
 
 /**
