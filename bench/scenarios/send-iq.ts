@@ -5,6 +5,7 @@ import { ratio, usageFields } from "../lib/context.js";
 import { runLoad } from "../lib/load.js";
 import { runModRest } from "../lib/mod-rest.js";
 import { sampleUsage } from "../lib/procs.js";
+import { costRatios, rigBoundNote, type SideCost } from "../lib/rig-bound.js";
 import { perSecond, type Summary } from "../lib/stats.js";
 
 const MAX_IQS = 2_000_000;
@@ -69,6 +70,7 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
 
       const peer = ctx.prosody.modRest;
       let modRestRate: number | undefined;
+      let modRestCost: SideCost | undefined;
       if (peer) {
         ctx.progress(`send-iq: mod_rest, ${connections} connections`);
         const peerUsage = sampleUsage(ctx.prosody.pid, ctx.prosody.pid);
@@ -86,6 +88,8 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
         );
         const peerStats = peerUsage.stop();
         modRestRate = perSecond(peerResult.ok, peerResult.elapsedMs);
+        const peerFields = usageFields(peerStats, peerResult.ok);
+        modRestCost = { rate: modRestRate, cpuUsPerOp: peerFields.cpuUsPerOp };
         rows.push({
           scenario: "send-iq",
           subject: "peer: Prosody mod_rest",
@@ -94,7 +98,7 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
           unit: "iq/s",
           latency: peerResult.latency,
           errors: peerResult.errors,
-          ...usageFields(peerStats, peerResult.ok),
+          ...peerFields,
           notes: "CPU is all of Prosody's, alone on the measured core",
           details: { statuses: peerResult.statuses },
         });
@@ -103,6 +107,16 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
       const ratios: Record<string, number> = {};
       if (baseRate) ratios["bare component"] = ratio(bridgeRate, baseRate) ?? 0;
       if (modRestRate) ratios.mod_rest = ratio(bridgeRate, modRestRate) ?? 0;
+      const bridgeFields = usageFields(bridgeUsage, result.ok);
+      Object.assign(
+        ratios,
+        costRatios(
+          { rate: bridgeRate, cpuUsPerOp: bridgeFields.cpuUsPerOp },
+          bridgeUsage,
+          modRestCost,
+        ),
+      );
+      const rigBound = rigBoundNote(bridgeUsage, ctx.pinning);
       rows.push(
         {
           scenario: "send-iq",
@@ -112,8 +126,9 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
           unit: "iq/s",
           latency: result.latency,
           errors: result.errors,
-          ...usageFields(bridgeUsage, result.ok),
+          ...bridgeFields,
           ratios,
+          ...(rigBound ? { notes: rigBound } : {}),
           details: { statuses: result.statuses },
         },
         {

@@ -8,6 +8,7 @@ import type { LoadResult } from "../lib/load.js";
 import { runLoad } from "../lib/load.js";
 import { runModRest } from "../lib/mod-rest.js";
 import { sampleUsage } from "../lib/procs.js";
+import { costRatios, rigBoundNote, type SideCost } from "../lib/rig-bound.js";
 import { perSecond } from "../lib/stats.js";
 import { connectBenchUser } from "../lib/xmpp-user.js";
 
@@ -110,6 +111,7 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
       // The mod_rest peer (only with a checkout), the same messages and connections.
       const peer = ctx.prosody.modRest;
       let modRestRate: number | undefined;
+      let modRestCost: SideCost | undefined;
       if (peer) {
         ctx.progress(`send-message: mod_rest, ${connections} connections`);
         tracker = new DeliveryTracker(MAX_MESSAGES);
@@ -129,6 +131,8 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
         const peerStats = peerUsage.stop();
         const peerGot = tracker.report();
         modRestRate = perSecond(peerGot.unique, peerGot.lastAt - peerResult.startedAt);
+        const peerFields = usageFields(peerStats, peerResult.ok);
+        modRestCost = { rate: modRestRate, cpuUsPerOp: peerFields.cpuUsPerOp };
         rows.push({
           scenario: "send-message",
           subject: "peer: Prosody mod_rest",
@@ -139,12 +143,14 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
           errors: peerResult.errors,
           lost: peerResult.ok - delivered(peerResult),
           duplicates: peerGot.duplicates,
-          ...usageFields(peerStats, peerResult.ok),
+          ...peerFields,
           notes: "CPU is all of Prosody's (HTTP, routing and delivery), alone on the measured core",
           details: { statuses: peerResult.statuses, delivered: peerGot },
         });
       }
 
+      const bridgeFields = usageFields(bridgeUsage, result.ok);
+      const rigBound = rigBoundNote(bridgeUsage, ctx.pinning);
       rows.push(
         {
           scenario: "send-message",
@@ -156,13 +162,23 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
           errors: result.errors,
           lost: result.ok - bridgeDelivered,
           duplicates: got.duplicates,
-          ...usageFields(bridgeUsage, result.ok),
-          ratios: pick({
-            "XMPP ceiling": ratio(bridgeRate, xmppRate),
-            "HTTP ceiling": ratio(bridgeRate, httpRate),
-            mod_rest: ratio(bridgeRate, modRestRate),
-          }),
-          notes: `HTTP 202 p50/p99 ${result.latency.p50}/${result.latency.p99} ms; ${perSecond(result.ok, result.elapsedMs)} req/s accepted`,
+          ...bridgeFields,
+          ratios: {
+            ...pick({
+              "XMPP ceiling": ratio(bridgeRate, xmppRate),
+              "HTTP ceiling": ratio(bridgeRate, httpRate),
+              mod_rest: ratio(bridgeRate, modRestRate),
+            }),
+            ...costRatios(
+              { rate: bridgeRate, cpuUsPerOp: bridgeFields.cpuUsPerOp },
+              bridgeUsage,
+              modRestCost,
+            ),
+          },
+          notes: [
+            `HTTP 202 p50/p99 ${result.latency.p50}/${result.latency.p99} ms; ${perSecond(result.ok, result.elapsedMs)} req/s accepted`,
+            ...(rigBound ? [rigBound] : []),
+          ].join("; "),
           details: {
             http: result.latency,
             statuses: result.statuses,
