@@ -48,7 +48,11 @@ try {
       cpus: "1",
       main,
       cleanup,
-      ...(flags.length > 0 ? { env: { NODE_OPTIONS: flags.join(" ") } } : {}),
+      env: {
+        ...(flags.length > 0 ? { NODE_OPTIONS: flags.join(" ") } : {}),
+        // For libraries-only.mjs: which libraries to leave out.
+        ...(process.env.LEAVE_OUT ? { LEAVE_OUT: process.env.LEAVE_OUT } : {}),
+      },
     });
     await sleep(3_000);
     process.stdout.write(`${main}: ${status(bridge.pid)}\n`);
