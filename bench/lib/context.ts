@@ -82,6 +82,13 @@ export function ratio(value: number | undefined, baseline: number | undefined): 
   return Math.round((value / baseline) * 100) / 100;
 }
 
+/** Drops undefined ratios (a baseline that did nothing). */
+export function pick(ratios: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(ratios)) if (value !== undefined) out[name] = value;
+  return out;
+}
+
 /** The usage columns of a row; `ops` completed operations give the CPU cost of one. */
 export function usageFields(usage: Usage, ops?: number) {
   return {

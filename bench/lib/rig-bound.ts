@@ -5,7 +5,7 @@
  * more, and the delivered-rate ratio against mod_rest stops measuring the bridge. These
  * figures say when that happened and what the bridge's own cost per message allows.
  */
-import type { Pinning } from "./context.js";
+import { type Pinning, pick, ratio } from "./context.js";
 import type { Usage } from "./procs.js";
 
 /** A core this busy is taken as saturated (the sampler's /proc/stat readings top out near 100). */
@@ -33,14 +33,15 @@ export function costRatios(
     bridgeUsage.cpuPercent > 0
       ? (bridge.cpuUsPerOp * bridgeUsage.prosodyCpuPercent) / bridgeUsage.cpuPercent
       : 0;
-  return {
-    "less CPU/op than mod_rest": round(peer.cpuUsPerOp / bridge.cpuUsPerOp),
-    "less CPU/op than mod_rest, Prosody's share included": round(
-      peer.cpuUsPerOp / (bridge.cpuUsPerOp + prosodyUsPerOp),
+  return pick({
+    "less CPU/op than mod_rest": ratio(peer.cpuUsPerOp, bridge.cpuUsPerOp),
+    "less CPU/op than mod_rest, Prosody's share included": ratio(
+      peer.cpuUsPerOp,
+      bridge.cpuUsPerOp + prosodyUsPerOp,
     ),
     // Projected, not measured: a core of its own at this cost, no other limit.
-    "mod_rest at the bridge's CPU/op (projected)": round(1e6 / bridge.cpuUsPerOp / peer.rate),
-  };
+    "mod_rest at the bridge's CPU/op (projected)": ratio(1e6 / bridge.cpuUsPerOp, peer.rate),
+  });
 }
 
 /** A note when the shared core (Prosody + driver) saturated before the bridge's core did. */
@@ -50,8 +51,4 @@ export function rigBoundNote(usage: Usage, pinning: Pinning): string | undefined
   if (shared === undefined || measured === undefined) return undefined;
   if (shared < SATURATED_PERCENT || measured >= SATURATED_PERCENT) return undefined;
   return `rig-bound: CPU ${pinning.prosody} (Prosody + driver) ${shared} % busy, the bridge's CPU ${measured} %`;
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
 }

@@ -1,13 +1,12 @@
 import { floodFromComponent } from "../lib/baseline.js";
 import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
-import { ratio, usageFields } from "../lib/context.js";
+import { pick, ratio, usageFields } from "../lib/context.js";
 import { DeliveryTracker, messageBody, parseBody } from "../lib/delivery.js";
 import { runLoad } from "../lib/load.js";
 import { sampleUsage } from "../lib/procs.js";
 import { perSecond } from "../lib/stats.js";
 import { connectBenchUser } from "../lib/xmpp-user.js";
-import { pick } from "./send-message.js";
 
 const MAX_MESSAGES = 2_000_000;
 const BATCH = 100;

@@ -1,7 +1,7 @@
 import { spawnComponent } from "../lib/baseline.js";
 import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
-import { ratio, usageFields } from "../lib/context.js";
+import { pick, ratio, usageFields } from "../lib/context.js";
 import { runLoad } from "../lib/load.js";
 import { runModRest } from "../lib/mod-rest.js";
 import { sampleUsage } from "../lib/procs.js";
@@ -104,18 +104,18 @@ export async function sendIq(ctx: BenchContext): Promise<Row[]> {
         });
       }
 
-      const ratios: Record<string, number> = {};
-      if (baseRate) ratios["bare component"] = ratio(bridgeRate, baseRate) ?? 0;
-      if (modRestRate) ratios.mod_rest = ratio(bridgeRate, modRestRate) ?? 0;
       const bridgeFields = usageFields(bridgeUsage, result.ok);
-      Object.assign(
-        ratios,
-        costRatios(
+      const ratios = {
+        ...pick({
+          "bare component": ratio(bridgeRate, baseRate),
+          mod_rest: ratio(bridgeRate, modRestRate),
+        }),
+        ...costRatios(
           { rate: bridgeRate, cpuUsPerOp: bridgeFields.cpuUsPerOp },
           bridgeUsage,
           modRestCost,
         ),
-      );
+      };
       const rigBound = rigBoundNote(bridgeUsage, ctx.pinning);
       rows.push(
         {

@@ -2,7 +2,7 @@ import { freePort } from "../../test/helpers/ports.js";
 import { floodFromComponent, spawnBaseline } from "../lib/baseline.js";
 import { launchScenarioBridge, TOKEN } from "../lib/bridge.js";
 import type { BenchContext, Row } from "../lib/context.js";
-import { ratio, usageFields } from "../lib/context.js";
+import { pick, ratio, usageFields } from "../lib/context.js";
 import { DeliveryTracker, messageBody, parseBody } from "../lib/delivery.js";
 import type { LoadResult } from "../lib/load.js";
 import { runLoad } from "../lib/load.js";
@@ -217,11 +217,4 @@ export async function sendMessage(ctx: BenchContext): Promise<Row[]> {
     await receiver.stop();
   }
   return rows;
-}
-
-/** Drops undefined ratios (a baseline that did nothing). */
-export function pick(ratios: Record<string, number | undefined>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, value] of Object.entries(ratios)) if (value !== undefined) out[name] = value;
-  return out;
 }
