@@ -2,21 +2,28 @@ import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { createBots } from "./bots/index.js";
+import { createBotOwners } from "./bots/owners.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
+import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
-import { createRooms } from "./rooms/index.js";
+import { createOutbound } from "./outbound/index.js";
+import { GLOBAL_STREAM } from "./owner.js";
+import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
+import { createRooms, type RoomConnection } from "./rooms/index.js";
 import { StanzaError } from "./stanza/errors.js";
-import { GLOBAL_STREAM, openStore, type Store } from "./store/index.js";
+import { componentFromRule } from "./stanza/from-rule.js";
+import { openStore, type Store } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import type { SqliteOptions } from "./store/sqlite.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook } from "./webhook/index.js";
-import { createBounces } from "./xmpp/bounces.js";
-import { createIqTracker } from "./xmpp/iq-tracker.js";
+import { type Bounces, createBounces } from "./xmpp/bounces.js";
+import { createIqTracker, type IqTracker } from "./xmpp/iq-tracker.js";
 import { createLink, type Link, linkDownError } from "./xmpp/link.js";
+import { requestIq } from "./xmpp/request-iq.js";
 
 export interface Bridge {
   readonly link: Link;
@@ -35,6 +42,27 @@ export interface BridgeOptions {
   readonly store?: SqliteOptions;
   /** Pacing of SSE/WebSocket/long-poll readers (tests shorten heartbeats and stall limits). */
   readonly streamLimits?: Partial<StreamLimits>;
+}
+
+/** The component link as the way out and the rooms use it (one connection, its tracker and bounces). */
+function componentConnection(
+  link: Link,
+  iqs: IqTracker,
+  bounces: Bounces,
+): RoomConnection & {
+  readonly fromRule: ReturnType<typeof componentFromRule>;
+} {
+  return {
+    get state() {
+      return link.state;
+    },
+    fromRule: componentFromRule(link.domain),
+    downError: () => linkDownError(link.retryAfterSeconds()),
+    send: (stanza) => link.send(stanza),
+    request: (iq, timeoutMs, options) => requestIq(link, iqs, iq, timeoutMs, options),
+    watchRefusal: (id, from) => bounces.watch(id, from),
+    onStateChange: (handler) => link.onStateChange(handler),
+  };
 }
 
 /**
@@ -64,35 +92,55 @@ export async function startBridge(
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
   });
   const iqs = createIqTracker({ maxPending: config.maxPendingIq, metrics });
+  const bounces = createBounces();
+  const component = componentConnection(link, iqs, bounces);
 
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log });
+  const owners = createBotOwners(bots.registry, config.domain, component);
+  const outbound = createOutbound({
+    connectionFor: () => component,
+    owners,
+    claimAnswer: (answer, owner) =>
+      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
+    recordOutgoing: (owner, stanza) => {
+      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
+    },
+  });
   const rooms = createRooms({
     store,
-    link,
-    iqs,
-    registry: bots.registry,
+    seats: owners,
+    post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
     log,
-    domain: config.domain,
     timeoutMs: config.iqTimeoutMs,
   });
   await rooms.load();
+  const directory = createRoomDirectory({
+    connection: component,
+    from: config.domain,
+    timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
+  });
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs, metrics);
 
-  const bounces = createBounces();
-
-  link.onStanza((stanza) => {
-    if (iqs.handle(stanza)) return;
-    // A refusal of a message the bridge sent and waits on (an invitation) answers that request.
-    if (bounces.handle(stanza)) return;
-    const verdict = rooms.handle(stanza);
-    if (verdict === "consumed") return;
-    // A room's stanzas are the bot's events, not its one-to-one history.
-    if (bots.router.handle(stanza, { history: verdict !== "room" })) return;
-    webhook.handle(stanza);
-  });
+  const inbound = createInbound(
+    {
+      domain: config.domain,
+      answered: (stanza) => iqs.handle(stanza) || bounces.handle(stanza),
+      ownerAt: owners.ownerAt,
+      rooms: rooms.handle,
+    },
+    {
+      owner(owner, stanza, to, { history }) {
+        const bot = owner.kind === "bot" ? bots.registry.get(owner.name) : undefined;
+        if (bot) bots.router.deliver(bot, stanza, to, { history });
+      },
+      global: (stanza, to) => webhook.handle(stanza, to),
+    },
+    log,
+  );
+  link.onStanza(inbound.handle);
   link.onStateChange((state) => {
     // A reply can no longer arrive on a dropped stream: fail waiters now rather than at their timeout.
     if (state !== "online" && iqs.size > 0) iqs.failAll(linkDownError(link.retryAfterSeconds()));
@@ -104,23 +152,24 @@ export async function startBridge(
     // A bot's dead letter goes back to that bot's webhook, never the global one.
     retry: async (id: number) => {
       const delivery = await store.getDelivery(id);
-      if (delivery && delivery.stream !== GLOBAL_STREAM) {
+      if (delivery && delivery.stream !== GLOBAL_STREAM && delivery.stream !== "") {
         return bots.retryDelivery(delivery.stream, id);
       }
       return webhook.retry(id);
     },
   };
   const app = createApp({
-    config,
-    link,
-    iqs,
+    settings: config,
     log,
     metrics,
+    tokens: bots.registry,
+    outbound,
+    linkStatus: () => ({ state: link.state, pendingIq: iqs.size }),
     deliveries,
-    bots,
-    rooms,
-    bounces,
+    registry: bots.registry,
     store,
+    rooms,
+    directory,
     consumers,
     streamLimits,
   });

@@ -27,3 +27,8 @@ export function ownerOf(id: string): Owner | undefined {
   if (id.startsWith("account:") && id.length > 8) return { kind: "account", jid: id.slice(8) };
   return undefined;
 }
+
+/** How messages name an owner: `bot "echo"`, `account alice@example.org`. */
+export function describeOwner(owner: Owner): string {
+  return owner.kind === "bot" ? `bot "${owner.name}"` : `account ${owner.jid}`;
+}

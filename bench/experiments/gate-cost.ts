@@ -5,6 +5,7 @@
 import { jsonToStanza } from "../../src/formats/json/index.js";
 import { serializeForServer } from "../../src/formats/wire.js";
 import { parseXmlElement } from "../../src/formats/xml.js";
+import { componentFromRule } from "../../src/stanza/from-rule.js";
 import { prepareOutgoing } from "../../src/stanza/outgoing.js";
 
 const chat = prepareOutgoing(
@@ -12,7 +13,7 @@ const chat = prepareOutgoing(
     "<message to='recv@localhost' type='chat'><body>12345 1700000000000</body></message>",
   ).root,
   "",
-  { domain: "rest.localhost" },
+  { fromRule: componentFromRule("rest.localhost") },
 );
 const rich = prepareOutgoing(
   jsonToStanza({
@@ -25,7 +26,7 @@ const rich = prepareOutgoing(
     reactions: { id: "m1", reactions: ["👍"] },
   }),
   "",
-  { domain: "rest.localhost" },
+  { fromRule: componentFromRule("rest.localhost") },
 );
 
 function timeNs(run: () => void, n: number): number {

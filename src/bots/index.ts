@@ -6,7 +6,7 @@ import type { WebhookConfig } from "../webhook/dispatcher.js";
 import type { Link } from "../xmpp/link.js";
 import { historyEntry } from "./history.js";
 import { createInboundIqs, type InboundIqs } from "./iq-answers.js";
-import { type BotRegistry, botOfAddress, createBotRegistry } from "./registry.js";
+import { type BotRegistry, createBotRegistry } from "./registry.js";
 import { type BotRouter, createBotRouter } from "./router.js";
 import { type BotWebhookOptions, type BotWebhooks, createBotWebhooks } from "./webhooks.js";
 
@@ -15,7 +15,7 @@ export interface Bots {
   readonly router: BotRouter;
   readonly inboundIqs: InboundIqs;
   /** Keeps a message a bot sent (with a body) in its history; never throws. */
-  recordOutgoing(stanza: Element): void;
+  recordOutgoing(bot: string, stanza: Element): void;
   /** Admin: delivers a bot's dead letter again (its stream says which bot). */
   retryDelivery(bot: string, id: number): ReturnType<BotWebhooks["retry"]>;
   stop(drainTimeoutMs: number): Promise<void>;
@@ -52,19 +52,18 @@ export async function createBots({ config, store, link, log }: BotsOptions): Pro
       .filter((bot) => bot.webhook)
       .map((bot) => bot.name),
   );
-  const router = createBotRouter({ registry, store, link, iqs: inboundIqs, webhooks, log });
+  const router = createBotRouter({ store, link, iqs: inboundIqs, webhooks, log });
 
   return {
     registry,
     router,
     inboundIqs,
-    recordOutgoing(stanza) {
+    recordOutgoing(bot, stanza) {
       try {
-        const bot = botOfAddress(registry, stanza.attrs.from ?? "");
-        const entry = bot && historyEntry(stanza, bot.name, "out", new Date());
+        const entry = historyEntry(stanza, bot, "out", new Date());
         if (!entry) return;
         store.appendHistory(entry).catch((err: unknown) => {
-          log.error("history not recorded", { bot: bot.name, err });
+          log.error("history not recorded", { bot, err });
         });
       } catch (err) {
         log.error("history not recorded", { err });

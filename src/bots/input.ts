@@ -1,7 +1,7 @@
+import { tokenProblem } from "../access/tokens.js";
 import { FORM, JSON_TYPE, type MediaType, mediaTypeOf, XMPP_XML } from "../formats/negotiate.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { BotWebhook } from "../store/bots.js";
-import { tokenProblem } from "./tokens.js";
 
 /** What creates or updates a bot: the config file's entry or the body of PUT /v1/bots/{name}. */
 export interface BotSettings {

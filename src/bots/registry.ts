@@ -1,15 +1,11 @@
+import { ADMIN, type Principal } from "../access/principal.js";
+import { generateToken, hashToken, TokenTable } from "../access/tokens.js";
 import type { Logger } from "../log.js";
 import { StanzaError } from "../stanza/errors.js";
 import { type Jid, parseJid } from "../stanza/jid.js";
 import type { BotRecord, BotStore, BotWebhook } from "../store/bots.js";
 import type { BotSettings } from "./input.js";
 import { botName } from "./names.js";
-import { generateToken, hashToken, TokenTable } from "./tokens.js";
-
-/** Who a request acts for: an admin (XMPP_REST_TOKENS) may act for every bot, a bot only for itself. */
-export type Principal =
-  | { readonly kind: "admin" }
-  | { readonly kind: "bot"; readonly name: string };
 
 export interface Bot {
   readonly name: string;
@@ -62,7 +58,6 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
   const records = new Map<string, { record: BotRecord; source: Bot["source"] }>();
   const tokens = new TokenTable<Principal>();
   const listeners = new Set<(name: string) => void>();
-  const admin: Principal = { kind: "admin" };
 
   const configured = new Map<string, BotRecord>();
   const startedAt = now().toISOString();
@@ -98,7 +93,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
   const rebuildTokens = () => {
     const entries: { hash: string; owner: Principal }[] = options.adminTokens.map((t) => ({
       hash: hashToken(t),
-      owner: admin,
+      owner: ADMIN,
     }));
     for (const { record } of records.values()) {
       const owner: Principal = { kind: "bot", name: record.name };

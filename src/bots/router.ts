@@ -2,28 +2,27 @@ import type { Element } from "@xmpp/xml";
 import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { StanzaError } from "../stanza/errors.js";
-import { jidToString, normaliseJid, parseJid } from "../stanza/jid.js";
+import type { Jid } from "../stanza/jid.js";
 import type { BotStore } from "../store/bots.js";
 import { allowsReply, errorReply } from "../webhook/reply.js";
 import type { Link } from "../xmpp/link.js";
 import { automaticAnswer } from "./auto-answer.js";
 import { historyEntry } from "./history.js";
 import type { InboundIqs } from "./iq-answers.js";
-import type { BotRegistry } from "./registry.js";
+import type { Bot } from "./registry.js";
 import type { BotWebhooks } from "./webhooks.js";
 
 export interface BotRouter {
   /**
-   * Takes an inbound stanza addressed to a bot (any resource) and returns true;
-   * returns false for anything else (the bare domain, unknown names), which
-   * keeps today's path to the global callback. Never throws. `history: false` keeps a
-   * message out of the bot's one-to-one history (room messages have their own).
+   * Takes an inbound stanza addressed to a bot (any resource), its addresses normalised by
+   * the inbound router: answered by the bridge, or to the bot's webhook, or to its event log
+   * for pulling. Never throws. `history: false` keeps a message out of the bot's one-to-one
+   * history (room messages have their own).
    */
-  handle(stanza: Element, options?: { readonly history?: boolean }): boolean;
+  deliver(bot: Bot, stanza: Element, to: Jid, options: { readonly history: boolean }): void;
 }
 
 export interface BotRouterOptions {
-  readonly registry: Pick<BotRegistry, "forAddress">;
   readonly store: Pick<BotStore, "appendBotEvent" | "appendHistory">;
   readonly link: Pick<Link, "send">;
   readonly iqs: Pick<InboundIqs, "track">;
@@ -36,12 +35,11 @@ const isRequest = (stanza: Element) =>
   stanza.name === "iq" && (stanza.attrs.type === "get" || stanza.attrs.type === "set");
 
 /**
- * Inbound routing (DESIGN: "route (bot? room? iq tracker?) -> store"): a stanza
- * to a bot's address goes to that bot, to its webhook if it has one, otherwise
- * to its event log for pulling. disco#info and ping are answered by the bridge.
+ * A stanza to a bot's address goes to that bot: to its webhook if it has one, otherwise to
+ * its event log for pulling. disco#info and ping are answered by the bridge.
  */
 export function createBotRouter(options: BotRouterOptions): BotRouter {
-  const { registry, store, link, iqs, webhooks, log } = options;
+  const { store, link, iqs, webhooks, log } = options;
   const now = options.now ?? (() => new Date());
 
   const send = (reply: Element) => {
@@ -79,33 +77,19 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
   };
 
   return {
-    handle(stanza, options = {}) {
+    deliver(bot, stanza, to, options) {
       try {
-        const to = parseJid(stanza.attrs.to ?? "");
-        const bot = to && registry.forAddress(to);
-        if (!to || !bot) return false;
-        // Replies are addressed from the inbound `to`, which the server compares byte for
-        // byte with our domain (XEP-0114 §3): normalise before anything uses it.
-        stanza.attrs.to = jidToString(to);
-        const from = normaliseJid(stanza.attrs.from ?? "");
-        if (!from) {
-          log.warn("stanza to a bot without a usable from dropped", { bot: bot.name });
-          return true;
-        }
-        stanza.attrs.from = from;
         const answer = automaticAnswer(stanza, bot.name);
         if (answer) {
           send(answer);
-          return true;
+          return;
         }
         const time = now();
-        if (options.history !== false) record(stanza, bot.name, time);
-        if (bot.webhook) webhooks.handle(bot.name, stanza);
+        if (options.history) record(stanza, bot.name, time);
+        if (bot.webhook) webhooks.handle(bot.name, stanza, to);
         else void pull(stanza, bot.name, time);
-        return true;
       } catch (err) {
         log.error("bot routing failed", { err });
-        return true;
       }
     },
   };

@@ -2,6 +2,7 @@ import type { Element } from "@xmpp/xml";
 import type { Config } from "../config.js";
 import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
+import type { Jid } from "../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../stanza/kinds.js";
 import type { DispatcherOptions, WebhookConfig } from "../webhook/dispatcher.js";
 import { createWebhook, type RetryResult, type Webhook } from "../webhook/index.js";
@@ -10,7 +11,7 @@ import type { BotRegistry } from "./registry.js";
 
 export interface BotWebhooks {
   /** Hands a stanza to the bot's own webhook (the bot must have one). */
-  handle(bot: string, stanza: Element): void;
+  handle(bot: string, stanza: Element, to: Jid): void;
   /** Admin: delivers one of the bot's dead letters again (see /v1/deliveries). */
   retry(bot: string, id: number): Promise<RetryResult>;
   /** Starts the webhooks of these bots now, so what the last run left is delivered. */
@@ -79,8 +80,8 @@ export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
   };
 
   return {
-    handle(bot, stanza) {
-      hookFor(bot)?.handle(stanza);
+    handle(bot, stanza, to) {
+      hookFor(bot)?.handle(stanza, to);
     },
     async retry(bot, id) {
       const hook = hookFor(bot);

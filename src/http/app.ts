@@ -1,70 +1,30 @@
-import type { Hook } from "@hono/zod-openapi";
-import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import type { Bots } from "../bots/index.js";
-import type { Config } from "../config.js";
-import type { Logger } from "../log.js";
-import { type Metrics, noMetrics } from "../metrics.js";
-import type { Rooms } from "../rooms/index.js";
+import { noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
-import type { BotStore } from "../store/bots.js";
-import type { RoomStore } from "../store/rooms.js";
-import type { Consumers } from "../stream/consumers.js";
-import type { StreamLimits } from "../stream/limits.js";
-import type { Bounces } from "../xmpp/bounces.js";
-import type { IqTracker } from "../xmpp/iq-tracker.js";
-import type { Link } from "../xmpp/link.js";
+import type { TokenResolver } from "./auth.js";
 import { bearerAuth } from "./auth.js";
+import { type BridgeApp, newApp, type RouteDeps } from "./env.js";
 import { errorResponse } from "./errors.js";
 import { observeRequests } from "./observe.js";
-import type { DeliveriesView } from "./routes/deliveries.js";
-import { type AppEnv, type BridgeApp, registerRoutes } from "./routes/index.js";
+import { registerRoutes } from "./routes/index.js";
 
-export interface AppDeps {
-  readonly config: Config;
-  readonly link: Link;
-  readonly iqs: IqTracker;
-  readonly log: Logger;
+export type AppDeps = Omit<RouteDeps, "auth" | "readAuth" | "metrics"> & {
   /** Off (no-op instruments, no /metrics) unless given. */
-  readonly metrics?: Metrics;
-  readonly deliveries?: DeliveriesView;
-  readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
-  readonly store: BotStore & RoomStore;
-  readonly rooms?: Rooms;
-  /** Error replies to messages the bridge waits on (room invitations); with rooms. */
-  readonly bounces?: Bounces;
-  readonly consumers: Consumers;
-  readonly streamLimits: StreamLimits;
-}
-
-/**
- * A /v1 body or parameter that misses its schema: 422 for a JSON body of the wrong
- * shape, 400 for parameters, in the bridge's error format. (A body that is not JSON
- * at all never gets here: hono throws a 400 HTTPException, rendered by onError.)
- */
-const schemaHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
-  if (result.success) return;
-  const where = result.target === "json" || result.target === "form" ? "" : `${result.target} `;
-  const text = result.error.issues
-    .slice(0, 5)
-    .map((issue) => `${where}${issue.path.join(".") || "body"}: ${issue.message}`)
-    .join("; ");
-  const status = result.target === "json" || result.target === "form" ? 422 : 400;
-  return errorResponse(c, new StanzaError("modify", "bad-request", { text, status }));
+  readonly metrics?: RouteDeps["metrics"];
+  /** Who a token belongs to: admins and owners, in one table. */
+  readonly tokens: TokenResolver;
 };
 
 export function createApp(deps: AppDeps): BridgeApp {
-  const { link, log, bots } = deps;
+  const { log } = deps;
   const metrics = deps.metrics ?? noMetrics;
-  const app: BridgeApp = new OpenAPIHono<AppEnv>({ defaultHook: schemaHook });
+  const app = newApp();
   app.use("*", observeRequests({ log, metrics }));
 
   app.onError((err, c) => {
     if (err instanceof StanzaError) {
       const headers: Record<string, string> = {};
-      if (err.status === 503 && link.state !== "online") {
-        headers["retry-after"] = String(link.retryAfterSeconds());
-      }
+      if (err.retryAfter !== undefined) headers["retry-after"] = String(err.retryAfter);
       // The rest of an oversized body is not read: close rather than drain it.
       if (err.status === 413) headers.connection = "close";
       return errorResponse(c, err, headers);
@@ -100,8 +60,8 @@ export function createApp(deps: AppDeps): BridgeApp {
   registerRoutes(app, {
     ...deps,
     metrics,
-    auth: bearerAuth<AppEnv>(bots.registry),
-    readAuth: bearerAuth<AppEnv>(bots.registry, { queryToken: true }),
+    auth: bearerAuth(deps.tokens),
+    readAuth: bearerAuth(deps.tokens, { queryToken: true }),
   });
   return app;
 }

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { Principal } from "../bots/registry.js";
+import { ADMIN, type Principal } from "../access/principal.js";
+import { hashToken, TokenTable } from "../access/tokens.js";
 import { StanzaError } from "../stanza/errors.js";
 import { errorResponse } from "./errors.js";
 
@@ -23,19 +23,12 @@ export interface AuthOptions {
 
 export type AuthVariables = { principal: Principal };
 
-/** A resolver for a fixed list of admin tokens (constant-time, as TokenTable). */
+/** A resolver for a fixed list of admin tokens, in the same TokenTable bots' tokens live in. */
 export function adminTokens(tokens: readonly string[]): TokenResolver {
   if (tokens.length === 0) throw new Error("bearerAuth needs at least one token");
-  const digests = tokens.map((t) => createHash("sha256").update(t).digest());
-  const admin: Principal = { kind: "admin" };
-  return {
-    authenticate(token) {
-      const offered = createHash("sha256").update(token).digest();
-      let match = false;
-      for (const known of digests) match = timingSafeEqual(known, offered) || match;
-      return match ? admin : undefined;
-    },
-  };
+  const table = new TokenTable<Principal>();
+  table.replace(tokens.map((token) => ({ hash: hashToken(token), owner: ADMIN })));
+  return { authenticate: (token) => table.find(token) };
 }
 
 /**

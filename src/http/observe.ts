@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { AppEnv } from "./routes/index.js";
+import type { AppEnv } from "./env.js";
 
 /** A request id a proxy passed on is kept if it is short and plain; anything else is replaced. */
 const OFFERED_ID = /^[\w.:-]{1,64}$/;

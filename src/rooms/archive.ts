@@ -7,7 +7,7 @@ import xml, { type Element } from "@xmpp/xml";
 import { stanzaToJson } from "../formats/json/index.js";
 import type { JsonStanza } from "../formats/json/types.js";
 import { NS } from "../stanza/ns.js";
-import { type AskDeps, askIq, newIqId } from "./ask.js";
+import { type Asker, askIq, newIqId } from "./ask.js";
 
 export interface ArchiveMessage {
   /** The archive's id for the message (RSM item id; ejabberd: a number, Prosody: a UUID-like string). */
@@ -47,17 +47,16 @@ export interface RoomArchive {
   read(query: ArchiveQuery): Promise<ArchivePage>;
 }
 
-export interface RoomArchiveOptions extends AskDeps {
-  /** How long the room may take to send the page and its closing <fin/>. */
-  readonly timeoutMs: number;
-}
-
-export function createRoomArchive({ link, iqs, timeoutMs }: RoomArchiveOptions): RoomArchive {
+/**
+ * A room's archive read over a connection; `timeoutMs` bounds how long the room may take to
+ * send the page and its closing <fin/>.
+ */
+export function createRoomArchive(connection: Asker, timeoutMs: number): RoomArchive {
   return {
     async read(query) {
       const queryId = newIqId("mam");
       const iq = archiveQuery(query, newIqId("room-archive"), queryId);
-      const answer = await askIq({ link, iqs }, iq, timeoutMs, { mamQueryId: queryId });
+      const answer = await askIq(connection, iq, timeoutMs, { mamQueryId: queryId });
       const fin = answer.reply.getChild("fin", NS.mam);
       const messages: ArchiveMessage[] = [];
       for (const result of answer.results) {

@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
-import type { ExpectOptions, IqReply, IqTracker } from "../xmpp/iq-tracker.js";
-import type { Link } from "../xmpp/link.js";
-import { requestIq } from "../xmpp/request-iq.js";
+import type { RoomConnection, RoomIqAnswer } from "./seat.js";
 
-export interface AskDeps {
-  readonly link: Pick<Link, "send">;
-  readonly iqs: Pick<IqTracker, "expect" | "cancel">;
-}
+/** The part of a connection an iq the bridge asks itself needs. */
+export type Asker = Pick<RoomConnection, "request">;
 
 /** A fresh iq id: the tracker keys waiters by id, so it must not collide with a caller's. */
 export function newIqId(prefix: string): string {
@@ -17,20 +13,20 @@ export function newIqId(prefix: string): string {
 
 /**
  * Sends an iq the bridge itself asks (a room's archive, a service's directory) and
- * waits for its reply through the one pending-iq tracker, so replies and XEP-0313
- * result messages are taken off the inbound path before any bot routing sees them.
+ * waits for its reply through the connection's pending-iq tracker, so replies and XEP-0313
+ * result messages are taken off the inbound path before any owner's routing sees them.
  * Resolves with a result; an error reply is thrown as its StanzaError (RFC 6120 §8.3, `by`
  * the responder unless it said otherwise),
  * a silent responder as 504 (the tracker's timeout), a down link as 503.
  */
 export async function askIq(
-  deps: AskDeps,
+  connection: Asker,
   iq: Element,
   timeoutMs: number,
-  options: ExpectOptions = {},
-): Promise<IqReply> {
+  options: { mamQueryId?: string } = {},
+): Promise<RoomIqAnswer> {
   const to = iq.attrs.to ?? "";
-  const answer = await requestIq(deps.link, deps.iqs, iq, timeoutMs, options);
+  const answer = await connection.request(iq, timeoutMs, options);
   if (answer.reply.attrs.type === "error") {
     const err = StanzaError.fromElement(answer.reply);
     // `by` names who refused (RFC 6120 §8.3.2); servers often leave it out, and callers

@@ -6,7 +6,8 @@
 import xml, { type Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
-import { type AskDeps, askIq, newIqId } from "./ask.js";
+import { type Asker, askIq, newIqId } from "./ask.js";
+import type { RoomConnection } from "./seat.js";
 
 export interface RoomListing {
   readonly jid: string;
@@ -28,7 +29,8 @@ export interface RoomDirectory {
   list(service: string): Promise<RoomListing[]>;
 }
 
-export interface RoomDirectoryOptions extends AskDeps {
+export interface RoomDirectoryOptions {
+  readonly connection: Asker & Pick<RoomConnection, "state" | "downError">;
   /** The address the queries come from (the component's domain). */
   readonly from: string;
   readonly timeoutMs: number;
@@ -37,6 +39,13 @@ export interface RoomDirectoryOptions extends AskDeps {
   /** Rooms asked for details; beyond that only the names from disco#items are listed. */
   readonly maxDetailed?: number;
 }
+
+/**
+ * Each disco query of a listing waits at most this long (or XMPP_REST_IQ_TIMEOUT when
+ * shorter): a service that takes longer than this to list its rooms is not going to,
+ * and the default iq timeout (120 s) is meant for iqs a client chose to wait on.
+ */
+export const DIRECTORY_TIMEOUT_MS = 30_000;
 
 /** 4 in flight keeps one listing's iqs well under the tracker's maxPending (default 1000). */
 export const DIRECTORY_CONCURRENCY = 4;
@@ -47,7 +56,6 @@ export function createRoomDirectory(options: RoomDirectoryOptions): RoomDirector
   const { from, timeoutMs } = options;
   const concurrency = options.concurrency ?? DIRECTORY_CONCURRENCY;
   const maxDetailed = options.maxDetailed ?? DIRECTORY_MAX_DETAILED;
-  const deps: AskDeps = { link: options.link, iqs: options.iqs };
 
   const disco = async (to: string, ns: string): Promise<Element> => {
     const iq = xml(
@@ -55,7 +63,7 @@ export function createRoomDirectory(options: RoomDirectoryOptions): RoomDirector
       { type: "get", id: newIqId("disco"), to, from },
       xml("query", { xmlns: ns }),
     );
-    const { reply } = await askIq(deps, iq, timeoutMs);
+    const { reply } = await askIq(options.connection, iq, timeoutMs);
     return reply.getChild("query", ns) ?? xml("query", { xmlns: ns });
   };
 
@@ -70,6 +78,8 @@ export function createRoomDirectory(options: RoomDirectoryOptions): RoomDirector
 
   return {
     async list(service) {
+      const { connection } = options;
+      if (connection.state !== "online") throw connection.downError();
       let items: Element;
       try {
         items = await disco(service, NS.discoItems);

@@ -19,7 +19,7 @@ export function createRoomEffects(options: EffectsOptions): RoomEffects {
   const { store, subjects, log, forget, now } = options;
   return {
     removed(state) {
-      log.info("bot removed from a room", { bot: state.bot, room: state.room });
+      log.info("removed from a room", { owner: state.seat.key, room: state.room });
       forget(state);
     },
     suspended(state) {
@@ -28,7 +28,7 @@ export function createRoomEffects(options: EffectsOptions): RoomEffects {
     said(state, stanza, nick, body) {
       store
         .appendRoomMessage({
-          bot: state.bot,
+          bot: state.seat.key,
           room: state.room,
           nick,
           from: stanza.attrs.from ?? "",
@@ -37,7 +37,7 @@ export function createRoomEffects(options: EffectsOptions): RoomEffects {
           time: now().toISOString(),
         })
         .catch((err: unknown) => {
-          log.error("room message not stored", { bot: state.bot, room: state.room, err });
+          log.error("room message not stored", { owner: state.seat.key, room: state.room, err });
         });
     },
     subjectChanged(state, nick, stanza) {

@@ -7,9 +7,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
 import type { StanzaError } from "../stanza/errors.js";
-import type { IqTracker } from "../xmpp/iq-tracker.js";
-import type { Link } from "../xmpp/link.js";
-import { requestIq } from "../xmpp/request-iq.js";
 import { joinRefusal, joinTimeout } from "./errors.js";
 import { instantRoom, joinPresence } from "./stanzas.js";
 import type { PendingEntry, RoomState } from "./state.js";
@@ -18,15 +15,11 @@ import type { PendingEntry, RoomState } from "./state.js";
 const SUBJECT_WAIT_MS = 2_000;
 
 export interface EnterDeps {
-  readonly link: Pick<Link, "send">;
-  readonly iqs: Pick<IqTracker, "expect" | "cancel">;
   readonly log: Logger;
   readonly timeoutMs: number;
 }
 
 export interface EnterRequest {
-  /** The bot's full JID the room sees (bot@domain/resource). */
-  readonly from: string;
   readonly nick: string;
   readonly password: string | undefined;
   readonly history: number;
@@ -39,7 +32,8 @@ export async function enterRoom(
   request: EnterRequest,
   deps: EnterDeps,
 ): Promise<boolean> {
-  const { link, timeoutMs } = deps;
+  const { timeoutMs } = deps;
+  const { connection, address } = state.seat;
   let markSubject = () => {};
   const subject = new Promise<void>((resolve) => {
     markSubject = resolve;
@@ -63,8 +57,8 @@ export async function enterRoom(
   // Marked handled now: the room may refuse before the send below has resolved.
   entered.catch(() => {});
   try {
-    await link.send(
-      joinPresence(request.from, state.room, request.nick, {
+    await connection.send(
+      joinPresence(address, state.room, request.nick, {
         password: request.password,
         history: request.history,
       }),
@@ -72,7 +66,7 @@ export async function enterRoom(
     await entered;
     clearTimeout(timer);
     const created = state.pending?.created === true;
-    if (created) await configureInstantRoom(state.room, request.from, deps);
+    if (created) await configureInstantRoom(state, deps);
     let subjectTimer: NodeJS.Timeout | undefined;
     await Promise.race([
       subject,
@@ -88,12 +82,11 @@ export async function enterRoom(
   }
 }
 
-async function configureInstantRoom(room: string, from: string, deps: EnterDeps): Promise<void> {
+async function configureInstantRoom(state: RoomState, deps: EnterDeps): Promise<void> {
+  const { room, seat } = state;
   const id = `room-config-${randomUUID()}`;
-  const { reply: answer } = await requestIq(
-    deps.link,
-    deps.iqs,
-    instantRoom(from, room, id),
+  const { reply: answer } = await seat.connection.request(
+    instantRoom(seat.address, room, id),
     deps.timeoutMs,
   );
   if (answer.attrs.type === "error") {

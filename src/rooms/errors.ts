@@ -1,3 +1,4 @@
+import { describeOwner, type Owner } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 
 /**
@@ -36,9 +37,13 @@ export function joinRefusal(error: StanzaError): StanzaError {
   });
 }
 
-export function notInRoom(bot: string, room: string, why: string): StanzaError {
+/**
+ * The one answer to "the owner is not in this room" (joined, entering or back after a drop):
+ * not-acceptable, as a room answers a non-occupant's message (XEP-0045 §7.4), and 409.
+ */
+export function notInRoom(owner: Owner, room: string, why: string): StanzaError {
   return new StanzaError("cancel", "not-acceptable", {
-    text: `bot "${bot}" is not in ${room}: ${why}`,
+    text: `${describeOwner(owner)} is not in ${room}: ${why}`,
     status: 409,
   });
 }
@@ -50,9 +55,9 @@ export function joinTimeout(room: string, seconds: number): StanzaError {
   });
 }
 
-export function leftMeanwhile(bot: string, room: string): StanzaError {
+export function leftMeanwhile(owner: Owner, room: string): StanzaError {
   return new StanzaError("cancel", "conflict", {
-    text: `bot "${bot}" left ${room} while entering it`,
+    text: `${describeOwner(owner)} left ${room} while entering it`,
     status: 409,
   });
 }

@@ -6,10 +6,12 @@
  */
 import type { Element } from "@xmpp/xml";
 import type { JsonStanza } from "../formats/json/index.js";
+import { storedStanzaJson } from "../formats/json/stored.js";
 import { parseXmlElement } from "../formats/xml.js";
 import { StanzaError } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
+import type { RoomMessagePage, RoomStore } from "../store/rooms.js";
 import type { RoomArchive } from "./archive.js";
 
 export const ARCHIVE_CURSOR = "archive:";
@@ -110,4 +112,89 @@ export async function archiveHistoryPage(
     older: page.before === undefined ? null : { before: `${ARCHIVE_CURSOR}${page.before}` },
     newer: null,
   };
+}
+
+/** A page of a room's history as the API answers it, from either source. */
+export interface RoomHistoryPage {
+  readonly source: "store" | "archive";
+  readonly messages: readonly RoomHistoryMessage[];
+  readonly older: { readonly before: string } | null;
+  readonly newer: { readonly after: string } | null;
+}
+
+/**
+ * A page of room messages from the store, in the answer's shape (`source: "store"`). Where
+ * the store has nothing older, `older` leads into the room's archive, right before the
+ * oldest message on the page (by the archive id the room stamped on it).
+ */
+export function storedHistoryPage(page: RoomMessagePage, room: string): RoomHistoryPage {
+  const newest = page.messages[0];
+  const oldest = page.messages[page.messages.length - 1];
+  return {
+    source: "store",
+    messages: page.messages.map(({ id, time, nick, from, body, stanza }) => ({
+      id,
+      time,
+      nick,
+      from,
+      body,
+      stanza: storedStanzaJson(stanza),
+    })),
+    older:
+      page.hasOlder && oldest
+        ? { before: oldest.id }
+        : { before: archiveCursorBefore(oldest?.stanza, room) },
+    newer: page.hasNewer && newest ? { after: newest.id } : null,
+  };
+}
+
+export interface HistoryQuery {
+  /** A store id, or an archive cursor (archive:<id>, archive: alone for its newest page). */
+  readonly before?: string | undefined;
+  /** A store id. */
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+export interface HistorySources {
+  readonly store: Pick<RoomStore, "pageRoomMessages">;
+  /** The key of the seat's rooms in the store. */
+  readonly seatKey: string;
+  /** The seat's address: the one a members-only room knows. */
+  readonly address: string;
+  readonly room: string;
+  /** The room's archive over the seat's connection; throws 503 while it is down. */
+  readonly archive: () => Pick<RoomArchive, "read">;
+}
+
+/**
+ * What was said in a room, newest first: pages from the store (what the bridge kept while the
+ * seat was in the room) until it has nothing older, then the room's own archive, read
+ * backwards only. When the store has nothing for the room yet, the first page is the
+ * archive's newest; the store's empty page stays the answer when the archive cannot give one.
+ */
+export async function roomHistory(
+  sources: HistorySources,
+  query: HistoryQuery,
+): Promise<RoomHistoryPage> {
+  const { store, seatKey, address: from, room } = sources;
+  const { limit } = query;
+  const fromArchive = archiveBefore(query.before);
+  if (fromArchive !== undefined) {
+    if (query.after !== undefined) {
+      throw new StanzaError("modify", "bad-request", {
+        text: "an archive page is read backwards only: before=archive:... takes no after",
+        status: 400,
+      });
+    }
+    return archiveHistoryPage(sources.archive(), { from, room, before: fromArchive, limit });
+  }
+  const { before, after } = query;
+  const page = await store.pageRoomMessages(seatKey, room, { before, after, limit });
+  if (page.messages.length === 0 && before === undefined && after === undefined) {
+    try {
+      return await archiveHistoryPage(sources.archive(), { from, room, before: "", limit });
+    } catch {}
+  }
+  return storedHistoryPage(page, room);
 }

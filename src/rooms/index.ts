@@ -1,197 +1,117 @@
 /**
- * Rooms (XEP-0045) for bots: join, leave, post, subject; occupants tracked from
- * presence; the rooms each bot is in kept in the store and re-joined after every
- * reconnect and restart (servers drop an occupant they cannot deliver to, so a
- * bridge that was away is out of its rooms); invitations noted and, per bot,
- * accepted. Every room stanza to a bot gets a room-event note (./notes.ts) and then
- * takes the bot's usual way (webhook or pull log).
+ * Rooms (XEP-0045) for owners, through their seats: join, leave, post, subject, history
+ * (the store, then the room's archive), mediated invitations; occupants tracked from
+ * presence; the rooms each seat is in kept in the store and re-joined after every reconnect
+ * and restart; invitations noted and, where the owner wants it, accepted. Every room stanza
+ * to an owner gets a room-event note (./notes.ts) and then takes the owner's usual way
+ * (webhook or pull log).
  */
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
-import type { BotRegistry } from "../bots/registry.js";
 import type { Logger } from "../log.js";
+import { describeOwner, type Owner, ownerId, ownerOf } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
+import type { Jid } from "../stanza/jid.js";
 import type { RoomStore } from "../store/rooms.js";
-import type { IqTracker } from "../xmpp/iq-tracker.js";
-import { type Link, linkDownError } from "../xmpp/link.js";
+import { createRoomArchive } from "./archive.js";
 import { createRoomEffects } from "./effects.js";
-import { enterRoom } from "./entering.js";
-import { leftMeanwhile, notInRoom } from "./errors.js";
+import { notInRoom } from "./errors.js";
+import {
+  ARCHIVE_TIMEOUT_MS,
+  type HistoryQuery,
+  type RoomHistoryPage,
+  roomHistory,
+} from "./history.js";
 import type { Verdict } from "./inbound.js";
+import { type InviteOutcome, invite } from "./invite.js";
+import { createJoining, type JoinRequest, type JoinResult } from "./joining.js";
 import { createRoomRouter } from "./router.js";
+import type { RoomConnection, Seat, Seats } from "./seat.js";
 import { leavePresence, subjectMessage } from "./stanzas.js";
-import { type RoomState, type RoomView, roomKey, roomView } from "./state.js";
+import { type RoomState, type RoomView, roomView } from "./state.js";
 import { createSubjectWaiters } from "./subjects.js";
+import { createRoomTable } from "./table.js";
 
+export type { JoinRequest, JoinResult } from "./joining.js";
+export type { RoomConnection, Seat, Seats } from "./seat.js";
 export type { RoomView } from "./state.js";
 
-/** The resource of the address bots use in rooms: the room sees bot@domain/rooms. */
-export const ROOM_RESOURCE = "rooms";
-
-export interface JoinRequest {
-  readonly nick: string;
-  readonly password?: string | undefined;
-  /** Messages of discussion history to ask for (XEP-0045 §7.2.14); default 0. */
-  readonly history?: number | undefined;
-}
-
-export interface JoinResult {
-  readonly room: RoomView;
-  /** The bot created the room (it is an instant room now, open to others). */
-  readonly created: boolean;
-}
-
 export interface Rooms {
-  join(bot: string, room: string, request: JoinRequest): Promise<JoinResult>;
-  /** False when the bot was not in the room. */
-  leave(bot: string, room: string): Promise<boolean>;
-  list(bot: string): RoomView[];
-  get(bot: string, room: string): RoomView | undefined;
-  /** Sends a groupchat message (from the bot's room address, to the room); 409 when not in. */
-  post(bot: string, room: string, message: Element): Promise<void>;
+  join(owner: Owner, room: string, request: JoinRequest): Promise<JoinResult>;
+  /** 409 (not in the room) when the owner was not there. */
+  leave(owner: Owner, room: string): Promise<void>;
+  list(owner: Owner): RoomView[];
+  /** 409 when the owner is not in the room. */
+  get(owner: Owner, room: string): RoomView;
+  /** Says something in a room (a groupchat message from the seat); 409 when not in. */
+  post(owner: Owner, room: string, message: Element): Promise<void>;
   /** Changes the subject and waits for the room to reflect it (§8.1). */
-  setSubject(bot: string, room: string, subject: string): Promise<RoomView>;
+  setSubject(owner: Owner, room: string, subject: string): Promise<RoomView>;
+  /** What was said in the room, newest first: the store, then the room's archive. */
+  history(owner: Owner, room: string, query: HistoryQuery): Promise<RoomHistoryPage>;
+  /** A mediated invitation (§7.8.2) from a seat that is in the room. */
+  invite(owner: Owner, room: string, jid: string, reason?: string): Promise<InviteOutcome>;
   /**
-   * Takes an inbound stanza to a bot. "consumed": the rooms part answered it (a join's
-   * roster, a leave's confirmation); "room": a room stanza, noted, for the bot (not for
-   * its one-to-one history); "other": not about a room.
+   * Takes an inbound stanza to an owner, `from` parsed. "consumed": the rooms part answered
+   * it (a join's roster, a leave's confirmation); "room": a room stanza, noted, for the
+   * owner (not for its one-to-one history); "other": not about a room.
    */
-  handle(stanza: Element): Verdict;
-  /** Reads the joined rooms from the store; they are entered once the link is online. */
+  handle(owner: Owner, stanza: Element, from: Jid): Verdict;
+  /** Reads the joined rooms from the store; they are entered once their connection is online. */
   load(): Promise<void>;
   stop(): void;
 }
 
 export interface RoomsOptions {
-  readonly store: RoomStore;
-  readonly link: Pick<Link, "send" | "state" | "retryAfterSeconds" | "onStateChange">;
-  readonly iqs: Pick<IqTracker, "expect" | "cancel">;
-  readonly registry: Pick<BotRegistry, "get" | "forAddress" | "onChange">;
+  readonly store: Pick<
+    RoomStore,
+    "listRooms" | "putRoom" | "deleteRoom" | "appendRoomMessage" | "pageRoomMessages"
+  >;
+  readonly seats: Seats;
+  /** The one way out for what an owner says in a room (its scope and history rules). */
+  readonly post: (owner: Owner, message: Element) => Promise<unknown>;
   readonly log: Logger;
-  /** The component's domain: bots are name@domain. */
-  readonly domain: string;
   /** How long a join or subject change waits for the room. */
   readonly timeoutMs: number;
   readonly now?: () => Date;
 }
 
 export function createRooms(options: RoomsOptions): Rooms {
-  const { store, link, iqs, registry, log, domain, timeoutMs } = options;
+  const { store, seats, log, timeoutMs } = options;
   const now = options.now ?? (() => new Date());
-  const states = new Map<string, RoomState>();
-  /** Rooms just left: their confirming presence is not news to the bot. */
-  const leaving = new Set<string>();
+  const table = createRoomTable({ store, log, now });
   const subjects = createSubjectWaiters(timeoutMs);
-  const deps = { link, iqs, log, timeoutMs };
-
-  /** Entries (join, re-join, nick change) under way, one per room at a time. */
-  const entries = new Map<string, Promise<void>>();
-  const addressOf = (bot: string) => `${bot}@${domain}/${ROOM_RESOURCE}`;
-  const track = <T>(state: RoomState, entry: Promise<T>): Promise<T> => {
-    const key = roomKey(state.bot, state.room);
-    const done: Promise<void> = entry.then(
-      () => {},
-      () => {},
-    );
-    entries.set(key, done);
-    void done.then(() => {
-      if (entries.get(key) === done) entries.delete(key);
-    });
-    return entry;
-  };
-
-  const forget = (state: RoomState) => {
-    const key = roomKey(state.bot, state.room);
-    if (states.get(key) !== state) return;
-    states.delete(key);
-    store.deleteRoom(state.bot, state.room).catch((err: unknown) => {
-      log.error("room not removed from the store", { bot: state.bot, room: state.room, err });
-    });
-  };
-
-  const effects = createRoomEffects({ store, subjects, log, forget, now });
-
-  const record = (state: RoomState) =>
-    store.putRoom({
-      bot: state.bot,
-      room: state.room,
-      nick: state.nick,
-      password: state.password,
-      joinedAt: state.joinedAt,
-    });
-
-  /** Enters a room the bot is kept in, after a reconnect or restart: no history (§7.2.14). */
-  const rejoin = (state: RoomState) => {
-    if (state.pending || state.status === "joined") return;
-    state.status = "joining";
-    state.occupants.clear();
-    const request = {
-      from: addressOf(state.bot),
-      nick: state.nick,
-      password: state.password,
-      history: 0,
-      mode: "rejoin" as const,
-    };
-    track(state, enterRoom(state, request, deps)).then(
-      () => {
-        state.status = "joined";
-        log.info("bot back in its room", { bot: state.bot, room: state.room });
-      },
-      (err: unknown) => {
-        state.status = "offline";
-        const error = err instanceof StanzaError ? err : undefined;
-        // A refusal that will not change by itself (banned, members-only, ...) ends the stay.
-        if (error && error.type !== "wait" && error.status !== 503) {
-          log.warn("room refused the bot's re-join: forgotten", {
-            bot: state.bot,
-            room: state.room,
-            err,
-          });
-          forget(state);
-        } else {
-          log.warn("room re-join failed; retried on the next reconnect", {
-            bot: state.bot,
-            room: state.room,
-            err,
-          });
-        }
-      },
+  const effects = createRoomEffects({ store, subjects, log, forget: table.forget, now });
+  const kept = async (seat: Seat, room: string) =>
+    (await store.listRooms(seat.key)).some((r) => r.room === room);
+  const joining = createJoining({ table, log, timeoutMs, kept });
+  const watched = new Map<RoomConnection, () => void>();
+  const watch = (connection: RoomConnection) => {
+    if (watched.has(connection)) return;
+    watched.set(
+      connection,
+      connection.onStateChange((state) => joining.connectionChanged(connection, state)),
     );
   };
 
-  const offStateChange = link.onStateChange((linkState) => {
-    if (linkState === "online") {
-      for (const state of states.values()) rejoin(state);
-      return;
-    }
-    // An entry waiting now cannot be answered on the dropped stream.
-    const down = linkDownError(link.retryAfterSeconds());
-    leaving.clear();
-    for (const state of states.values()) {
-      state.pending?.abort(down);
-      state.status = "offline";
-      state.occupants.clear();
-    }
-  });
+  const seatOf = (owner: Owner): Seat => {
+    const seat = seats.seatOf(owner);
+    if (!seat)
+      throw new StanzaError("cancel", "item-not-found", {
+        text: `no ${describeOwner(owner)}`,
+        status: 404,
+      });
+    watch(seat.connection);
+    return seat;
+  };
 
-  const offRegistry = registry.onChange((name) => {
-    if (registry.get(name)) return;
-    // A deleted bot leaves its rooms (the store forgot them with the bot).
-    for (const [key, state] of [...states]) {
-      if (state.bot !== name) continue;
-      states.delete(key);
-      if (link.state === "online" && state.status !== "offline") {
-        link.send(leavePresence(addressOf(name), state.room, state.nick)).catch(() => {});
-      }
-    }
-  });
-
-  const joinedState = (bot: string, room: string): RoomState => {
-    const state = states.get(roomKey(bot, room));
-    if (!state) throw notInRoom(bot, room, "it has not joined it (PUT .../rooms/{room} first)");
+  const joinedState = (seat: Seat, room: string): RoomState => {
+    const state = table.get(seat, room);
+    if (!state)
+      throw notInRoom(seat.owner, room, "it has not joined it (PUT .../rooms/{room} first)");
     if (state.status !== "joined") {
       throw notInRoom(
-        bot,
+        seat.owner,
         room,
         state.status === "joining"
           ? "it is entering the room now; retry in a moment"
@@ -201,21 +121,30 @@ export function createRooms(options: RoomsOptions): Rooms {
     return state;
   };
 
-  const inbound = createRoomRouter({
-    states,
-    leaving,
+  const offRemoved = seats.onRemoved((owner) => {
+    // A removed owner leaves its rooms (the store forgot them with the owner).
+    for (const state of table.ofSeat(ownerId(owner))) {
+      table.drop(state);
+      const { connection, address } = state.seat;
+      if (connection.state === "online" && state.status !== "offline") {
+        connection.send(leavePresence(address, state.room, state.nick)).catch(() => {});
+      }
+    }
+  });
+
+  const route = createRoomRouter({
+    states: table.states,
+    leaving: table.leaving,
     subjects,
     effects,
-    registry,
-    invited(bot, invitation) {
-      // autoJoinOnInvite: the bot's name as nick, the invitation's password.
-      if (!bot.autoJoinOnInvite || states.has(roomKey(bot.name, invitation.room))) return;
-      log.info("bot accepts an invitation", { bot: bot.name, room: invitation.room });
+    invited(seat, invitation) {
+      if (!seats.autoJoins(seat.owner) || table.get(seat, invitation.room)) return;
+      log.info("accepting an invitation", { owner: seat.key, room: invitation.room });
       api
-        .join(bot.name, invitation.room, { nick: bot.name, password: invitation.password })
+        .join(seat.owner, invitation.room, { nick: seat.nick, password: invitation.password })
         .catch((err: unknown) => {
           log.warn("invitation not accepted: join failed", {
-            bot: bot.name,
+            owner: seat.key,
             room: invitation.room,
             err,
           });
@@ -224,110 +153,32 @@ export function createRooms(options: RoomsOptions): Rooms {
   });
 
   const api: Rooms = {
-    async join(bot, room, request) {
-      const key = roomKey(bot, room);
-      // One entry at a time per room: a re-join or another request finishes first.
-      for (let entry = entries.get(key); entry; entry = entries.get(key)) await entry;
-      let state = states.get(key);
-      const password = request.password;
-      if (state && state.status === "joined" && state.nick === request.nick) {
-        if (password !== undefined && password !== state.password) {
-          state.password = password;
-          await record(state);
-        }
-        return { room: roomView(state), created: false };
-      }
-      if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
-      const fresh = state === undefined || state.status !== "joined";
-      if (!state) {
-        state = {
-          bot,
-          room,
-          nick: request.nick,
-          password,
-          joinedAt: now().toISOString(),
-          status: "joining",
-          subject: undefined,
-          occupants: new Map(),
-          pending: undefined,
-        };
-        states.set(key, state);
-      }
-      const entering = state;
-      if (fresh) {
-        entering.status = "joining";
-        entering.occupants.clear();
-      }
-      try {
-        const created = await track(
-          entering,
-          enterRoom(
-            entering,
-            {
-              from: addressOf(bot),
-              nick: request.nick,
-              password,
-              history: request.history ?? 0,
-              mode: fresh ? "join" : "nick",
-            },
-            deps,
-          ),
-        );
-        if (states.get(key) !== entering) throw leftMeanwhile(bot, room);
-        entering.status = "joined";
-        entering.password = password;
-        await record(entering);
-        return { room: roomView(entering), created };
-      } catch (err) {
-        if (fresh && states.get(key) === entering) {
-          // Kept (offline) only when the store says the bot belongs there.
-          const kept = (await store.listRooms(bot)).some((r) => r.room === room);
-          if (kept) entering.status = "offline";
-          else states.delete(key);
-        }
-        throw err;
+    join: (owner, room, request) => joining.join(seatOf(owner), room, request),
+    async leave(owner, room) {
+      if (!(await joining.leave(seatOf(owner), room))) {
+        throw notInRoom(owner, room, "it has not joined it");
       }
     },
-    async leave(bot, room) {
-      const key = roomKey(bot, room);
-      const state = states.get(key);
-      states.delete(key);
-      // A join under way ends now; the leave below follows its presence on the stream.
-      state?.pending?.abort(leftMeanwhile(bot, room));
-      const stored = await store.deleteRoom(bot, room);
-      if (!state) return stored;
-      if (link.state === "online" && state.status !== "offline") {
-        leaving.add(key);
-        await link.send(leavePresence(addressOf(bot), room, state.nick)).catch((err: unknown) => {
-          leaving.delete(key);
-          log.warn("leave presence not sent", { bot, room, err });
-        });
-      }
-      return true;
+    list: (owner) => table.ofSeat(seatOf(owner).key).map(roomView),
+    get(owner, room) {
+      const state = table.get(seatOf(owner), room);
+      if (!state) throw notInRoom(owner, room, "it has not joined it (PUT .../rooms/{room} first)");
+      return roomView(state);
     },
-    list(bot) {
-      return [...states.values()]
-        .filter((s) => s.bot === bot)
-        .sort((a, b) => a.room.localeCompare(b.room))
-        .map(roomView);
-    },
-    get(bot, room) {
-      const state = states.get(roomKey(bot, room));
-      return state && roomView(state);
-    },
-    async post(bot, room, message) {
-      joinedState(bot, room);
-      message.attrs.from = addressOf(bot);
+    async post(owner, room, message) {
+      const seat = seatOf(owner);
+      joinedState(seat, room);
+      message.attrs.from = seat.address;
       message.attrs.to = room;
       message.attrs.type = "groupchat";
-      await link.send(message);
+      await options.post(owner, message);
     },
-    async setSubject(bot, room, subject) {
-      const state = joinedState(bot, room);
+    async setSubject(owner, room, subject) {
+      const state = joinedState(seatOf(owner), room);
       const id = `subject-${randomUUID()}`;
       const reflected = subjects.wait(state, id);
       try {
-        await link.send(subjectMessage(addressOf(bot), room, subject, id));
+        await state.seat.connection.send(subjectMessage(state.seat.address, room, subject, id));
       } catch (err) {
         subjects.cancel(id);
         throw err;
@@ -335,9 +186,35 @@ export function createRooms(options: RoomsOptions): Rooms {
       await reflected;
       return roomView(state);
     },
-    handle(stanza) {
+    history(owner, room, query) {
+      const seat = seatOf(owner);
+      const { connection } = seat;
+      const archive = () => {
+        if (connection.state !== "online") throw connection.downError();
+        return createRoomArchive(connection, Math.min(timeoutMs, ARCHIVE_TIMEOUT_MS));
+      };
+      return roomHistory({ store, seatKey: seat.key, address: seat.address, room, archive }, query);
+    },
+    async invite(owner, room, jid, reason) {
+      const seat = seatOf(owner);
+      const state = table.get(seat, room);
+      if (state?.status !== "joined") {
+        // The room only relays invitations from its occupants (ejabberd refuses the others).
+        throw notInRoom(
+          owner,
+          room,
+          state
+            ? `it is ${state.status} right now; retry once it is back`
+            : "join it first (PUT .../rooms/{room})",
+        );
+      }
+      if (seat.connection.state !== "online") throw seat.connection.downError();
+      return invite(seat.connection, { from: seat.address, room, jid, reason });
+    },
+    handle(owner, stanza, from) {
       try {
-        return inbound(stanza);
+        const seat = seats.seatOf(owner);
+        return seat ? route(seat, stanza, from) : "other";
       } catch (err) {
         log.error("room stanza not handled", { err });
         return "other";
@@ -345,24 +222,23 @@ export function createRooms(options: RoomsOptions): Rooms {
     },
     async load() {
       for (const record of await store.listRooms()) {
-        if (!registry.get(record.bot)) continue;
-        states.set(roomKey(record.bot, record.room), {
-          bot: record.bot,
-          room: record.room,
-          nick: record.nick,
-          password: record.password,
-          joinedAt: record.joinedAt,
-          status: "offline",
-          subject: undefined,
-          occupants: new Map(),
-          pending: undefined,
-        });
+        const owner = ownerOf(record.bot);
+        const seat = owner && seats.seatOf(owner);
+        if (!seat) continue;
+        watch(seat.connection);
+        const state = table.fresh(seat, record.room, record.nick, record.password);
+        state.joinedAt = record.joinedAt;
+        state.status = "offline";
+        table.add(state);
       }
-      if (link.state === "online") for (const state of states.values()) rejoin(state);
+      for (const state of table.states.values()) {
+        if (state.seat.connection.state === "online") joining.rejoin(state);
+      }
     },
     stop() {
-      offStateChange();
-      offRegistry();
+      for (const off of watched.values()) off();
+      watched.clear();
+      offRemoved();
       subjects.clear();
     },
   };

@@ -5,8 +5,8 @@
 import xml, { type Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
-import type { Bounces } from "../xmpp/bounces.js";
-import { type AskDeps, askIq, newIqId } from "./ask.js";
+import { askIq, newIqId } from "./ask.js";
+import type { RoomConnection } from "./seat.js";
 
 export interface Invitation {
   /** The bot's address as an occupant knows it: the real JID it joined from. */
@@ -26,17 +26,6 @@ export interface InviteOutcome {
    * refusing it; false when it did not answer within the window.
    */
   readonly confirmed: boolean;
-}
-
-export interface Invitations {
-  /** Throws the room's refusal as a StanzaError (403 not an occupant or not allowed, 404 no room, ...). */
-  invite(invitation: Invitation): Promise<InviteOutcome>;
-}
-
-export interface InvitationsOptions extends AskDeps {
-  readonly bounces: Pick<Bounces, "watch">;
-  /** How long to wait for the room's answer before answering unconfirmed. */
-  readonly windowMs?: number;
 }
 
 /**
@@ -60,42 +49,45 @@ export function inviteMessage(invitation: Invitation, id: string): Element {
   );
 }
 
-export function createInvitations(options: InvitationsOptions): Invitations {
-  const { link, iqs, bounces } = options;
-  const windowMs = options.windowMs ?? INVITE_WINDOW_MS;
-  return {
-    async invite(invitation) {
-      const id = newIqId("invite");
-      const watch = bounces.watch(id, invitation.room);
-      try {
-        await link.send(inviteMessage(invitation, id));
-        const barrier = xml(
-          "iq",
-          {
-            type: "get",
-            id: newIqId("invite-barrier"),
-            to: invitation.room,
-            from: invitation.from,
-          },
-          xml("query", { xmlns: NS.discoInfo }),
-        );
-        const answered = askIq({ link, iqs }, barrier, windowMs).then(
-          () => ({ kind: "answered" as const }),
-          (err: unknown) => ({ kind: "failed" as const, err }),
-        );
-        const outcome = await Promise.race([
-          watch.refused.then((err) => ({ kind: "refused" as const, err })),
-          answered,
-        ]);
-        if (outcome.kind === "refused") throw outcome.err;
-        if (outcome.kind === "answered") return { id, confirmed: true };
-        // The room itself is gone (item-not-found): the invitation went nowhere.
-        const err = outcome.err;
-        if (err instanceof StanzaError && err.status !== 504 && err.status !== 503) throw err;
-        return { id, confirmed: false };
-      } finally {
-        watch.stop();
-      }
-    },
-  };
+/**
+ * Sends a mediated invitation over the seat's connection. Throws the room's refusal as a
+ * StanzaError (403 not an occupant or not allowed, 404 no room, ...); `windowMs` bounds how
+ * long to wait for the room's answer before answering unconfirmed.
+ */
+export async function invite(
+  connection: Pick<RoomConnection, "send" | "request" | "watchRefusal">,
+  invitation: Invitation,
+  windowMs = INVITE_WINDOW_MS,
+): Promise<InviteOutcome> {
+  const id = newIqId("invite");
+  const watch = connection.watchRefusal(id, invitation.room);
+  try {
+    await connection.send(inviteMessage(invitation, id));
+    const barrier = xml(
+      "iq",
+      {
+        type: "get",
+        id: newIqId("invite-barrier"),
+        to: invitation.room,
+        from: invitation.from,
+      },
+      xml("query", { xmlns: NS.discoInfo }),
+    );
+    const answered = askIq(connection, barrier, windowMs).then(
+      () => ({ kind: "answered" as const }),
+      (err: unknown) => ({ kind: "failed" as const, err }),
+    );
+    const outcome = await Promise.race([
+      watch.refused.then((err) => ({ kind: "refused" as const, err })),
+      answered,
+    ]);
+    if (outcome.kind === "refused") throw outcome.err;
+    if (outcome.kind === "answered") return { id, confirmed: true };
+    // The room itself is gone (item-not-found): the invitation went nowhere.
+    const err = outcome.err;
+    if (err instanceof StanzaError && err.status !== 504 && err.status !== 503) throw err;
+    return { id, confirmed: false };
+  } finally {
+    watch.stop();
+  }
 }

@@ -1,5 +1,6 @@
 import type { StanzaError } from "../stanza/errors.js";
 import type { Occupant } from "./presence.js";
+import type { Seat } from "./seat.js";
 
 /** Where a bot stands in a room. */
 export type RoomStatus = "joining" | "joined" | "offline";
@@ -23,9 +24,9 @@ export interface PendingEntry {
   subjectSeen(): void;
 }
 
-/** What the bridge knows of one room one bot is in (occupants only from presence). */
+/** What the bridge knows of one room one seat is in (occupants only from presence). */
 export interface RoomState {
-  readonly bot: string;
+  readonly seat: Seat;
   readonly room: string;
   nick: string;
   password: string | undefined;
@@ -37,7 +38,8 @@ export interface RoomState {
   pending: PendingEntry | undefined;
 }
 
-export const roomKey = (bot: string, room: string) => `${bot}\n${room}`;
+/** The key of a seat's room: the owner's id and the room's bare JID. */
+export const roomKey = (seatKey: string, room: string) => `${seatKey}\n${room}`;
 
 /** A room as GET /v1/bots/{name}/rooms shows it. */
 export interface RoomView {

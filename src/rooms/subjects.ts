@@ -45,12 +45,12 @@ export function createSubjectWaiters(timeoutMs: number): SubjectWaiters {
             }),
           );
         }, timeoutMs);
-        waiters.set(id, { key: roomKey(state.bot, state.room), resolve, reject, timer });
+        waiters.set(id, { key: roomKey(state.seat.key, state.room), resolve, reject, timer });
       });
     },
     settle(state, stanza) {
       const id = stanza.attrs.id;
-      const key = roomKey(state.bot, state.room);
+      const key = roomKey(state.seat.key, state.room);
       const match =
         id !== undefined && waiters.get(id)?.key === key
           ? id

@@ -16,6 +16,8 @@ export interface StanzaErrorOptions {
   readonly status?: number | undefined;
   /** The entity that returned the error (RFC 6120 §8.3.2 `by`). */
   readonly by?: string | undefined;
+  /** Seconds after which a retry may succeed (a link that is down): HTTP's Retry-After. */
+  readonly retryAfter?: number | undefined;
   readonly cause?: unknown;
 }
 
@@ -24,17 +26,19 @@ export class StanzaError extends Error {
   readonly text: string | undefined;
   readonly status: number;
   readonly by: string | undefined;
+  readonly retryAfter: number | undefined;
 
   constructor(
     readonly type: StanzaErrorType,
     readonly condition: string,
     options: StanzaErrorOptions = {},
   ) {
-    const { text, status, by, cause } = options;
+    const { text, status, by, retryAfter, cause } = options;
     super(text ? `${condition}: ${text}` : condition, cause === undefined ? undefined : { cause });
     this.text = text;
     this.status = status ?? httpStatusForCondition(condition);
     this.by = by;
+    this.retryAfter = retryAfter;
   }
 
   /** Reads the <error/> child of an error stanza (RFC 6120 §8.3.2); undefined when there is none. */

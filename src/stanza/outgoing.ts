@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "./errors.js";
+import type { FromRule } from "./from-rule.js";
 import { type JidParser, jidToString, parseJid } from "./jid.js";
 import { STANZA_KINDS } from "./kinds.js";
 import { NS } from "./ns.js";
@@ -9,11 +10,11 @@ import { NS } from "./ns.js";
 const KEPT_ATTRIBUTES = ["to", "from", "id", "type", "xml:lang"] as const;
 
 export interface OutgoingRules {
-  /** The component's domain: the only domain `from` may use. */
-  readonly domain: string;
+  /** Which `from` the connection may send, and its default. */
+  readonly fromRule: FromRule;
   /** How JIDs are parsed (e.g. createJidParser's cache); parseJid by default. */
   readonly parseJid?: JidParser;
-  /** `from` when the caller gave none (a bot's token: the bot's address); the domain otherwise. */
+  /** `from` when the caller gave none (a bot's token: the bot's address); the rule's default otherwise. */
   readonly defaultFrom?: string;
   /**
    * Let iqs of type result and error through: a pulling bot answering an iq it
@@ -56,7 +57,7 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
     throw unprocessable("improper-addressing", `'${attrs.to}' is not a valid JID`);
   attrs.to = jidToString(to);
 
-  attrs.from = checkFrom(attrs.from || rules.defaultFrom, rules.domain, parse);
+  attrs.from = checkFrom(attrs.from || rules.defaultFrom, rules.fromRule, parse);
   attrs.id ||= randomUUID();
 
   const answer = attrs.type === "result" || attrs.type === "error";
@@ -73,14 +74,14 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
   return stanza;
 }
 
-/** RFC 6120 §8.1.2.1 / XEP-0114: a component may only send from its own domain. */
-function checkFrom(from: string | undefined, domain: string, parse: JidParser): string {
-  if (from === undefined || from === "") return domain;
+/** RFC 6120 §8.1.2.1 / XEP-0114: only a `from` the connection may use (a component: its domain). */
+function checkFrom(from: string | undefined, rule: FromRule, parse: JidParser): string {
+  if (from === undefined || from === "") return rule.defaultFrom;
   const jid = parse(from);
   if (jid === undefined) throw unprocessable("invalid-from", `'${from}' is not a valid JID`);
-  if (jid.domain !== domain) {
+  if (!rule.allows(jid)) {
     throw new StanzaError("auth", "not-authorized", {
-      text: `'from' must be ${domain} or an address at it`,
+      text: `'from' must be ${rule.allowed}`,
       status: 403,
     });
   }

@@ -1,41 +1,6 @@
-import { StanzaError } from "../stanza/errors.js";
 import type { Consumer, Consumers } from "./consumers.js";
 import type { Cursor } from "./cursor.js";
 import { type EventFormat, type EventJson, eventJson } from "./event-json.js";
-
-/** Telegram's getUpdates bounds: at most 100 events per answer; waits are capped at 50 s. */
-export const MAX_LIMIT = 100;
-export const MAX_WAIT_SECONDS = 50;
-
-function badRequest(text: string): StanzaError {
-  return new StanzaError("modify", "bad-request", { text, status: 400 });
-}
-
-/**
- * `wait` and `limit` as the README documents: not a number, negative, or (limit)
- * zero is a 400; above the maximum is clamped to it.
- */
-export function parsePollParams(query: { wait?: string | undefined; limit?: string | undefined }): {
-  waitMs: number;
-  limit: number;
-} {
-  let waitMs = 0;
-  if (query.wait !== undefined) {
-    const wait = Number(query.wait);
-    if (query.wait.trim() === "" || !Number.isFinite(wait) || wait < 0) {
-      throw badRequest(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
-    }
-    waitMs = Math.round(Math.min(wait, MAX_WAIT_SECONDS) * 1000);
-  }
-  let limit = MAX_LIMIT;
-  if (query.limit !== undefined) {
-    if (!/^\d+$/.test(query.limit.trim()) || Number(query.limit) < 1) {
-      throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
-    }
-    limit = Math.min(Number(query.limit), MAX_LIMIT);
-  }
-  return { waitMs, limit };
-}
 
 export interface LongPollOptions {
   readonly bot: string;

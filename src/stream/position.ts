@@ -1,19 +1,4 @@
-import { StanzaError } from "../stanza/errors.js";
-import { type BotStore, compareIds, isId } from "../store/bots.js";
-
-function badRequest(text: string): StanzaError {
-  return new StanzaError("modify", "bad-request", { text, status: 400 });
-}
-
-/** Reads an event id from a query parameter or Last-Event-ID; 400 when it is not one. */
-export function parseAfter(value: string | undefined, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (!isId(text)) {
-    throw badRequest(`${name} must be an event id (a whole number, e.g. 0 or 42)`);
-  }
-  return text;
-}
+import { type BotStore, compareIds } from "../store/bots.js";
 
 /**
  * Where a consumer starts. With a position (`after`, or SSE's Last-Event-ID) it

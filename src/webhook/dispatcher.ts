@@ -6,7 +6,7 @@ import { parseXmlElement, serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
 import { StanzaError } from "../stanza/errors.js";
-import { jidToString, normaliseJid, parseJid } from "../stanza/jid.js";
+import type { Jid } from "../stanza/jid.js";
 import { GLOBAL_STREAM, type Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook, type WebhookClient } from "./deliver.js";
@@ -55,8 +55,11 @@ export interface DispatcherOptions {
 export interface WebhookDispatcher {
   /** Sends the start-up probe and starts delivering the stored backlog. */
   start(): Promise<void>;
-  /** Takes an inbound stanza the iq tracker did not claim. Never throws. */
-  handle(stanza: Element): void;
+  /**
+   * Takes an inbound stanza for this webhook, its addresses normalised and `to` parsed by the
+   * inbound router. Never throws.
+   */
+  handle(stanza: Element, to: Jid): void;
   /** Admin: delivers a dead letter (or a waiting delivery) again, now. */
   retry(id: number): Promise<RetryResult>;
   /** Stops starting attempts, lets those in flight finish; the rest stays stored. */
@@ -329,17 +332,9 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       }
       await queue.start();
     },
-    handle(stanza) {
+    handle(stanza, to) {
       try {
-        if (!normaliseAddresses(stanza, config.domain)) {
-          log.warn("inbound stanza with unusable addresses dropped", {
-            stanzaId: stanza.attrs.id,
-            from: stanza.attrs.from,
-            to: stanza.attrs.to,
-          });
-          return;
-        }
-        if (url === undefined || !shouldForward(stanza, filter)) {
+        if (url === undefined || !shouldForward(stanza, filter, to)) {
           if (needsAnswer(stanza)) refuse(stanza, new StanzaError("cancel", "service-unavailable"));
           return;
         }
@@ -373,18 +368,4 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
 /** The metrics label of a webhook call's outcome: the status class when it answered. */
 function outcomeLabel(outcome: Outcome): string {
   return outcome.kind === "answered" ? `${Math.floor(outcome.status / 100)}xx` : outcome.kind;
-}
-
-/**
- * Replies are addressed from the inbound stanza's `to`. The server compares a
- * component's `from` domain byte for byte (XEP-0114 §3; Prosody closes the
- * stream on a mismatch), so addresses are normalised before anything uses them.
- */
-function normaliseAddresses(stanza: Element, domain: string): boolean {
-  const to = parseJid(stanza.attrs.to ?? "");
-  if (to === undefined || to.domain !== domain) return false;
-  stanza.attrs.to = jidToString(to);
-  const from = stanza.attrs.from === undefined ? undefined : normaliseJid(stanza.attrs.from);
-  if (from !== undefined) stanza.attrs.from = from;
-  return true;
 }

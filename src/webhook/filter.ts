@@ -1,5 +1,5 @@
 import type { Element } from "@xmpp/xml";
-import { addressForm, parseJid } from "../stanza/jid.js";
+import { addressForm, type Jid, parseJid } from "../stanza/jid.js";
 import { isOwnAddress } from "./loop.js";
 
 export interface FilterRules {
@@ -13,11 +13,16 @@ export interface FilterRules {
  * mod_rest's callback filter: by stanza kind, and by the form of the `to`
  * address (host = the domain, bare = user@domain, full = user@domain/resource);
  * and the loop rule: nothing the bridge itself sent (from its own domain) is forwarded.
+ * `parsedTo` is the stanza's `to` when the caller has parsed it already.
  */
-export function shouldForward(stanza: Element, rules: FilterRules): boolean {
+export function shouldForward(
+  stanza: Element,
+  rules: FilterRules,
+  parsedTo: Jid | undefined = parseJid(stanza.attrs.to ?? ""),
+): boolean {
   if (!rules.stanzas.includes(stanza.name)) return false;
   if (isOwnAddress(stanza.attrs.from, rules.domain)) return false;
-  const to = parseJid(stanza.attrs.to ?? "");
+  const to = parsedTo;
   if (!to || to.domain !== rules.domain) return false;
   return rules.events.includes(addressForm(to));
 }

@@ -43,7 +43,7 @@ export function createWebhook(options: {
   }
   return {
     start: () => dispatcher.start(),
-    handle: (stanza) => dispatcher.handle(stanza),
+    handle: (stanza, to) => dispatcher.handle(stanza, to),
     retry: (id) => dispatcher.retry(id),
     get pending() {
       return dispatcher.pending;

@@ -54,6 +54,7 @@ export function linkDownError(retryAfter: number): StanzaError {
   return new StanzaError("wait", "service-unavailable", {
     text: `the XMPP server link is down; retry in ${retryAfter}s`,
     status: 503,
+    retryAfter,
   });
 }
 

@@ -7,6 +7,7 @@ import xml from "@xmpp/xml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { jsonToStanza } from "../../src/formats/json/index.js";
 import { serializeForServer } from "../../src/formats/wire.js";
+import { componentFromRule } from "../../src/stanza/from-rule.js";
 import { prepareOutgoing } from "../../src/stanza/outgoing.js";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
 import { componentDrops, startXmppServer, type XmppServer } from "../helpers/server.js";
@@ -137,7 +138,9 @@ describe("requests that used to drop the component stream get a 4xx", () => {
     });
     const overhead =
       serializeForServer(
-        prepareOutgoing(jsonToStanza(shape("x")), "", { domain: server.componentDomain }),
+        prepareOutgoing(jsonToStanza(shape("x")), "", {
+          fromRule: componentFromRule(server.componentDomain),
+        }),
         SERVER_LIMIT,
       ).length - 1;
     const amps = 100_000; // 500,000 bytes once escaped, from a 100,000-character body

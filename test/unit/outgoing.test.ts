@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../src/formats/xml.js";
 import { StanzaError } from "../../src/stanza/errors.js";
+import { componentFromRule } from "../../src/stanza/from-rule.js";
 import { prepareOutgoing } from "../../src/stanza/outgoing.js";
 
-const rules = { domain: "rest.example.org" };
+const rules = { fromRule: componentFromRule("rest.example.org") };
 
 function prepare(input: string) {
   const { root, namespace } = parseXmlElement(input);

@@ -4,18 +4,10 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { StanzaError } from "../../stanza/errors.js";
-import type { Backlog, Delivery, DeliveryQuery } from "../../store/index.js";
-import type { RetryResult } from "../../webhook/index.js";
+import type { Delivery } from "../../store/index.js";
+import type { BridgeApp, DeliveriesView, RouteDeps } from "../env.js";
 import { errorJson } from "../errors.js";
 import { authErrors, bearerSecurity, errorResponse } from "../schemas.js";
-import type { BridgeApp, RouteDeps } from "./index.js";
-
-/** What the admin routes and /health need of the delivery side. */
-export interface DeliveriesView {
-  list(query: DeliveryQuery): Promise<Delivery[]>;
-  backlog(): Promise<Backlog>;
-  retry(id: number): Promise<RetryResult>;
-}
 
 const MAX_LIMIT = 1_000;
 

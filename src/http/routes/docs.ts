@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { z } from "@hono/zod-openapi";
 import { StanzaError } from "../../stanza/errors.js";
-import { type BridgeApp, documentedRoute } from "./index.js";
+import { type BridgeApp, documentedRoute } from "../env.js";
 
 /** The files of swagger-ui-dist the page uses, by the name it asks for. */
 const ASSETS: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { BridgeApp, RouteDeps } from "./index.js";
+import type { BridgeApp, RouteDeps } from "../env.js";
 
 const Health = z
   .object({
@@ -39,13 +39,14 @@ const health = createRoute({
 
 export function registerHealth(
   app: BridgeApp,
-  { link, iqs, deliveries }: Pick<RouteDeps, "link" | "iqs" | "deliveries">,
+  { linkStatus, deliveries }: Pick<RouteDeps, "linkStatus" | "deliveries">,
 ) {
   app.openapi(health, async (c) => {
     const backlog = await deliveries?.backlog();
+    const link = linkStatus();
     const body = {
       xmpp: link.state,
-      pendingIq: iqs.size,
+      pendingIq: link.pendingIq,
       ...(backlog
         ? {
             deliveries: {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { bearerAuth } from "../auth.js";
+import { type BridgeApp, documentedRoute, type RouteDeps } from "../env.js";
 import { authErrors, bearerSecurity } from "../schemas.js";
-import { type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
 
 /**
  * GET /metrics in Prometheus' text format. Open unless XMPP_REST_METRICS_TOKEN is set;
@@ -9,10 +9,10 @@ import { type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
  */
 export function registerMetrics(
   app: BridgeApp,
-  { config, metrics }: Pick<RouteDeps, "config" | "metrics">,
+  { settings, metrics }: Pick<RouteDeps, "settings" | "metrics">,
 ): void {
   if (!metrics.enabled) return;
-  const token = config.metricsToken;
+  const token = settings.metricsToken;
   if (token !== undefined) app.use("/metrics", bearerAuth([token]));
   documentedRoute(app, metricsRoute(token !== undefined), async (c) => {
     const { contentType, body } = await metrics.render();

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { type BridgeApp, documentedRoute } from "../env.js";
 import { BEARER } from "../schemas.js";
-import { type BridgeApp, documentedRoute } from "./index.js";
 
 const openApiRoute = {
   method: "get" as const,

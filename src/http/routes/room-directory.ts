@@ -4,19 +4,11 @@
  * no admin rights for it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRoomDirectory } from "../../rooms/directory.js";
+import { DIRECTORY_TIMEOUT_MS, type RoomDirectory } from "../../rooms/directory.js";
 import { StanzaError } from "../../stanza/errors.js";
 import { jidToString, parseJid } from "../../stanza/jid.js";
-import { linkDownError } from "../../xmpp/link.js";
+import type { BridgeApp, RouteDeps } from "../env.js";
 import { authErrors, bearerSecurity, errorResponse } from "../schemas.js";
-import type { BridgeApp, RouteDeps } from "./index.js";
-
-/**
- * Each disco query of a listing waits at most this long (or XMPP_REST_IQ_TIMEOUT when
- * shorter): a service that takes longer than this to list its rooms is not going to,
- * and the default iq timeout (120 s) is meant for iqs a client chose to wait on.
- */
-export const DIRECTORY_TIMEOUT_MS = 30_000;
 
 const RoomListing = z
   .object({
@@ -80,19 +72,18 @@ function serviceDomain(raw: string | undefined, own: string): string {
 
 export function registerRoomDirectory(
   app: BridgeApp,
-  { link, iqs, config, auth }: Pick<RouteDeps, "link" | "iqs" | "config" | "auth">,
+  {
+    settings,
+    auth,
+    directory,
+  }: Pick<RouteDeps, "settings" | "auth"> & {
+    directory: RoomDirectory;
+  },
 ): void {
-  const directory = createRoomDirectory({
-    link,
-    iqs,
-    from: config.domain,
-    timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
-  });
   app.use("/v1/rooms", auth);
 
   app.openapi(listRooms, async (c) => {
-    const service = serviceDomain(c.req.valid("query").service, config.domain);
-    if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
+    const service = serviceDomain(c.req.valid("query").service, settings.domain);
     const rooms = await directory.list(service);
     return c.json({ service, rooms: [...rooms] }, 200);
   });

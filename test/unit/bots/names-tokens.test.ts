@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { generateToken, hashToken, TokenTable, tokenProblem } from "../../../src/access/tokens.js";
 import { parseBotSettings } from "../../../src/bots/input.js";
 import { botName } from "../../../src/bots/names.js";
-import { generateToken, hashToken, TokenTable, tokenProblem } from "../../../src/bots/tokens.js";
 import { StanzaError } from "../../../src/stanza/errors.js";
 
 function problemOf(fn: () => unknown): { status: number; text: string | undefined } {

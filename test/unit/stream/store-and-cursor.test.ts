@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { HistoryInput } from "../../../src/store/bots.js";
 import { openStore } from "../../../src/store/index.js";
 import { createCursor } from "../../../src/stream/cursor.js";
-import { parsePollParams } from "../../../src/stream/long-poll.js";
-import { parseAfter, startPosition } from "../../../src/stream/position.js";
+import { startPosition } from "../../../src/stream/position.js";
 
 const TIME = "2026-11-24T09:00:00.000Z";
 
@@ -62,34 +61,6 @@ describe("a cursor", () => {
     expect(await waiting).toEqual([]);
     expect(await cursor.next(10, 1)).toEqual([]);
     cursor.close();
-  });
-});
-
-describe("query parameters", () => {
-  it("refuses ids that are not whole numbers", () => {
-    expect(parseAfter("42", "after")).toBe("42");
-    expect(parseAfter(undefined, "after")).toBeUndefined();
-    for (const bad of ["", "-1", "1.5", "abc", "01", "1e3"]) {
-      expect(() => parseAfter(bad, "after"), bad).toThrow(/after must be an event id/);
-    }
-  });
-
-  it("clamps wait and limit above their maximum and refuses nonsense", () => {
-    expect(parsePollParams({})).toEqual({ waitMs: 0, limit: 100 });
-    expect(parsePollParams({ wait: "2.5", limit: "10" })).toEqual({ waitMs: 2500, limit: 10 });
-    expect(parsePollParams({ wait: "3600", limit: "5000" })).toEqual({
-      waitMs: 50_000,
-      limit: 100,
-    });
-    for (const bad of [
-      { wait: "-1" },
-      { wait: "x" },
-      { wait: "" },
-      { limit: "0" },
-      { limit: "1.5" },
-    ]) {
-      expect(() => parsePollParams(bad), JSON.stringify(bad)).toThrow();
-    }
   });
 });
 

@@ -6,8 +6,13 @@ import { MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../../src/formats/xml.js";
 import { silentLogger } from "../../../src/log.js";
+import { parseJid } from "../../../src/stanza/jid.js";
 import { openStore, type Store } from "../../../src/store/index.js";
-import { createDispatcher, type WebhookConfig } from "../../../src/webhook/dispatcher.js";
+import {
+  createDispatcher,
+  type WebhookConfig,
+  type WebhookDispatcher,
+} from "../../../src/webhook/dispatcher.js";
 
 const config: WebhookConfig = {
   domain: "rest.example",
@@ -25,6 +30,13 @@ const config: WebhookConfig = {
 };
 
 const stanza = (text: string) => parseXmlElement(text).root;
+
+/** Hands a stanza over as the inbound router does: addresses parsed and normalised. */
+function handle(dispatcher: Pick<WebhookDispatcher, "handle">, element: Element): void {
+  const to = parseJid(element.attrs.to ?? "");
+  if (!to) throw new Error("a test stanza needs a to");
+  dispatcher.handle(element, to);
+}
 
 let agent: MockAgent;
 let dir: string;
@@ -73,7 +85,8 @@ describe("createDispatcher", () => {
         { headers: { "content-type": "application/xmpp+xml" } },
       );
     const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
-    dispatcher.handle(
+    handle(
+      dispatcher,
       stanza(
         '<iq type="get" id="1" from="a@example/r" to="rest.example"><ping xmlns="urn:xmpp:ping"/></iq>',
       ),
@@ -98,7 +111,8 @@ describe("createDispatcher", () => {
       },
     };
     const dispatcher = createDispatcher({ config, link: broken, log: silentLogger, agent, store });
-    dispatcher.handle(
+    handle(
+      dispatcher,
       stanza(
         '<iq type="get" id="1" from="a@example/r" to="rest.example"><ping xmlns="urn:xmpp:ping"/></iq>',
       ),
@@ -110,7 +124,8 @@ describe("createDispatcher", () => {
   it("refuses iqs once stopped", async () => {
     const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
     await dispatcher.stop();
-    dispatcher.handle(
+    handle(
+      dispatcher,
       stanza('<iq type="set" id="2" from="a@example/r" to="rest.example"><x xmlns="urn:x"/></iq>'),
     );
     await sentCount(1);
@@ -129,7 +144,8 @@ describe("createDispatcher", () => {
     pool.intercept({ path: "/hook/message", method: "POST" }).reply(record(204));
     const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
     await dispatcher.start();
-    dispatcher.handle(
+    handle(
+      dispatcher,
       stanza(
         '<message id="m1" from="a@example/r" to="bot@rest.example"><body>hi</body><request xmlns="urn:xmpp:receipts"/></message>',
       ),
@@ -151,7 +167,8 @@ describe("createDispatcher", () => {
       .reply(404, "");
     const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
     await dispatcher.start();
-    dispatcher.handle(
+    handle(
+      dispatcher,
       stanza('<message id="m2" from="a@example/r" to="bot@rest.example"><body>x</body></message>'),
     );
     await sentCount(1);
@@ -169,7 +186,8 @@ describe("createDispatcher", () => {
       .reply(503, "", { headers: { "webhook-no-retry": "1" } });
     const dispatcher = createDispatcher({ config, link, log: silentLogger, agent, store });
     await dispatcher.start();
-    dispatcher.handle(
+    handle(
+      dispatcher,
       stanza('<message id="m3" from="a@example/r" to="bot@rest.example"><body>x</body></message>'),
     );
     await sentCount(1);
@@ -183,7 +201,8 @@ describe("createDispatcher", () => {
     const small = { ...config, callbackQueueSize: 0 };
     const dispatcher = createDispatcher({ config: small, link, log: silentLogger, agent, store });
     await dispatcher.start();
-    dispatcher.handle(
+    handle(
+      dispatcher,
       stanza('<message id="m4" from="a@example/r" to="bot@rest.example"><body>x</body></message>'),
     );
     await sentCount(1);

@@ -3,33 +3,24 @@
  * simple way to send as a bot (POST: a chat message from the JSON mapping).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonToStanza, stanzaToJson } from "../../formats/json/index.js";
-import { parseXmlElement } from "../../formats/xml.js";
-import { StanzaError } from "../../stanza/errors.js";
-import { bareJid, jidToString, parseJid } from "../../stanza/jid.js";
-import { prepareOutgoing } from "../../stanza/outgoing.js";
-import type { HistoryEntry } from "../../store/bots.js";
-import { parseAfter } from "../../stream/position.js";
-import { linkDownError } from "../../xmpp/link.js";
-import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../schemas.js";
-import { requireBot } from "./access.js";
-import { BotName } from "./bots.js";
-import type { BridgeApp, RouteDeps } from "./index.js";
-
-export const HISTORY_DEFAULT_LIMIT = 50;
-export const HISTORY_MAX_LIMIT = 100;
+import { jsonToStanza } from "../../../formats/json/index.js";
+import { storedStanzaJson } from "../../../formats/json/stored.js";
+import { botOwner } from "../../../owner.js";
+import { StanzaError } from "../../../stanza/errors.js";
+import { bareJid, jidToString, parseJid } from "../../../stanza/jid.js";
+import type { HistoryEntry } from "../../../store/bots.js";
+import type { BridgeApp, RouteDeps } from "../../env.js";
+import {
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  historyLimit,
+  parseAfter,
+} from "../../params.js";
+import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
+import { botParams as params } from "./params.js";
 
 function badRequest(text: string): StanzaError {
   return new StanzaError("modify", "bad-request", { text, status: 400 });
-}
-
-/** The `limit` of a history page: the default when absent, clamped to the maximum. */
-export function historyLimit(value: string | undefined): number {
-  if (value === undefined) return HISTORY_DEFAULT_LIMIT;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-    throw badRequest(`limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`);
-  }
-  return Math.min(Number(value), HISTORY_MAX_LIMIT);
 }
 
 const HistoryMessage = z
@@ -72,25 +63,14 @@ const SendBody = z
     description: "Any field of the JSON mapping; kind is message, from is the bot",
   });
 
-/** A stored stanza in the JSON mapping, for a history answer; null if it no longer parses. */
-export function storedStanzaJson(xml: string): Record<string, unknown> | null {
-  try {
-    return stanzaToJson(parseXmlElement(xml).root) as unknown as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
 function messageJson(entry: HistoryEntry): z.infer<typeof HistoryMessage> {
   const { id, time, direction, from, to, type, body } = entry;
-  return { id, time, direction, from, to, type, body, stanza: storedStanzaJson(entry.stanza) };
+  return { id, time, direction, from, to, type, body, stanza: storedStanzaJson(entry.stanza) as Record<string, unknown> | null };
 }
-
-const params = z.object({ name: BotName });
 
 const historyRoute = createRoute({
   method: "get",
-  path: "/v1/bots/{name}/messages",
+  path: "/messages",
   tags: ["bots"],
   summary: "A bot's message history, newest first",
   description:
@@ -122,7 +102,7 @@ const historyRoute = createRoute({
 
 const sendRoute = createRoute({
   method: "post",
-  path: "/v1/bots/{name}/messages",
+  path: "/messages",
   tags: ["bots"],
   summary: "Send a chat message as the bot",
   security: bearerSecurity,
@@ -144,12 +124,10 @@ const sendRoute = createRoute({
 
 export function registerMessages(
   app: BridgeApp,
-  deps: Pick<RouteDeps, "bots" | "store" | "link" | "config">,
+  { store, outbound }: Pick<RouteDeps, "store" | "outbound">,
 ): void {
-  const { bots, store, link, config } = deps;
-
   app.openapi(historyRoute, async (c) => {
-    const bot = requireBot(c, bots.registry, c.req.valid("param").name);
+    const bot = c.var.bot;
     const query = c.req.valid("query");
     let peer: string | undefined;
     if (query.with !== undefined) {
@@ -174,7 +152,7 @@ export function registerMessages(
   });
 
   app.openapi(sendRoute, async (c) => {
-    const bot = requireBot(c, bots.registry, c.req.valid("param").name);
+    const sender = botOwner(c.var.bot.name);
     const fields = c.req.valid("json") as Record<string, unknown>;
     if (fields.kind !== undefined && fields.kind !== "message") {
       throw new StanzaError("modify", "bad-request", {
@@ -182,20 +160,9 @@ export function registerMessages(
         status: 422,
       });
     }
-    const stanza = prepareOutgoing(jsonToStanza({ type: "chat", ...fields, kind: "message" }), "", {
-      domain: config.domain,
-      defaultFrom: bot.address,
-    });
-    const from = parseJid(stanza.attrs.from ?? "");
-    if (!from || jidToString(bareJid(from)) !== bot.address) {
-      throw new StanzaError("auth", "forbidden", {
-        text: `a message of bot "${bot.name}" must be from ${bot.address}`,
-        status: 403,
-      });
-    }
-    if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
-    await link.send(stanza);
-    bots.recordOutgoing(stanza);
+    const stanza = jsonToStanza({ type: "chat", ...fields, kind: "message" });
+    outbound.prepare(sender, stanza);
+    await outbound.send(sender, stanza, { timeoutMs: 0 });
     return c.json({ id: stanza.attrs.id ?? "" }, 202);
   });
 }

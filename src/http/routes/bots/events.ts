@@ -9,26 +9,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { upgradeWebSocket } from "@hono/node-server";
 import { z } from "@hono/zod-openapi";
 import type { WSEvents } from "hono/ws";
-import { StanzaError } from "../../stanza/errors.js";
-import { createCursor } from "../../stream/cursor.js";
-import type { EventFormat } from "../../stream/event-json.js";
-import { longPoll, MAX_LIMIT, MAX_WAIT_SECONDS, parsePollParams } from "../../stream/long-poll.js";
-import { parseAfter, startPosition } from "../../stream/position.js";
-import { sseStream } from "../../stream/sse.js";
-import { webSocketEvents } from "../../stream/websocket.js";
-import { authErrors, bearerSecurity, errorResponse } from "../schemas.js";
-import { requireBot } from "./access.js";
-import { BotName } from "./bots.js";
-import { type BridgeApp, documentedRoute, type RouteDeps } from "./index.js";
-
-function formatOf(value: string | undefined): EventFormat {
-  if (value === undefined || value === "json") return { xml: false };
-  if (value === "xml") return { xml: true };
-  throw new StanzaError("modify", "bad-request", {
-    text: "format must be json (the default) or xml (adds the raw XML)",
-    status: 400,
-  });
-}
+import { StanzaError } from "../../../stanza/errors.js";
+import { createCursor } from "../../../stream/cursor.js";
+import { longPoll } from "../../../stream/long-poll.js";
+import { startPosition } from "../../../stream/position.js";
+import { sseStream } from "../../../stream/sse.js";
+import { webSocketEvents } from "../../../stream/websocket.js";
+import { type BridgeApp, documentedRoute, type RouteDeps } from "../../env.js";
+import {
+  eventFormat,
+  MAX_EVENTS,
+  MAX_WAIT_SECONDS,
+  parseAfter,
+  parsePollParams,
+} from "../../params.js";
+import { authErrors, bearerSecurity, errorResponse } from "../../schemas.js";
+import { BotName } from "./params.js";
 
 export const EventBody = z
   .object({
@@ -43,7 +39,7 @@ export const EventBody = z
 
 const eventsRoute = {
   method: "get" as const,
-  path: "/v1/bots/{name}/events",
+  path: "/events",
   tags: ["bots"],
   summary: "Receive a bot's events: SSE, WebSocket or long-poll",
   description: `One log, three ways (README, "Bots"). Upgrade: websocket gives JSON text frames; Accept: text/event-stream gives Server-Sent Events (id: = event id, resumable with Last-Event-ID, heartbeat comments); otherwise a long-poll answers a JSON array. Reading with after (or Last-Event-ID) acknowledges everything up to it; without it, reading starts after the last acknowledged event. Browsers may pass the token as ?access_token=.`,
@@ -62,7 +58,7 @@ const eventsRoute = {
         .string()
         .optional()
         .openapi({
-          description: `Long-poll: most events per answer (default and maximum ${MAX_LIMIT}; above is clamped)`,
+          description: `Long-poll: most events per answer (default and maximum ${MAX_EVENTS}; above is clamped)`,
         }),
       format: z.enum(["json", "xml"]).optional().openapi({
         description: "xml: each event also carries the raw stanza XML",
@@ -89,19 +85,19 @@ const eventsRoute = {
 
 export function registerEvents(
   app: BridgeApp,
-  deps: Pick<RouteDeps, "bots" | "store" | "consumers" | "streamLimits" | "log">,
+  deps: Pick<RouteDeps, "store" | "consumers" | "streamLimits" | "log">,
 ): void {
-  const { bots, store, consumers, streamLimits: limits, log } = deps;
+  const { store, consumers, streamLimits: limits, log } = deps;
 
   documentedRoute(app, eventsRoute, async (c) => {
-    const bot = requireBot(c, bots.registry, c.req.param("name") ?? "");
+    const bot = c.var.bot;
     if (bot.webhook) {
       throw new StanzaError("cancel", "not-allowed", {
         text: `bot "${bot.name}" receives by webhook; remove its callbackUrl to pull`,
         status: 409,
       });
     }
-    const format = formatOf(c.req.query("format"));
+    const format = eventFormat(c.req.query("format"));
     const websocket = c.req.header("upgrade")?.toLowerCase() === "websocket";
     const sse = !websocket && (c.req.header("accept") ?? "").includes("text/event-stream");
     const after =

@@ -3,18 +3,14 @@
  * token may read its own entry; everything else here needs an admin token.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { parseBotSettings } from "../../bots/input.js";
-import { botName } from "../../bots/names.js";
-import type { Bot } from "../../bots/registry.js";
-import type { Consumers } from "../../stream/consumers.js";
-import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../schemas.js";
-import { requireAdmin, requireBot } from "./access.js";
-import type { BridgeApp, RouteDeps } from "./index.js";
-
-export const BotName = z.string().openapi({
-  description: "The bot's name: the localpart of its address name@domain (RFC 7622 §3.3)",
-  example: "support",
-});
+import { parseBotSettings } from "../../../bots/input.js";
+import { botName } from "../../../bots/names.js";
+import type { Bot } from "../../../bots/registry.js";
+import type { Consumers } from "../../../stream/consumers.js";
+import { requireAdmin, requireBot } from "../../access.js";
+import type { BridgeApp, RouteDeps } from "../../env.js";
+import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
+import { json, botParams as params } from "./params.js";
 
 const BotSettingsBody = z
   .object({
@@ -63,12 +59,6 @@ const BotCreated = BotView.extend({
     description: "Only when the bridge generated it: shown this once, stored hashed",
   }),
 }).openapi("BotWithToken");
-
-const params = z.object({ name: BotName });
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 /** A bot as the API shows it: settings without secrets, never a token. */
 export function botJson(bot: Bot, consumers: Pick<Consumers, "countFor">): z.infer<typeof BotView> {
@@ -156,16 +146,11 @@ const deleteBot = createRoute({
   },
 });
 
-export function registerBots(
+/** The bots themselves: list, create or update, read, delete. */
+export function registerBotAdmin(
   app: BridgeApp,
-  { bots, consumers, readAuth }: Pick<RouteDeps, "bots" | "consumers" | "readAuth">,
+  { registry, consumers }: Pick<RouteDeps, "registry" | "consumers">,
 ): void {
-  const { registry } = bots;
-  // Every /v1/bots route (events and messages too, registered after this): Bearer, or
-  // ?access_token= on GET for browsers.
-  app.use("/v1/bots", readAuth);
-  app.use("/v1/bots/*", readAuth);
-
   app.openapi(listBots, (c) => {
     requireAdmin(c.var.principal);
     return c.json({ bots: registry.list().map((bot) => botJson(bot, consumers)) }, 200);
@@ -183,13 +168,13 @@ export function registerBots(
   });
 
   app.openapi(getBot, (c) => {
-    const bot = requireBot(c, registry, c.req.valid("param").name);
+    const bot = requireBot(c.var.principal, registry, c.req.valid("param").name);
     return c.json(botJson(bot, consumers), 200);
   });
 
   app.openapi(deleteBot, async (c) => {
     requireAdmin(c.var.principal);
-    const bot = requireBot(c, registry, c.req.valid("param").name);
+    const bot = requireBot(c.var.principal, registry, c.req.valid("param").name);
     await registry.delete(bot.name);
     consumers.closeAll("the bot was deleted", bot.name);
     return c.body(null, 204);

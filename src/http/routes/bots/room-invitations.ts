@@ -3,16 +3,15 @@
  * from a bot that is in the room; the room's refusal is the answer's status.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { roomAddress, xmlText } from "../../rooms/address.js";
-import { ROOM_RESOURCE } from "../../rooms/index.js";
-import { createInvitations, INVITE_WINDOW_MS } from "../../rooms/invite.js";
-import { StanzaError } from "../../stanza/errors.js";
-import { jidToString, parseJid } from "../../stanza/jid.js";
-import { linkDownError } from "../../xmpp/link.js";
-import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../schemas.js";
-import { requireBot } from "./access.js";
-import { BotName } from "./bots.js";
-import type { BridgeApp, RouteDeps } from "./index.js";
+import { botOwner } from "../../../owner.js";
+import { roomAddress, xmlText } from "../../../rooms/address.js";
+import type { Rooms } from "../../../rooms/index.js";
+import { INVITE_WINDOW_MS } from "../../../rooms/invite.js";
+import { StanzaError } from "../../../stanza/errors.js";
+import { jidToString, parseJid } from "../../../stanza/jid.js";
+import type { BridgeApp } from "../../env.js";
+import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
+import { roomParams } from "./params.js";
 
 const InvitationBody = z
   .object({
@@ -33,17 +32,14 @@ const Invited = z
 
 const inviteRoute = createRoute({
   method: "post",
-  path: "/v1/bots/{name}/rooms/{room}/invitations",
+  path: "/rooms/{room}/invitations",
   tags: ["rooms"],
   summary: "Invite someone to a room the bot is in (mediated invitation, XEP-0045 §7.8.2)",
   description:
     "The room sends the invitation. It acknowledges nothing, so the bridge asks the room for its disco#info right after: once that answer is back, a refusal would have come first. The room's refusal is the status, with the stanza error in the body.",
   security: bearerSecurity,
   request: {
-    params: z.object({
-      name: BotName,
-      room: z.string().openapi({ example: "lobby@conference.example.org" }),
-    }),
+    params: roomParams,
     body: { required: true, content: { "application/json": { schema: InvitationBody } } },
   },
   responses: {
@@ -52,7 +48,7 @@ const inviteRoute = createRoute({
     ...bodyErrors,
     404: errorResponse("No such bot, or the room is gone"),
     405: errorResponse("The room does not let the bot invite (ejabberd: not-allowed)"),
-    409: errorResponse("The bot is not in the room (the text says why)"),
+    409: errorResponse("The bot is not in the room (not-acceptable; the text says why)"),
     503: errorResponse("The XMPP link is down (Retry-After says when to retry)"),
   },
 });
@@ -68,39 +64,13 @@ function invitee(raw: string): string {
   return jidToString(jid);
 }
 
-export function registerRoomInvitations(
-  app: BridgeApp,
-  deps: Pick<RouteDeps, "bots" | "link" | "iqs" | "config"> & {
-    rooms: Pick<NonNullable<RouteDeps["rooms"]>, "get">;
-    bounces: NonNullable<RouteDeps["bounces"]>;
-  },
-): void {
-  const { bots, rooms, link, iqs, bounces, config } = deps;
-  const invitations = createInvitations({ link, iqs, bounces });
-
+export function registerRoomInvitations(app: BridgeApp, rooms: Pick<Rooms, "invite">): void {
   app.openapi(inviteRoute, async (c) => {
-    const bot = requireBot(c, bots.registry, c.req.valid("param").name);
     const room = roomAddress(c.req.valid("param").room);
     const body = c.req.valid("json");
     const jid = invitee(body.jid);
     const reason = body.reason === undefined ? undefined : xmlText(body.reason, "reason");
-    const view = rooms.get(bot.name, room);
-    if (view?.status !== "joined") {
-      // The room only relays invitations from its occupants (ejabberd refuses the others).
-      throw new StanzaError("cancel", "conflict", {
-        text: view
-          ? `bot "${bot.name}" is not in ${room} right now (${view.status}); retry once it is back`
-          : `bot "${bot.name}" is not in ${room}: join it first (PUT /v1/bots/${bot.name}/rooms/${room})`,
-        status: 409,
-      });
-    }
-    if (link.state !== "online") throw linkDownError(link.retryAfterSeconds());
-    const outcome = await invitations.invite({
-      from: `${bot.name}@${config.domain}/${ROOM_RESOURCE}`,
-      room,
-      jid,
-      reason,
-    });
+    const outcome = await rooms.invite(botOwner(c.var.bot.name), room, jid, reason);
     return c.json(outcome, 202);
   });
 }

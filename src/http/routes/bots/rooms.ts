@@ -1,0 +1,103 @@
+/**
+ * Rooms (XEP-0045) for bots: join, leave, list, post, subject, and what was said there
+ * (README, "Rooms"). `{room}` is the room's bare JID. The rooms service decides; these
+ * handlers read the request and answer. The spec is in ./rooms.spec.ts.
+ */
+import { jsonToStanza } from "../../../formats/json/index.js";
+import { botOwner } from "../../../owner.js";
+import { nickName, roomAddress, xmlText } from "../../../rooms/address.js";
+import { archiveBefore } from "../../../rooms/history.js";
+import type { Rooms } from "../../../rooms/index.js";
+import { StanzaError } from "../../../stanza/errors.js";
+import type { BridgeApp } from "../../env.js";
+import { historyLimit, parseAfter } from "../../params.js";
+import {
+  getRoute,
+  historyRoute,
+  joinRoute,
+  leaveRoute,
+  listRoute,
+  postRoute,
+  subjectRoute,
+} from "./rooms.spec.js";
+
+/** Fields of the JSON mapping the bridge sets itself on a room message. */
+const SET_BY_BRIDGE = ["to", "from", "type"] as const;
+
+/** The fields of a room post as a groupchat message (to, from and type are the bridge's). */
+function roomMessage(fields: Record<string, unknown>, room: string) {
+  for (const name of SET_BY_BRIDGE) {
+    if (fields[name] !== undefined && !(name === "type" && fields[name] === "groupchat")) {
+      throw new StanzaError("modify", "bad-request", {
+        text: `"${name}" is set by the bridge for a room message (to the room, from the bot, groupchat)`,
+        status: 422,
+      });
+    }
+  }
+  if (fields.kind !== undefined && fields.kind !== "message") {
+    throw new StanzaError("modify", "bad-request", {
+      text: `"kind" must be message here`,
+      status: 422,
+    });
+  }
+  if (typeof fields.body === "string") xmlText(fields.body, "body");
+  const stanza = jsonToStanza({ ...fields, kind: "message", type: "groupchat", to: room });
+  stanza.attrs.id ??= crypto.randomUUID();
+  return stanza;
+}
+
+export function registerRooms(app: BridgeApp, rooms: Rooms): void {
+  app.openapi(joinRoute, async (c) => {
+    const bot = c.var.bot;
+    const room = roomAddress(c.req.valid("param").room);
+    const body = c.req.valid("json") ?? {};
+    const nick = nickName(body.nick ?? bot.name);
+    const password = body.password === undefined ? undefined : xmlText(body.password, "password");
+    const { room: view, created } = await rooms.join(botOwner(bot.name), room, {
+      nick,
+      password,
+      history: body.history,
+    });
+    return c.json({ ...view, occupants: [...view.occupants], created }, 200);
+  });
+
+  app.openapi(leaveRoute, async (c) => {
+    await rooms.leave(botOwner(c.var.bot.name), roomAddress(c.req.valid("param").room));
+    return c.body(null, 204);
+  });
+
+  app.openapi(listRoute, (c) => {
+    const list = rooms.list(botOwner(c.var.bot.name));
+    return c.json({ rooms: list.map((r) => ({ ...r, occupants: [...r.occupants] })) }, 200);
+  });
+
+  app.openapi(getRoute, (c) => {
+    const view = rooms.get(botOwner(c.var.bot.name), roomAddress(c.req.valid("param").room));
+    return c.json({ ...view, occupants: [...view.occupants] }, 200);
+  });
+
+  app.openapi(postRoute, async (c) => {
+    const room = roomAddress(c.req.valid("param").room);
+    const stanza = roomMessage(c.req.valid("json") as Record<string, unknown>, room);
+    await rooms.post(botOwner(c.var.bot.name), room, stanza);
+    return c.json({ id: stanza.attrs.id ?? "" }, 202);
+  });
+
+  app.openapi(historyRoute, async (c) => {
+    const room = roomAddress(c.req.valid("param").room);
+    const query = c.req.valid("query");
+    const limit = historyLimit(query.limit);
+    const before =
+      archiveBefore(query.before) === undefined ? parseAfter(query.before, "before") : query.before;
+    const after = parseAfter(query.after, "after");
+    const page = await rooms.history(botOwner(c.var.bot.name), room, { before, after, limit });
+    return c.json({ ...page, messages: [...page.messages] }, 200);
+  });
+
+  app.openapi(subjectRoute, async (c) => {
+    const room = roomAddress(c.req.valid("param").room);
+    const subject = xmlText(c.req.valid("json").subject, "subject");
+    const view = await rooms.setSubject(botOwner(c.var.bot.name), room, subject);
+    return c.json({ ...view, occupants: [...view.occupants] }, 200);
+  });
+}

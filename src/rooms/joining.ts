@@ -1,0 +1,172 @@
+/**
+ * Entering and leaving rooms (XEP-0045 §7.2, §7.6, §7.14) for seats: a join an HTTP request
+ * waits on, the re-join of every kept room after a reconnect or restart (servers drop an
+ * occupant they cannot deliver to, so a bridge that was away is out of its rooms), a nick
+ * change, and a leave, which also ends a join under way.
+ */
+import type { Logger } from "../log.js";
+import { StanzaError } from "../stanza/errors.js";
+import { enterRoom } from "./entering.js";
+import { leftMeanwhile } from "./errors.js";
+import type { RoomConnection, Seat } from "./seat.js";
+import { leavePresence } from "./stanzas.js";
+import { type RoomState, type RoomView, roomKey, roomView } from "./state.js";
+import type { RoomTable } from "./table.js";
+
+export interface JoinRequest {
+  readonly nick: string;
+  readonly password?: string | undefined;
+  /** Messages of discussion history to ask for (XEP-0045 §7.2.14); default 0. */
+  readonly history?: number | undefined;
+}
+
+export interface JoinResult {
+  readonly room: RoomView;
+  /** The seat created the room (it is an instant room now, open to others). */
+  readonly created: boolean;
+}
+
+export interface Joining {
+  join(seat: Seat, room: string, request: JoinRequest): Promise<JoinResult>;
+  /** Enters a room the seat is kept in, after a reconnect or restart: no history (§7.2.14). */
+  rejoin(state: RoomState): void;
+  /** False when the seat was not in the room (nor kept there by the store). */
+  leave(seat: Seat, room: string): Promise<boolean>;
+  /** The connection's state changed: re-join its rooms when online, mark them offline when not. */
+  connectionChanged(connection: RoomConnection, state: string): void;
+}
+
+export interface JoiningOptions {
+  readonly table: RoomTable;
+  readonly log: Logger;
+  readonly timeoutMs: number;
+  /** Whether the store keeps the seat in the room (a failed join then stays, offline). */
+  readonly kept: (seat: Seat, room: string) => Promise<boolean>;
+}
+
+export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): Joining {
+  const deps = { log, timeoutMs };
+
+  const rejoin = (state: RoomState) => {
+    if (state.pending || state.status === "joined") return;
+    state.status = "joining";
+    state.occupants.clear();
+    const request = {
+      nick: state.nick,
+      password: state.password,
+      history: 0,
+      mode: "rejoin" as const,
+    };
+    const fields = { owner: state.seat.key, room: state.room };
+    table.track(state, enterRoom(state, request, deps)).then(
+      () => {
+        state.status = "joined";
+        log.info("back in its room", fields);
+      },
+      (err: unknown) => {
+        state.status = "offline";
+        const error = err instanceof StanzaError ? err : undefined;
+        // A refusal that will not change by itself (banned, members-only, ...) ends the stay.
+        if (error && error.type !== "wait" && error.status !== 503) {
+          log.warn("room refused the re-join: forgotten", { ...fields, err });
+          table.forget(state);
+        } else log.warn("room re-join failed; retried on the next reconnect", { ...fields, err });
+      },
+    );
+  };
+
+  const enter = async (state: RoomState, request: JoinRequest, fresh: boolean) => {
+    const created = await table.track(
+      state,
+      enterRoom(
+        state,
+        {
+          nick: request.nick,
+          password: request.password,
+          history: request.history ?? 0,
+          mode: fresh ? "join" : "nick",
+        },
+        deps,
+      ),
+    );
+    if (table.get(state.seat, state.room) !== state)
+      throw leftMeanwhile(state.seat.owner, state.room);
+    state.status = "joined";
+    state.password = request.password;
+    await table.record(state);
+    return { room: roomView(state), created };
+  };
+
+  return {
+    async join(seat, room, request) {
+      await table.idle(seat, room);
+      let state = table.get(seat, room);
+      const { password } = request;
+      if (state && state.status === "joined" && state.nick === request.nick) {
+        if (password !== undefined && password !== state.password) {
+          state.password = password;
+          await table.record(state);
+        }
+        return { room: roomView(state), created: false };
+      }
+      if (seat.connection.state !== "online") throw seat.connection.downError();
+      const fresh = state === undefined || state.status !== "joined";
+      if (!state) {
+        state = table.fresh(seat, room, request.nick, password);
+        table.add(state);
+      }
+      const entering = state;
+      if (fresh) {
+        entering.status = "joining";
+        entering.occupants.clear();
+      }
+      try {
+        return await enter(entering, request, fresh);
+      } catch (err) {
+        if (fresh && table.get(seat, room) === entering) {
+          // Kept (offline) only when the store says the seat belongs there.
+          if (await kept(seat, room)) entering.status = "offline";
+          else table.drop(entering);
+        }
+        throw err;
+      }
+    },
+    rejoin,
+    async leave(seat, room) {
+      const state = table.get(seat, room);
+      if (state) table.drop(state);
+      // A join under way ends now; the leave below follows its presence on the stream.
+      state?.pending?.abort(leftMeanwhile(seat.owner, room));
+      const stored = await table.unrecord(seat, room);
+      if (!state) return stored;
+      const { connection } = seat;
+      if (connection.state === "online" && state.status !== "offline") {
+        const key = roomKey(seat.key, room);
+        table.leaving.set(key, connection);
+        await connection
+          .send(leavePresence(seat.address, room, state.nick))
+          .catch((err: unknown) => {
+            table.leaving.delete(key);
+            log.warn("leave presence not sent", { owner: seat.key, room, err });
+          });
+      }
+      return true;
+    },
+    connectionChanged(connection, linkState) {
+      const mine = [...table.states.values()].filter((s) => s.seat.connection === connection);
+      if (linkState === "online") {
+        for (const state of mine) rejoin(state);
+        return;
+      }
+      // An entry waiting now cannot be answered on the dropped stream.
+      const down = connection.downError();
+      for (const [key, via] of [...table.leaving])
+        if (via === connection) table.leaving.delete(key);
+      for (const state of mine) {
+        state.pending?.abort(down);
+        state.status = "offline";
+        state.occupants.clear();
+      }
+    },
+  };
+}
