@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { type BotSettings, parseBotSettings } from "./bots/input.js";
 import { botName } from "./bots/names.js";
-import { FORM, JSON_TYPE, type MediaType, mediaTypeOf, XMPP_XML } from "./formats/negotiate.js";
+import { type MediaType, mediaTypeOf } from "./formats/negotiate.js";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.js";
 import {
   integer,
   list,
@@ -14,16 +15,9 @@ import {
   seconds,
   text,
 } from "./option-types.js";
-import { normaliseJid } from "./stanza/jid.js";
+import { ADDRESS_FORMS, type AddressForm, normaliseJid } from "./stanza/jid.js";
 import { STANZA_KIND_LIST, type StanzaKind } from "./stanza/kinds.js";
-
-const ADDRESS_FORMS = ["bare", "full", "host"] as const;
-type AddressForm = (typeof ADDRESS_FORMS)[number];
-const CALLBACK_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+import { CALLBACK_TYPES, isCallbackType } from "./webhook/settings.js";
 
 /**
  * Every setting, described once: the CLI's --help, the README table and the
@@ -540,7 +534,7 @@ function callbackUrl(textValue: string): string | undefined {
 
 function callbackType(textValue: string): MediaType | undefined {
   const type = mediaTypeOf(textValue);
-  return type !== undefined && CALLBACK_TYPES.includes(type) ? type : undefined;
+  return isCallbackType(type) ? type : undefined;
 }
 
 /** Standard Webhooks secrets are whsec_<base64>; any other text is used as it is. */
