@@ -7,9 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../../src/formats/xml.js";
 import { silentLogger } from "../../../src/log.js";
 import { openStore, type Store } from "../../../src/store/index.js";
-import { createDispatcher, type WebhookConfig } from "../../../src/webhook/dispatcher.js";
+import { createDispatcher } from "../../../src/webhook/dispatcher.js";
+import type { WebhookSettings } from "../../../src/webhook/settings.js";
 
-const config: WebhookConfig = {
+const config: WebhookSettings = {
   domain: "rest.example",
   stanzaSizeLimit: 10_000,
   callbackUrl: "http://bot.test/hook/{kind}",
