@@ -1,9 +1,8 @@
 /** The command line: parses arguments and settings, runs the bridge until a signal. */
 import { parseArgs } from "node:util";
 import { startBridge } from "./bridge.js";
-import { ConfigError, loadConfig, OPTIONS } from "./config.js";
+import { ConfigError, loadConfig, OPTIONS, optionType } from "./config.js";
 import { createLogger } from "./log.js";
-import { text } from "./option-types.js";
 import { StoreOpenError } from "./store/index.js";
 import { allowYoungGenerationGrowth } from "./young-generation.js";
 
@@ -23,7 +22,7 @@ function helpText(): string {
   ];
   for (const o of OPTIONS) {
     const dflt = o.required ? "required" : o.default === undefined ? "off" : `default ${o.default}`;
-    lines.push(`  ${o.key.padEnd(22)} ${o.env.padEnd(34)} ${(o.type ?? text()).help}; ${dflt}`);
+    lines.push(`  ${o.key.padEnd(22)} ${o.env.padEnd(34)} ${optionType(o).help}; ${dflt}`);
     lines.push(`      ${o.description}`);
   }
   return `${lines.join("\n")}\n`;

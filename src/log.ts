@@ -8,7 +8,13 @@
  * are censored above debug.
  */
 import pino from "pino";
-import type { LogFormat, LogLevel } from "./config.js";
+
+/** Levels, quietest last; a logger at one level writes it and those after it. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** json: one object a line (for pipelines); pretty: readable; auto: pretty on a terminal. */
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export type LogFields = Record<string, unknown>;
 
@@ -80,12 +86,11 @@ function clean(fields: LogFields, showContent: boolean, depth = 0): LogFields {
 }
 
 function wrap(base: pino.Logger): Logger {
-  const emit =
-    (level: "debug" | "info" | "warn" | "error") => (msg: string, fields?: LogFields) => {
-      if (!base.isLevelEnabled(level)) return;
-      if (fields) base[level](clean(fields, level === "debug"), msg);
-      else base[level](msg);
-    };
+  const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => {
+    if (!base.isLevelEnabled(level)) return;
+    if (fields) base[level](clean(fields, level === "debug"), msg);
+    else base[level](msg);
+  };
   return {
     debug: emit("debug"),
     info: emit("info"),

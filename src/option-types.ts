@@ -1,36 +1,37 @@
 /**
  * The types a setting can have, each a zod schema over the setting's text (from the
- * environment or the config file) plus the words --help and error lines use for it.
- * src/config.ts builds one schema for all settings from its OPTIONS list with these.
+ * environment or the config file) giving a value of type T, plus the words --help and
+ * error lines use for it. src/config/ builds one schema for all settings from its OPTIONS
+ * table with these, and derives the type of each setting in `Config` from them.
  */
 import { z } from "zod";
 
-export interface OptionType {
+export interface OptionType<T> {
   /** Parses the trimmed, non-empty text of a setting into its value. */
-  readonly schema: z.ZodType<unknown, string>;
+  readonly schema: z.ZodType<T, string>;
   /** Short form for --help: `integer 0..65535`, `seconds 0.001..86400`, `one of a|b`. */
   readonly help: string;
   /** What an error line says was expected: `a whole number from 0 to 65535`. */
   readonly expected: string;
 }
 
-const option = (schema: z.ZodType<unknown, string>, help: string, expected: string) => ({
+const option = <T>(schema: z.ZodType<T, string>, help: string, expected: string) => ({
   schema,
   help,
   expected,
 });
 
 /** Any non-empty text. */
-export function text(expected = "a value", help = "text"): OptionType {
+export function text(expected = "a value", help = "text"): OptionType<string> {
   return option(z.string().min(1), help, expected);
 }
 
 /** Text that must match a pattern (checked as written). */
-export function matching(pattern: RegExp, expected: string, help = expected): OptionType {
+export function matching(pattern: RegExp, expected: string, help = expected): OptionType<string> {
   return option(z.string().regex(pattern), help, expected);
 }
 
-export function integer(min: number, max: number): OptionType {
+export function integer(min: number, max: number): OptionType<number> {
   return option(
     z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max)),
     `integer ${min}..${max}`,
@@ -39,7 +40,7 @@ export function integer(min: number, max: number): OptionType {
 }
 
 /** A number of seconds, read as milliseconds. */
-export function seconds(min: number, max: number): OptionType {
+export function seconds(min: number, max: number): OptionType<number> {
   return option(
     z
       .string()
@@ -51,8 +52,10 @@ export function seconds(min: number, max: number): OptionType {
   );
 }
 
-/** One of a few words, case-insensitive. */
-export function oneOf(values: readonly [string, ...string[]]): OptionType {
+/** One of a few words, case-insensitive; the value is the word as the list spells it. */
+export function oneOf<const V extends readonly [string, ...string[]]>(
+  values: V,
+): OptionType<V[number]> {
   return option(
     z
       .string()
@@ -64,7 +67,7 @@ export function oneOf(values: readonly [string, ...string[]]): OptionType {
 }
 
 /** on/off, read as a boolean. */
-export function onOff(): OptionType {
+export function onOff(): OptionType<boolean> {
   return option(
     z
       .string()
@@ -76,20 +79,31 @@ export function onOff(): OptionType {
   );
 }
 
-/** A comma-separated list with at least one item, optionally from a fixed set. */
-export function list(expected: string, allowed?: readonly [string, ...string[]]): OptionType {
-  const item = allowed ? z.enum(allowed) : z.string();
+/** The comma-separated items of a text, trimmed, empty ones dropped. */
+const items = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== ""),
+);
+
+/** A comma-separated list of any words, at least one; the value is frozen. */
+export function list(expected: string): OptionType<readonly string[]> {
   return option(
-    z
-      .string()
-      .transform((s) =>
-        s
-          .split(",")
-          .map((part) => part.trim())
-          .filter((part) => part !== ""),
-      )
-      .pipe(z.array(item).min(1)),
-    allowed ? `list of ${allowed.join(",")}` : "comma-separated list",
+    items.pipe(z.array(z.string()).min(1)).transform((words) => Object.freeze(words)),
+    "comma-separated list",
+    expected,
+  );
+}
+
+/** A comma-separated list of words from a fixed set, at least one; the value is frozen. */
+export function listOf<const V extends readonly [string, ...string[]]>(
+  allowed: V,
+  expected: string,
+): OptionType<readonly V[number][]> {
+  return option(
+    items.pipe(z.array(z.enum(allowed)).min(1)).transform((words) => Object.freeze(words)),
+    `list of ${allowed.join(",")}`,
     expected,
   );
 }
@@ -99,7 +113,7 @@ export function parsed<T>(
   parse: (text: string) => T | undefined,
   help: string,
   expected: string,
-): OptionType {
+): OptionType<T> {
   return option(
     z.string().transform((s, ctx) => {
       const value = parse(s);

@@ -1,10 +1,10 @@
 import type { Element } from "@xmpp/xml";
-import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { BotStore } from "../store/bots.js";
-import type { WebhookConfig } from "../webhook/dispatcher.js";
+import type { WebhookSettings } from "../webhook/settings.js";
 import type { Link } from "../xmpp/link.js";
 import { historyEntry } from "./history.js";
+import type { BotSettings } from "./input.js";
 import { createInboundIqs, type InboundIqs } from "./iq-answers.js";
 import { type BotRegistry, createBotRegistry } from "./registry.js";
 import { type BotRouter, createBotRouter } from "./router.js";
@@ -21,9 +21,20 @@ export interface Bots {
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
+/** What bots read of the configuration; the global callback's settings start each bot's webhook. */
+export interface BotsSettings extends WebhookSettings {
+  /** The admin tokens (XMPP_REST_TOKENS), authenticated beside the bots' own. */
+  readonly tokens: readonly string[];
+  /** Bots from the config file, by name as written there. */
+  readonly bots: Readonly<Record<string, BotSettings>>;
+  /** How long an inbound iq waits for a pulling bot's answer. */
+  readonly iqTimeoutMs: number;
+  /** Inbound iqs that may wait for pulling bots at once. */
+  readonly maxPendingIq: number;
+}
+
 export interface BotsOptions {
-  readonly config: WebhookConfig &
-    Pick<Config, "callbackConcurrency" | "tokens" | "bots" | "iqTimeoutMs" | "maxPendingIq">;
+  readonly config: BotsSettings;
   readonly store: BotStore & BotWebhookOptions["store"];
   readonly link: Pick<Link, "send">;
   readonly log: Logger;

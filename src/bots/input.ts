@@ -1,7 +1,8 @@
 import { tokenProblem } from "../access/tokens.js";
-import { FORM, JSON_TYPE, type MediaType, mediaTypeOf, XMPP_XML } from "../formats/negotiate.js";
+import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { BotWebhook } from "../store/bots.js";
+import { CALLBACK_TYPES, isCallbackType } from "../webhook/settings.js";
 
 /** What creates or updates a bot: the config file's entry or the body of PUT /v1/bots/{name}. */
 export interface BotSettings {
@@ -13,7 +14,6 @@ export interface BotSettings {
   readonly autoJoinOnInvite?: boolean | undefined;
 }
 
-const WEBHOOK_TYPES: readonly MediaType[] = [XMPP_XML, JSON_TYPE, FORM];
 const KEYS = new Set([
   "tokens",
   "callbackUrl",
@@ -91,8 +91,8 @@ export function parseBotSettings(value: unknown): BotSettings {
   let contentType: MediaType | undefined;
   if (typeText !== undefined) {
     contentType = mediaTypeOf(typeText);
-    if (contentType === undefined || !WEBHOOK_TYPES.includes(contentType)) {
-      throw unprocessable(`"callbackContentType" must be one of ${WEBHOOK_TYPES.join(", ")}`);
+    if (!isCallbackType(contentType)) {
+      throw unprocessable(`"callbackContentType" must be one of ${CALLBACK_TYPES.join(", ")}`);
     }
   }
   return { tokens, webhook: { url, secret, token, contentType }, ...autoJoinOnInvite };

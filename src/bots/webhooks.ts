@@ -1,11 +1,11 @@
 import type { Element } from "@xmpp/xml";
-import type { Config } from "../config.js";
 import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
 import type { Jid } from "../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../stanza/kinds.js";
-import type { DispatcherOptions, WebhookConfig } from "../webhook/dispatcher.js";
+import type { DispatcherOptions } from "../webhook/dispatcher.js";
 import { createWebhook, type RetryResult, type Webhook } from "../webhook/index.js";
+import type { WebhookSettings } from "../webhook/settings.js";
 import type { Link } from "../xmpp/link.js";
 import type { BotRegistry } from "./registry.js";
 
@@ -20,7 +20,8 @@ export interface BotWebhooks {
 }
 
 export interface BotWebhookOptions {
-  readonly config: WebhookConfig & Pick<Config, "callbackConcurrency">;
+  /** The global callback's settings, which each bot's webhook starts from. */
+  readonly config: WebhookSettings;
   readonly registry: Pick<BotRegistry, "get" | "onChange">;
   readonly link: Pick<Link, "send">;
   readonly log: Logger;

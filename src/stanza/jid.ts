@@ -120,8 +120,12 @@ export function normaliseJid(input: string): string | undefined {
   return jid && jidToString(jid);
 }
 
-/** What form of address a JID is (mod_rest's callback filter: bare, full, host). */
-export function addressForm(jid: Jid): "host" | "bare" | "full" {
+/** The forms of address mod_rest's callback filter tells apart (rest_callback_events). */
+export const ADDRESS_FORMS = ["bare", "full", "host"] as const;
+export type AddressForm = (typeof ADDRESS_FORMS)[number];
+
+/** What form of address a JID is: host (domain), bare (local@domain), full (with a resource). */
+export function addressForm(jid: Jid): AddressForm {
   if (jid.resource) return "full";
   return jid.local ? "bare" : "host";
 }

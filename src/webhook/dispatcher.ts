@@ -1,5 +1,4 @@
 import type { Element } from "@xmpp/xml";
-import type { Config } from "../config.js";
 import { codecFor } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import { parseXmlElement, serializeStanza } from "../formats/xml.js";
@@ -17,27 +16,12 @@ import { type AttemptResult, createDurableQueue, type RetryResult } from "./queu
 import { allowsReply, errorReply, type Outcome, replyFor } from "./reply.js";
 import { buildDeliveryRequest, type DeliveryIdentity, probeHeaders } from "./request.js";
 import { asksNoRetry, isRetryable, nextDelay, retryAfterMs } from "./retry.js";
+import type { WebhookSettings } from "./settings.js";
 import { newWebhookId, secretKey } from "./signature.js";
 import { expandCallbackUrl } from "./url.js";
 
-export type WebhookConfig = Pick<
-  Config,
-  | "domain"
-  | "stanzaSizeLimit"
-  | "callbackUrl"
-  | "callbackStanzas"
-  | "callbackEvents"
-  | "callbackContentType"
-  | "callbackTimeoutMs"
-  | "callbackConcurrency"
-  | "callbackQueueSize"
-  | "callbackSecret"
-  | "callbackToken"
-  | "callbackRetryMs"
->;
-
 export interface DispatcherOptions {
-  readonly config: WebhookConfig;
+  readonly config: WebhookSettings;
   readonly link: Pick<Link, "send">;
   readonly log: Logger;
   /** The pooled undici client (a MockAgent in unit tests). */

@@ -1,14 +1,9 @@
-import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Link } from "../xmpp/link.js";
 import { createWebhookAgent } from "./deliver.js";
-import {
-  createDispatcher,
-  type DispatcherOptions,
-  type WebhookConfig,
-  type WebhookDispatcher,
-} from "./dispatcher.js";
+import { createDispatcher, type DispatcherOptions, type WebhookDispatcher } from "./dispatcher.js";
+import type { WebhookSettings } from "./settings.js";
 
 export type { RetryResult } from "./queue.js";
 
@@ -23,7 +18,7 @@ export interface Webhook {
 
 /** The receive side: one pooled agent and the dispatcher that uses it. */
 export function createWebhook(options: {
-  config: WebhookConfig & Pick<Config, "callbackConcurrency">;
+  config: WebhookSettings;
   link: Pick<Link, "send">;
   log: Logger;
   metrics?: Pick<Metrics, "webhookDeliveries" | "gauge">;

@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  type Config,
   ConfigError,
   loadConfig,
   OPTIONS,
@@ -10,7 +11,9 @@ import {
   optionsSchema,
   parseOptions,
 } from "../../src/config.js";
-import { integer } from "../../src/option-types.js";
+import type { LogLevel } from "../../src/log.js";
+import { integer, listOf, seconds } from "../../src/option-types.js";
+import type { AddressForm } from "../../src/stanza/jid.js";
 
 const required = {
   XMPP_REST_DOMAIN: "rest.example.org",
@@ -87,7 +90,9 @@ describe("loadConfig", () => {
 
 describe("the settings schema", () => {
   it("is generated from OPTIONS, one entry per setting", () => {
-    expect(Object.keys(optionsSchema().shape).sort()).toEqual(OPTIONS.map((o) => o.key).sort());
+    expect(Object.keys(optionsSchema(OPTIONS).shape).sort()).toEqual(
+      OPTIONS.map((o) => o.key).sort(),
+    );
   });
 
   it.each([
@@ -155,15 +160,59 @@ describe("the settings schema", () => {
   });
 
   it("treats a setting without a type as text, so a new entry needs no more than its spec", () => {
-    const specs: OptionSpec[] = [
+    const specs = [
       { key: "plain", env: "X_PLAIN", description: "d" },
       { key: "needed", env: "X_NEEDED", description: "d", required: true },
       { key: "count", env: "X_COUNT", description: "d", default: "3", type: integer(1, 5) },
-    ];
+    ] as const satisfies readonly OptionSpec[];
     const values = parseOptions({ needed: " yes ", count: "4" }, specs);
-    expect(values.optionalString("plain")).toBeUndefined();
-    expect(values.string("needed")).toBe("yes");
-    expect(values.number("count")).toBe(4);
+    expect(values.plain).toBeUndefined();
+    expect(values.needed).toBe("yes");
+    expect(values.count).toBe(4);
     expect(() => parseOptions({ count: "4" }, specs)).toThrow("X_NEEDED (needed): missing");
+  });
+
+  it("types each value from its entry, under its field name when it has one", () => {
+    const specs = [
+      { key: "wait", field: "waitMs", env: "X_WAIT", description: "d", type: seconds(1, 9) },
+      {
+        key: "forms",
+        env: "X_FORMS",
+        description: "d",
+        default: "bare",
+        type: listOf(["bare", "host"], "forms"),
+      },
+      { key: "note", env: "X_NOTE", description: "d" },
+    ] as const satisfies readonly OptionSpec[];
+    const values = parseOptions({ wait: "2", forms: "host, bare" }, specs);
+    expect(values).toEqual({ waitMs: 2000, forms: ["host", "bare"], note: undefined });
+    expectTypeOf(values).toEqualTypeOf<{
+      readonly waitMs: number | undefined;
+      readonly forms: readonly ("bare" | "host")[];
+      readonly note: string | undefined;
+    }>();
+  });
+
+  it("derives every field of Config from OPTIONS, plus the config file's bots", () => {
+    const config = loadConfig({
+      env: {
+        ...required,
+        XMPP_REST_CALLBACK_QUEUE: "5",
+        XMPP_REST_CALLBACK_RETRY: "1,2",
+        XMPP_REST_STORE_RETENTION: "1m",
+      },
+    });
+    expect(Object.keys(config).sort()).toEqual(
+      [...OPTIONS.map((o) => o.field ?? o.key), "bots"].sort(),
+    );
+    expect(config).toMatchObject({
+      callbackQueueSize: 5,
+      callbackRetryMs: [1000, 2000],
+      storeRetentionMs: 60_000,
+    });
+    expectTypeOf<Config["logLevel"]>().toEqualTypeOf<LogLevel>();
+    expectTypeOf<Config["callbackEvents"]>().toEqualTypeOf<readonly AddressForm[]>();
+    expectTypeOf<Config["metricsToken"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Config["iqTimeoutMs"]>().toEqualTypeOf<number>();
   });
 });

@@ -8,13 +8,10 @@ import { parseXmlElement } from "../../../src/formats/xml.js";
 import { silentLogger } from "../../../src/log.js";
 import { parseJid } from "../../../src/stanza/jid.js";
 import { openStore, type Store } from "../../../src/store/index.js";
-import {
-  createDispatcher,
-  type WebhookConfig,
-  type WebhookDispatcher,
-} from "../../../src/webhook/dispatcher.js";
+import { createDispatcher, type WebhookDispatcher } from "../../../src/webhook/dispatcher.js";
+import type { WebhookSettings } from "../../../src/webhook/settings.js";
 
-const config: WebhookConfig = {
+const config: WebhookSettings = {
   domain: "rest.example",
   stanzaSizeLimit: 10_000,
   callbackUrl: "http://bot.test/hook/{kind}",

@@ -1,0 +1,64 @@
+/** Parsers of the settings whose check is more than a range or a list (see option-types.ts). */
+import { webhookUrlProblem } from "../bots/input.js";
+import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
+import { normaliseJid } from "../stanza/jid.js";
+import { isCallbackType } from "../webhook/settings.js";
+
+/** Most attempts a webhook retry schedule may list. */
+export const MAX_RETRIES = 100;
+
+/** A bare domain (RFC 7622 §3.2), normalised: what the component connects as. */
+export function componentDomain(textValue: string): string | undefined {
+  const domain = normaliseJid(textValue);
+  return domain === undefined || domain.includes("@") || domain.includes("/") ? undefined : domain;
+}
+
+/** An http(s) URL, placeholders allowed: the same rule as a bot's callbackUrl. */
+export function callbackUrl(textValue: string): string | undefined {
+  return webhookUrlProblem(textValue) === undefined ? textValue : undefined;
+}
+
+/** A format stanzas can be POSTed in, named by its media type or a shorthand (json). */
+export function callbackType(textValue: string): MediaType | undefined {
+  const type = mediaTypeOf(textValue);
+  return isCallbackType(type) ? type : undefined;
+}
+
+/** Standard Webhooks secrets are whsec_<base64>; any other text is used as it is. */
+export function webhookSecret(textValue: string): string | undefined {
+  if (!textValue.startsWith("whsec_")) return textValue;
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(textValue.slice("whsec_".length)) ? textValue : undefined;
+}
+
+/** Delays between webhook attempts, in ms; `none` is the empty schedule (one attempt). */
+export function retrySchedule(textValue: string): readonly number[] | undefined {
+  if (textValue.toLowerCase() === "none") return Object.freeze([]);
+  const items = textValue
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  if (items.length === 0 || items.length > MAX_RETRIES) return undefined;
+  const delays = items.map((item) =>
+    /^\d+(\.\d+)?$/.test(item) && Number(item) <= 7 * 86_400
+      ? Math.round(Number(item) * 1000)
+      : Number.NaN,
+  );
+  return delays.some(Number.isNaN) ? undefined : Object.freeze(delays);
+}
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, "": 1_000 } as const;
+
+function isUnit(unit: string): unit is keyof typeof UNIT_MS {
+  return Object.hasOwn(UNIT_MS, unit);
+}
+
+/** A duration such as 7d, 12h, 30m, 90s or a plain number of seconds, in ms. */
+export function duration(maxDays: number) {
+  return (textValue: string): number | undefined => {
+    const match = /^(\d+(?:\.\d+)?)\s*([dhms]?)$/i.exec(textValue);
+    const unit = (match?.[2] ?? "").toLowerCase();
+    if (!match || !isUnit(unit)) return undefined;
+    const ms = Math.round(Number(match[1]) * UNIT_MS[unit]);
+    return ms > 0 && ms <= maxDays * 86_400_000 ? ms : undefined;
+  };
+}
