@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: type-check, lint/format check, build, then every test: unit tests once,
+# The test command: type-check, lint/format check, the dependency rules, build, then every test: unit tests once,
 # the integration suite once against a real Prosody and once against a real ejabberd
 # (vitest projects, see vitest.config.ts). Prints a closing "N passed, N failed" line.
 set -euo pipefail
@@ -11,6 +11,8 @@ echo "== type-check (tsc --strict)"
 npx tsc -p tsconfig.json --noEmit
 echo "== lint and format (biome)"
 npx biome ci .
+echo "== dependency rules (dependency-cruiser: no cycles, layers as in DESIGN.md)"
+npx depcruise src --config .dependency-cruiser.cjs
 echo "== build"
 npx tsc -p tsconfig.build.json
 

@@ -1,9 +1,8 @@
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import { silentLogger } from "../../src/log.js";
 import { createMetrics, type Metrics, noMetrics } from "../../src/metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
-import { botDeps } from "../../test/helpers/app-deps.js";
+import { appDeps } from "../../test/helpers/app-deps.js";
 import { fakeLink } from "../../test/helpers/fake-link.js";
 
 const perBlock = Number(process.argv[2] ?? 20_000);
@@ -20,9 +19,9 @@ async function app(metrics: Metrics) {
     metrics.stanzasSent.inc({ kind: stanza.name });
   });
   const iqs = createIqTracker({ maxPending: 10, metrics });
-  const deps = await botDeps(config, link);
+  const deps = await appDeps(config, link, iqs);
   return {
-    app: createApp({ config, link, iqs, log: silentLogger, metrics, ...deps }),
+    app: createApp({ ...deps, metrics }),
     sent: () => sent,
   };
 }

@@ -23,7 +23,7 @@ import { createApp } from "../../src/http/app.js";
 import { createLogger } from "../../src/log.js";
 import { createMetrics, noMetrics } from "../../src/metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
-import { botDeps } from "../../test/helpers/app-deps.js";
+import { appDeps } from "../../test/helpers/app-deps.js";
 import { fakeLink } from "../../test/helpers/fake-link.js";
 
 const [kind = "msg", countArg = "4000", connArg = "16"] = process.argv.slice(2);
@@ -44,7 +44,7 @@ const link = fakeLink(config.domain, (stanza) => {
     queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
   }
 });
-const app = createApp({ config, link, iqs, log, metrics, ...(await botDeps(config, link)) });
+const app = createApp({ ...(await appDeps(config, link, iqs)), log, metrics });
 
 const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
   const s = serve(

@@ -3,9 +3,8 @@
 import xml from "@xmpp/xml";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import { silentLogger } from "../../src/log.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
-import { botDeps } from "../../test/helpers/app-deps.js";
+import { appDeps } from "../../test/helpers/app-deps.js";
 import { fakeLink } from "../../test/helpers/fake-link.js";
 
 const config = loadConfig({
@@ -20,7 +19,7 @@ const link = fakeLink(config.domain, (stanza) => {
     queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
   }
 });
-const app = createApp({ config, link, iqs, log: silentLogger, ...(await botDeps(config, link)) });
+const app = createApp(await appDeps(config, link, iqs));
 const kinds = {
   msg: (i: number) => ({
     ct: "application/xmpp+xml",

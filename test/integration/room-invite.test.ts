@@ -1,11 +1,12 @@
 import xml from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
-import { createInvitations, type Invitations } from "../../src/rooms/invite.js";
+import { type Invitation, type InviteOutcome, invite } from "../../src/rooms/invite.js";
 import { StanzaError } from "../../src/stanza/errors.js";
 import { createBounces } from "../../src/xmpp/bounces.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import { createLink, type Link } from "../../src/xmpp/link.js";
+import { testConnection } from "../helpers/app-deps.js";
 import { grantMembership, joinRoom } from "../helpers/room-user.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
@@ -17,7 +18,7 @@ let server: XmppServer;
 let link: Link;
 let alice: XmppUser;
 let bob: XmppUser;
-let invitations: Invitations;
+let invitations: { invite(invitation: Invitation): Promise<InviteOutcome> };
 let room: string;
 let closedRoom: string;
 let botJid: string;
@@ -62,7 +63,8 @@ beforeAll(async () => {
   });
   link.start();
   await link.waitOnline(10_000);
-  invitations = createInvitations({ link, iqs, bounces });
+  const connection = testConnection(link, iqs, bounces);
+  invitations = { invite: (invitation) => invite(connection, invitation) };
   alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
   bob = await connectUser({ c2sPort: server.c2sPort, username: "bob", password: "bob-pw" });
   // ejabberd refuses invitations from occupants unless the room allows them (its default

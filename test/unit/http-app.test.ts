@@ -3,9 +3,8 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import { silentLogger } from "../../src/log.js";
 import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
-import { botDeps } from "../helpers/app-deps.js";
+import { appDeps } from "../helpers/app-deps.js";
 import { fakeLink } from "../helpers/fake-link.js";
 
 const config = loadConfig({
@@ -32,9 +31,9 @@ beforeEach(async () => {
   sent = [];
   const iqs = createIqTracker({ maxPending: 100 });
   link = answeringLink(iqs, sent);
-  const deps = await botDeps(config, link);
+  const deps = await appDeps(config, link, iqs);
   stopDeps = deps.stop;
-  app = createApp({ config, link, iqs, log: silentLogger, ...deps });
+  app = createApp(deps);
 });
 
 afterEach(() => stopDeps());

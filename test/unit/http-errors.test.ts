@@ -6,10 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import { silentLogger } from "../../src/log.js";
 import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
 import { linkDownError } from "../../src/xmpp/link.js";
-import { botDeps } from "../helpers/app-deps.js";
+import { appDeps } from "../helpers/app-deps.js";
 import { fakeLink } from "../helpers/fake-link.js";
 
 const config = loadConfig({
@@ -33,9 +32,9 @@ let stopDeps: () => void = () => {};
 beforeEach(async () => {
   iqs = createIqTracker({ maxPending: 1 });
   link = quietLink();
-  const deps = await botDeps(config, link);
+  const deps = await appDeps(config, link, iqs);
   stopDeps = deps.stop;
-  app = createApp({ config, link, iqs, log: silentLogger, ...deps });
+  app = createApp(deps);
 });
 
 afterEach(() => stopDeps());

@@ -2,11 +2,10 @@ import { Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import { silentLogger } from "../../src/log.js";
 import { createMetrics, noMetrics } from "../../src/metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
-import { botDeps } from "../helpers/app-deps.js";
+import { appDeps } from "../helpers/app-deps.js";
 
 const env = {
   XMPP_REST_DOMAIN: "rest.example.org",
@@ -92,23 +91,13 @@ describe("metrics", () => {
   });
 
   it("serves /metrics only when metrics are on, behind its own token when set", async () => {
-    const deps = await botDeps(loadConfig({ env }), link);
-    const off = createApp({
-      ...deps,
-      config: loadConfig({ env }),
-      link,
-      iqs: createIqTracker({ maxPending: 1 }),
-      log: silentLogger,
-      metrics: noMetrics,
-    });
+    const deps = await appDeps(loadConfig({ env }), link);
+    const off = createApp({ ...deps, metrics: noMetrics });
     expect((await off.request("/metrics")).status).toBe(404);
 
     const guarded = createApp({
       ...deps,
-      config: loadConfig({ env: { ...env, XMPP_REST_METRICS_TOKEN: "scrape" } }),
-      link,
-      iqs: createIqTracker({ maxPending: 1 }),
-      log: silentLogger,
+      settings: loadConfig({ env: { ...env, XMPP_REST_METRICS_TOKEN: "scrape" } }),
       metrics: createMetrics(),
     });
     expect((await guarded.request("/metrics")).status).toBe(401);

@@ -3,12 +3,10 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import type { BridgeApp } from "../../src/http/routes/index.js";
+import type { BridgeApp } from "../../src/http/env.js";
 import { authErrors, bearerSecurity, bodyErrors, ErrorBody } from "../../src/http/schemas.js";
-import { silentLogger } from "../../src/log.js";
-import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
-import { botDeps } from "../helpers/app-deps.js";
+import { appDeps } from "../helpers/app-deps.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
@@ -33,15 +31,9 @@ let app: BridgeApp;
 let stopDeps: () => void;
 
 beforeEach(async () => {
-  const deps = await botDeps(config, link);
+  const deps = await appDeps(config, link as Link);
   stopDeps = deps.stop;
-  app = createApp({
-    config,
-    link: link as Link,
-    iqs: createIqTracker({ maxPending: 10 }),
-    log: silentLogger,
-    ...deps,
-  });
+  app = createApp(deps);
 });
 
 afterEach(() => stopDeps());

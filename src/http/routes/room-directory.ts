@@ -4,7 +4,7 @@
  * no admin rights for it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { DIRECTORY_TIMEOUT_MS, type RoomDirectory } from "../../rooms/directory.js";
+import type { RoomDirectory } from "../../rooms/directory.js";
 import { StanzaError } from "../../stanza/errors.js";
 import { jidToString, parseJid } from "../../stanza/jid.js";
 import type { BridgeApp, RouteDeps } from "../env.js";

@@ -2,9 +2,13 @@ import type { Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
 import { stanzaToJson } from "../../../src/formats/json/index.js";
 import { parseXmlElement } from "../../../src/formats/xml.js";
+import { botOwner } from "../../../src/owner.js";
 import { type RoomEffects, roomMessage, roomPresence } from "../../../src/rooms/inbound.js";
 import type { PendingEntry, RoomState } from "../../../src/rooms/state.js";
 import type { StanzaError } from "../../../src/stanza/errors.js";
+import { createIqTracker } from "../../../src/xmpp/iq-tracker.js";
+import { testConnection } from "../../helpers/app-deps.js";
+import { fakeLink } from "../../helpers/fake-link.js";
 
 const ROOM = "lobby@muc.localhost";
 const stanza = (text: string) => parseXmlElement(text).root;
@@ -16,7 +20,13 @@ const noteOf = (s: Element) => stanzaToJson(s).room_event;
 
 function roomState(overrides: Partial<RoomState> = {}): RoomState {
   return {
-    bot: "bot",
+    seat: {
+      owner: botOwner("bot"),
+      key: "bot:bot",
+      address: "bot@rest.localhost/rooms",
+      nick: "bot",
+      connection: testConnection(fakeLink("rest.localhost"), createIqTracker({ maxPending: 1 })),
+    },
     room: ROOM,
     nick: "Bot",
     password: undefined,

@@ -1,16 +1,22 @@
 import type { Element } from "@xmpp/xml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createBotOwners } from "../../../src/bots/owners.js";
 import { type BotRegistry, createBotRegistry } from "../../../src/bots/registry.js";
 import { parseXmlElement } from "../../../src/formats/xml.js";
+import { createInbound, type Inbound } from "../../../src/inbound/index.js";
 import { silentLogger } from "../../../src/log.js";
+import { botOwner, ownerId } from "../../../src/owner.js";
 import { createRooms, type Rooms } from "../../../src/rooms/index.js";
 import type { StanzaError } from "../../../src/stanza/errors.js";
 import { openStore, type Store } from "../../../src/store/index.js";
 import { createIqTracker } from "../../../src/xmpp/iq-tracker.js";
+import { testConnection } from "../../helpers/app-deps.js";
 import { fakeLink } from "../../helpers/fake-link.js";
 
 const ROOM = "lobby@muc.localhost";
+const B = botOwner("b");
 let store: Store;
+let inbound: Inbound;
 let registry: BotRegistry;
 let rooms: Rooms;
 let sent: Element[];
@@ -32,18 +38,21 @@ beforeEach(async () => {
   const link = fakeLink("rest.localhost", (stanza) => {
     sent.push(stanza);
     for (const text of answer(stanza)) {
-      queueMicrotask(() => rooms.handle(parseXmlElement(text).root));
+      queueMicrotask(() => inbound.handle(parseXmlElement(text).root));
     }
   });
+  const connection = testConnection(link, createIqTracker({ maxPending: 10 }));
+  const owners = createBotOwners(registry, "rest.localhost", connection);
   rooms = createRooms({
     store,
-    link,
-    iqs: createIqTracker({ maxPending: 10 }),
-    registry,
+    seats: owners,
+    post: (_owner, message) => connection.send(message),
     log: silentLogger,
-    domain: "rest.localhost",
     timeoutMs: 2_000,
   });
+  const nowhere = { owner() {}, global() {} };
+  const routes = { domain: "rest.localhost", answered: () => false, ownerAt: owners.ownerAt };
+  inbound = createInbound({ ...routes, rooms: rooms.handle }, nowhere, silentLogger);
 });
 afterEach(async () => {
   rooms.stop();
@@ -61,34 +70,34 @@ const enters = (presence: Element) =>
 describe("joining and leaving", () => {
   it("joins once, answers the same join again without sending, and keeps the room", async () => {
     answer = enters;
-    const first = await rooms.join("b", ROOM, { nick: "B" });
+    const first = await rooms.join(B, ROOM, { nick: "B" });
     expect(first.room).toMatchObject({ nick: "B", status: "joined", subject: "Hi" });
     expect(sent).toHaveLength(1);
     expect(sent[0]?.attrs).toMatchObject({ from: "b@rest.localhost/rooms", to: `${ROOM}/B` });
-    const again = await rooms.join("b", ROOM, { nick: "B" });
+    const again = await rooms.join(B, ROOM, { nick: "B" });
     expect(again.room.status).toBe("joined");
     expect(sent).toHaveLength(1);
-    expect((await store.listRooms("b")).map((r) => r.nick)).toEqual(["B"]);
+    expect((await store.listRooms(ownerId(B))).map((r) => r.nick)).toEqual(["B"]);
   });
 
   it("ends a join under way when the bot leaves, and sends the leave after the join", async () => {
-    const joining = rooms.join("b", ROOM, { nick: "B" });
+    const joining = rooms.join(B, ROOM, { nick: "B" });
     const failed = joining.then(
       () => undefined,
       (err: StanzaError) => err,
     );
     await new Promise((resolve) => setImmediate(resolve));
-    expect(await rooms.leave("b", ROOM)).toBe(true);
+    await rooms.leave(B, ROOM);
     const err = await failed;
     expect(err?.status).toBe(409);
     expect(sent.map((s) => s.attrs.type ?? "available")).toEqual(["available", "unavailable"]);
-    expect(rooms.list("b")).toEqual([]);
-    expect(await store.listRooms("b")).toEqual([]);
+    expect(rooms.list(B)).toEqual([]);
+    expect(await store.listRooms(ownerId(B))).toEqual([]);
   });
 
   it("refuses to post where the bot is not, saying why", async () => {
     await expect(
-      rooms.post("b", ROOM, parseXmlElement("<message><body>x</body></message>").root),
+      rooms.post(B, ROOM, parseXmlElement("<message><body>x</body></message>").root),
     ).rejects.toMatchObject({ status: 409, text: expect.stringContaining("has not joined") });
   });
 });

@@ -65,7 +65,16 @@ const SendBody = z
 
 function messageJson(entry: HistoryEntry): z.infer<typeof HistoryMessage> {
   const { id, time, direction, from, to, type, body } = entry;
-  return { id, time, direction, from, to, type, body, stanza: storedStanzaJson(entry.stanza) as Record<string, unknown> | null };
+  return {
+    id,
+    time,
+    direction,
+    from,
+    to,
+    type,
+    body,
+    stanza: storedStanzaJson(entry.stanza) as Record<string, unknown> | null,
+  };
 }
 
 const historyRoute = createRoute({
