@@ -1,5 +1,5 @@
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "../stanza/errors.js";
+import { notWellFormed, StanzaError, tooLarge, unprocessable } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
 import { formToStanza, stanzaToForm } from "./form.js";
 import { TYPES_BY_KIND } from "./json/basics.js";
@@ -51,10 +51,9 @@ function definedHints(hints: PathHints): Record<string, string> {
 function pathType(kind: string, type: string): string | undefined {
   const allowed = (TYPES_BY_KIND as Readonly<Record<string, readonly string[]>>)[kind];
   if (allowed && !allowed.includes(type)) {
-    throw new StanzaError("modify", "bad-request", {
-      text: `type: expected one of ${allowed.join(", ")} for a ${kind}, got ${JSON.stringify(type.slice(0, 40))}`,
-      status: 422,
-    });
+    throw unprocessable(
+      `type: expected one of ${allowed.join(", ")} for a ${kind}, got ${JSON.stringify(type.slice(0, 40))}`,
+    );
   }
   // A presence without type is "available" (RFC 6121 §4.7.1); no such attribute value exists.
   return kind === "presence" && type === "available" ? undefined : type;
@@ -62,32 +61,20 @@ function pathType(kind: string, type: string): string | undefined {
 
 function notABatch(decoded: Decoded | DecodedBatch): Decoded {
   if ("batch" in decoded) {
-    throw new StanzaError("modify", "bad-request", {
-      text: "one stanza expected here, not a batch",
-      status: 422,
-    });
+    throw unprocessable("one stanza expected here, not a batch");
   }
   return decoded;
 }
 
 function checkBatch(hints: PathHints, count: number): void {
   if (Object.values(hints).some((v) => v !== undefined)) {
-    throw new StanzaError("modify", "bad-request", {
-      text: "a batch is sent with POST /rest, not the path form",
-      status: 422,
-    });
+    throw unprocessable("a batch is sent with POST /rest, not the path form");
   }
   if (count === 0) {
-    throw new StanzaError("modify", "bad-request", {
-      text: "a batch needs at least one stanza",
-      status: 422,
-    });
+    throw unprocessable("a batch needs at least one stanza");
   }
   if (count > MAX_BATCH) {
-    throw new StanzaError("modify", "resource-constraint", {
-      text: `a batch holds at most ${MAX_BATCH} stanzas`,
-      status: 413,
-    });
+    throw tooLarge(`a batch holds at most ${MAX_BATCH} stanzas`);
   }
 }
 
@@ -107,10 +94,7 @@ function batchItem(decode: () => Decoded): BatchItem {
  */
 function xmlBatch(wrapper: Element, hints: PathHints): DecodedBatch {
   if (wrapper.children.some((c) => typeof c === "string" && c.trim() !== "")) {
-    throw new StanzaError("modify", "not-well-formed", {
-      text: "text between the stanzas of an <xmpp> batch",
-      status: 400,
-    });
+    throw notWellFormed("text between the stanzas of an <xmpp> batch");
   }
   const stanzas = wrapper.getChildElements();
   checkBatch(hints, stanzas.length);
@@ -132,10 +116,7 @@ const xmlCodec: Codec = {
       return xmlBatch(root, hints);
     }
     if (hints.kind !== undefined && root.name !== hints.kind) {
-      throw new StanzaError("modify", "bad-request", {
-        text: `the path says ${hints.kind}, the body is <${root.name}>`,
-        status: 422,
-      });
+      throw unprocessable(`the path says ${hints.kind}, the body is <${root.name}>`);
     }
     if (hints.type !== undefined) {
       const type = pathType(root.name, hints.type);
@@ -171,24 +152,15 @@ const jsonCodec: Codec = {
     try {
       value = JSON.parse(body);
     } catch (err) {
-      throw new StanzaError("modify", "not-well-formed", {
-        text: `invalid JSON: ${(err as Error).message}`,
-        status: 400,
-      });
+      throw notWellFormed(`invalid JSON: ${(err as Error).message}`);
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new StanzaError("modify", "bad-request", {
-        text: "the JSON body must be an object",
-        status: 422,
-      });
+      throw unprocessable("the JSON body must be an object");
     }
     const obj = value as Record<string, unknown>;
     if (obj.xmpp !== undefined && obj.xmpp !== null) {
       if (!Array.isArray(obj.xmpp)) {
-        throw new StanzaError("modify", "bad-request", {
-          text: "xmpp: expected an array of stanzas",
-          status: 422,
-        });
+        throw unprocessable("xmpp: expected an array of stanzas");
       }
       const items: unknown[] = obj.xmpp;
       checkBatch(hints, items.length);
@@ -224,10 +196,10 @@ const formCodec: Codec = {
 const textCodec: Codec = {
   decode(body, hints) {
     if (hints.to === undefined) {
-      throw new StanzaError("modify", "improper-addressing", {
-        text: "text/plain needs the path form: POST /rest/message/{type}/{to}",
-        status: 422,
-      });
+      throw unprocessable(
+        "text/plain needs the path form: POST /rest/message/{type}/{to}",
+        "improper-addressing",
+      );
     }
     return { stanza: textToStanza(body, definedHints(hints)), namespace: "" };
   },

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { StanzaError } from "../stanza/errors.js";
+import { notFound, unprocessable } from "../stanza/errors.js";
 
 /** Payloads GET /rest/{query}/{to} can ask for (mod_rest's list). */
 export const GET_QUERIES: readonly string[] = [
@@ -29,11 +29,7 @@ function archiveQuery(params: URLSearchParams) {
     if (key === "node") node = value;
     else if (RSM_NUMBERS.has(key)) {
       const n = Number(value);
-      if (!/^\d+$/.test(value))
-        throw new StanzaError("modify", "bad-request", {
-          text: `${key} must be a whole number`,
-          status: 422,
-        });
+      if (!/^\d+$/.test(value)) throw unprocessable(`${key} must be a whole number`);
       page[key] = n;
     } else if (RSM_STRINGS.has(key)) page[key] = value;
     else form[key] = values.length > 1 ? values : value;
@@ -53,7 +49,7 @@ function payload(params: URLSearchParams) {
     try {
       parsed = JSON.parse(data);
     } catch {
-      throw new StanzaError("modify", "bad-request", { text: "data must be JSON", status: 422 });
+      throw unprocessable("data must be JSON");
     }
   }
   return { ...(params.has("datatype") ? { datatype: params.get("datatype") } : {}), data: parsed };
@@ -70,10 +66,7 @@ export function queryToJson(
   params: URLSearchParams,
 ): Record<string, unknown> {
   if (!GET_QUERIES.includes(query)) {
-    throw new StanzaError("cancel", "item-not-found", {
-      text: `unknown query '${query}'; one of ${GET_QUERIES.join(", ")}`,
-      status: 404,
-    });
+    throw notFound(`unknown query '${query}'; one of ${GET_QUERIES.join(", ")}`);
   }
   const base = { kind: "iq", type: "get", to };
   switch (query) {

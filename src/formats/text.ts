@@ -3,7 +3,7 @@
  * POST /rest/{kind}/{type}/{to}). Goes through the JSON mapping for its checks.
  */
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "../stanza/errors.js";
+import { unprocessable } from "../stanza/errors.js";
 import { jsonToStanza, stanzaToJson } from "./json/index.js";
 
 export interface TextTarget {
@@ -24,10 +24,9 @@ export function textToStanza(text: string, target: TextTarget = {}): Element {
     const show = text.trim();
     return jsonToStanza(show === "" ? base : { ...base, show });
   }
-  throw new StanzaError("modify", "bad-request", {
-    text: `kind: text/plain carries a message body or a presence show, not a ${JSON.stringify(kind)}`,
-    status: 422,
-  });
+  throw unprocessable(
+    `kind: text/plain carries a message body or a presence show, not a ${JSON.stringify(kind)}`,
+  );
 }
 
 /** The human-readable text of a stanza: the error text, the body, or the presence status. */

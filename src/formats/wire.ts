@@ -7,7 +7,7 @@
  * bad-namespace-prefix, policy-violation for size).
  */
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "../stanza/errors.js";
+import { type StanzaError, tooLarge, unprocessable } from "../stanza/errors.js";
 import { STANZA_KINDS } from "../stanza/kinds.js";
 import { describeName, isNcName, splitQName } from "./xml-names.js";
 
@@ -41,18 +41,17 @@ const ESCAPES: Readonly<Record<string, string>> = {
 
 /** Why the gate refused a stanza: 422 for what is not XML the server reads, 413 for size. */
 export function notServerXml(text: string): StanzaError {
-  return new StanzaError("modify", "invalid-xml", {
-    text: `the stanza would not be accepted by the XMPP server: ${text}`,
-    status: 422,
-  });
+  return unprocessable(
+    `the stanza would not be accepted by the XMPP server: ${text}`,
+    "invalid-xml",
+  );
 }
 
 export function tooLargeForServer(limit: number, size?: number): StanzaError {
   const got = size === undefined ? "more than" : `${size} bytes,`;
-  return new StanzaError("modify", "resource-constraint", {
-    text: `the stanza as sent would be ${got} not below the XMPP server's limit of ${limit} bytes`,
-    status: 413,
-  });
+  return tooLarge(
+    `the stanza as sent would be ${got} not below the XMPP server's limit of ${limit} bytes`,
+  );
 }
 
 function escapeChecked(text: string, where: string): string {

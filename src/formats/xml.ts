@@ -1,6 +1,12 @@
 import xml, { type Element } from "@xmpp/xml";
 import { SaxesParser, type SaxesTagNS } from "saxes";
-import { StanzaError } from "../stanza/errors.js";
+import {
+  badRequest,
+  notWellFormed,
+  type StanzaError,
+  tooLarge,
+  unprocessable,
+} from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
 import { describeName, isNcName } from "./xml-names.js";
 
@@ -32,10 +38,6 @@ export function findNonXmlChar(text: string): string | undefined {
 /** `text` without the characters XML 1.0 forbids. */
 export function stripNonXmlChars(text: string): string {
   return text.replace(NOT_XML_CHARS, "");
-}
-
-function notWellFormed(text: string): StanzaError {
-  return new StanzaError("modify", "not-well-formed", { text, status: 400 });
 }
 
 /** Namespace an element lives in; the empty namespace and jabber:client are the same here. */
@@ -79,10 +81,10 @@ function createElementParser(): ElementParser {
     // Names saxes accepts but the server's parser (Expat) does not would close the stream.
     if (!isNcName(name)) {
       stop(
-        new StanzaError("modify", "invalid-xml", {
-          text: `${what} name ${describeName(name)}: the XMPP server would not accept it`,
-          status: 422,
-        }),
+        unprocessable(
+          `${what} name ${describeName(name)}: the XMPP server would not accept it`,
+          "invalid-xml",
+        ),
       );
     }
   };
@@ -98,21 +100,11 @@ function createElementParser(): ElementParser {
       return;
     }
     if (stack.length >= MAX_DEPTH) {
-      stop(
-        new StanzaError("modify", "bad-request", {
-          text: `elements nested deeper than ${MAX_DEPTH}`,
-          status: 400,
-        }),
-      );
+      stop(badRequest(`elements nested deeper than ${MAX_DEPTH}`));
     }
     run.elements += 1;
     if (run.elements > MAX_ELEMENTS) {
-      stop(
-        new StanzaError("modify", "resource-constraint", {
-          text: `more than ${MAX_ELEMENTS} elements in one stanza`,
-          status: 413,
-        }),
-      );
+      stop(tooLarge(`more than ${MAX_ELEMENTS} elements in one stanza`));
     }
     checkName("element", tag.local);
     if (tag.prefix) checkName("prefix", tag.prefix);

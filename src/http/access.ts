@@ -7,12 +7,8 @@ import { actsFor, type Principal } from "../access/principal.js";
 import { botName } from "../bots/names.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
 import { botOwner } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { forbidden, notFound } from "../stanza/errors.js";
 import type { AppEnv } from "./env.js";
-
-export function forbidden(text: string): StanzaError {
-  return new StanzaError("auth", "forbidden", { text, status: 403 });
-}
 
 export function requireAdmin(principal: Principal): void {
   if (principal.kind !== "admin") throw forbidden("this needs an admin token (XMPP_REST_TOKENS)");
@@ -38,7 +34,7 @@ export function requireBot(
   }
   const bot = registry.get(name);
   if (!bot) {
-    throw new StanzaError("cancel", "item-not-found", { text: `no bot "${name}"`, status: 404 });
+    throw notFound(`no bot "${name}"`);
   }
   return bot;
 }

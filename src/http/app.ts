@@ -1,6 +1,6 @@
 import { HTTPException } from "hono/http-exception";
 import { noMetrics } from "../metrics.js";
-import { StanzaError } from "../stanza/errors.js";
+import { internalError, notFound, StanzaError } from "../stanza/errors.js";
 import type { TokenResolver } from "./auth.js";
 import { bearerAuth } from "./auth.js";
 import { type BridgeApp, newApp, type RouteDeps } from "./env.js";
@@ -44,18 +44,10 @@ export function createApp(deps: AppDeps): BridgeApp {
       path: c.req.path,
       err,
     });
-    return errorResponse(
-      c,
-      new StanzaError("wait", "internal-server-error", { text: "internal error", status: 500 }),
-    );
+    return errorResponse(c, internalError("internal error"));
   });
 
-  app.notFound((c) =>
-    errorResponse(
-      c,
-      new StanzaError("cancel", "item-not-found", { text: "no such endpoint", status: 404 }),
-    ),
-  );
+  app.notFound((c) => errorResponse(c, notFound("no such endpoint")));
 
   registerRoutes(app, {
     ...deps,

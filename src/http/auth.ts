@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { ADMIN, type Principal } from "../access/principal.js";
 import { hashToken, TokenTable } from "../access/tokens.js";
-import { StanzaError } from "../stanza/errors.js";
+import { forbidden, notAuthorized } from "../stanza/errors.js";
 import { errorResponse } from "./errors.js";
 
 const REALM = "xmpp-rest";
@@ -63,21 +63,13 @@ export function bearerAuth<E extends { Variables: AuthVariables } = { Variables:
     }
     const match = header === undefined ? null : /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
     if (!header || !match?.[1]) {
-      return errorResponse(
-        c,
-        new StanzaError("auth", "not-authorized", {
-          text: "a Bearer token is required",
-          status: 401,
-        }),
-        { "www-authenticate": `Bearer realm="${REALM}"` },
-      );
+      return errorResponse(c, notAuthorized("a Bearer token is required"), {
+        "www-authenticate": `Bearer realm="${REALM}"`,
+      });
     }
     const principal = resolver.authenticate(match[1]);
     if (!principal) {
-      return errorResponse(
-        c,
-        new StanzaError("auth", "not-authorized", { text: "token not accepted", status: 403 }),
-      );
+      return errorResponse(c, forbidden("token not accepted"));
     }
     if (accepted.size >= ACCEPTED_CACHE_SIZE) accepted.clear();
     accepted.set(header, principal);

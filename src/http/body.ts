@@ -1,12 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
-import { StanzaError } from "../stanza/errors.js";
+import { badRequest, type StanzaError, tooLarge } from "../stanza/errors.js";
 
-function tooLarge(limit: number): StanzaError {
-  return new StanzaError("modify", "resource-constraint", {
-    text: `payload larger than ${limit} bytes`,
-    status: 413,
-  });
+function overLimit(limit: number): StanzaError {
+  return tooLarge(`payload larger than ${limit} bytes`);
 }
 
 /**
@@ -20,7 +17,7 @@ function tooLarge(limit: number): StanzaError {
  */
 export async function readBody(c: Context, limit: number): Promise<string> {
   const declared = c.req.header("content-length");
-  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  if (declared !== undefined && Number(declared) > limit) throw overLimit(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (incoming) return readIncoming(incoming, limit);
   return readWebStream(c.req.raw.body, limit);
@@ -41,7 +38,7 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
       if (size > limit) {
         cleanup();
         incoming.pause();
-        reject(tooLarge(limit));
+        reject(overLimit(limit));
         return;
       }
       chunks.push(chunk);
@@ -56,12 +53,7 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
     };
     const onError = (err: Error) => {
       cleanup();
-      reject(
-        new StanzaError("modify", "bad-request", {
-          text: `request body unreadable: ${err.message}`,
-          status: 400,
-        }),
-      );
+      reject(badRequest(`request body unreadable: ${err.message}`));
     };
     const onAborted = () => onError(new Error("client went away"));
     incoming.on("data", onData);
@@ -85,7 +77,7 @@ async function readWebStream(
     size += value.length;
     if (size > limit) {
       await reader.cancel();
-      throw tooLarge(limit);
+      throw overLimit(limit);
     }
     chunks.push(value);
   }

@@ -2,7 +2,7 @@
  * The query parameters of the /v1 reads, as the README documents them: a bad value is a 400
  * naming the parameter; a value above its maximum is clamped to it.
  */
-import { StanzaError } from "../stanza/errors.js";
+import { badRequest } from "../stanza/errors.js";
 import { isId } from "../store/bots.js";
 
 /** Telegram's getUpdates bounds: at most 100 events per answer; waits are capped at 50 s. */
@@ -10,10 +10,6 @@ export const MAX_EVENTS = 100;
 export const MAX_WAIT_SECONDS = 50;
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;
-
-function badRequest(text: string): StanzaError {
-  return new StanzaError("modify", "bad-request", { text, status: 400 });
-}
 
 /** An event or history id from a query parameter or Last-Event-ID. */
 export function parseAfter(value: string | undefined, name: string): string | undefined {

@@ -1,4 +1,4 @@
-import { StanzaError } from "../stanza/errors.js";
+import { badRequest } from "../stanza/errors.js";
 
 // Plain decimal seconds only: Number() would also read "1e-9", "0x10" (16) or "Infinity",
 // none of which a caller means as a timeout.
@@ -17,10 +17,9 @@ export function parseTimeoutHeader(
   const match = DECIMAL_SECONDS.exec(header);
   const ms = match ? Math.round(Number(`${match[1]}.${match[2] ?? "0"}`) * 1000) : 0;
   if (ms < 1) {
-    throw new StanzaError("modify", "bad-request", {
-      text: "Prosody-Rest-Timeout must be plain decimal seconds, at least 0.001 (e.g. 10 or 2.5)",
-      status: 400,
-    });
+    throw badRequest(
+      "Prosody-Rest-Timeout must be plain decimal seconds, at least 0.001 (e.g. 10 or 2.5)",
+    );
   }
   return Math.min(ms, maxMs);
 }

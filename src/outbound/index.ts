@@ -8,7 +8,7 @@
 import type { Element } from "@xmpp/xml";
 import type { Principal } from "../access/principal.js";
 import type { Owner } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { StanzaError, unprocessable } from "../stanza/errors.js";
 import { createJidParser } from "../stanza/jid.js";
 import { type OutgoingRules, prepareOutgoing } from "../stanza/outgoing.js";
 import type { OutboundConnection } from "./connection.js";
@@ -83,10 +83,10 @@ export function createOutbound(options: OutboundOptions): Outbound {
   const claim = (stanza: Element): Element => {
     const owner = owners.ownerOf(stanza.attrs.from ?? "");
     if (!owner) {
-      throw new StanzaError("modify", "invalid-xml", {
-        text: "an iq must have type 'get' or 'set', unless a bot answers an iq it received",
-        status: 422,
-      });
+      throw unprocessable(
+        "an iq must have type 'get' or 'set', unless a bot answers an iq it received",
+        "invalid-xml",
+      );
     }
     return claimAnswer(stanza, owner);
   };

@@ -1,7 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import { describePrincipal, type Principal } from "../access/principal.js";
 import type { Owner } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { forbidden } from "../stanza/errors.js";
 import { bareJid, type JidParser, jidToString } from "../stanza/jid.js";
 
 /** Which owner an address belongs to, and each owner's address. */
@@ -27,9 +27,6 @@ export function checkScope(
   const address = owners.addressOf(principal);
   const from = parseJid(stanza.attrs.from ?? "");
   if (!from || jidToString(bareJid(from)) !== address) {
-    throw new StanzaError("auth", "forbidden", {
-      text: `${describePrincipal(principal)} may only send as ${address} (any resource)`,
-      status: 403,
-    });
+    throw forbidden(`${describePrincipal(principal)} may only send as ${address} (any resource)`);
   }
 }

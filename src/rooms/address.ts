@@ -1,10 +1,6 @@
 import { findNonXmlChar } from "../formats/xml.js";
-import { StanzaError } from "../stanza/errors.js";
+import { unprocessable } from "../stanza/errors.js";
 import { jidToString, parseJid } from "../stanza/jid.js";
-
-function unprocessable(condition: string, text: string): StanzaError {
-  return new StanzaError("modify", condition, { text, status: 422 });
-}
 
 /**
  * A room's address: a bare JID with a localpart (XEP-0045 §4.1: room@service).
@@ -12,15 +8,15 @@ function unprocessable(condition: string, text: string): StanzaError {
  */
 export function roomAddress(raw: string, field = "room"): string {
   const jid = parseJid(raw);
-  if (!jid) throw unprocessable("jid-malformed", `"${field}" must be a room's bare JID (RFC 7622)`);
+  if (!jid) throw unprocessable(`"${field}" must be a room's bare JID (RFC 7622)`, "jid-malformed");
   if (jid.resource !== "") {
     throw unprocessable(
-      "jid-malformed",
       `"${field}" must be a bare JID (room@service), without "/${jid.resource}"`,
+      "jid-malformed",
     );
   }
   if (jid.local === "") {
-    throw unprocessable("jid-malformed", `"${field}" must be room@service, not a service alone`);
+    throw unprocessable(`"${field}" must be room@service, not a service alone`, "jid-malformed");
   }
   return jidToString(jid);
 }
@@ -31,12 +27,12 @@ export function roomAddress(raw: string, field = "room"): string {
  * Returns it NFC-normalised, as a server compares it; throws a 422 naming "nick".
  */
 export function nickName(raw: string): string {
-  if (raw.trim() === "") throw unprocessable("jid-malformed", `"nick" may not be empty`);
+  if (raw.trim() === "") throw unprocessable(`"nick" may not be empty`, "jid-malformed");
   const jid = parseJid(`room@example.org/${raw}`);
   if (!jid || jid.resource === "") {
     throw unprocessable(
-      "jid-malformed",
       `"nick" is not a valid resourcepart (RFC 7622 §3.4): no control or unassigned characters, at most 1023 bytes`,
+      "jid-malformed",
     );
   }
   return jid.resource;
@@ -47,7 +43,7 @@ export function xmlText(text: string, field: string): string {
   const bad = findNonXmlChar(text);
   if (bad !== undefined) {
     const code = (bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
-    throw unprocessable("bad-request", `"${field}" holds U+${code}, which XML 1.0 forbids`);
+    throw unprocessable(`"${field}" holds U+${code}, which XML 1.0 forbids`, "bad-request");
   }
   return text;
 }

@@ -1,5 +1,5 @@
 import { describeOwner, type Owner } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { conflict, StanzaError, timedOut } from "../stanza/errors.js";
 
 /**
  * The HTTP status of a room's refusal to let the bot in (XEP-0045 §7.2.5-§7.2.11),
@@ -49,15 +49,9 @@ export function notInRoom(owner: Owner, room: string, why: string): StanzaError 
 }
 
 export function joinTimeout(room: string, seconds: number): StanzaError {
-  return new StanzaError("wait", "remote-server-timeout", {
-    text: `${room} did not answer the join within ${seconds}s`,
-    status: 504,
-  });
+  return timedOut(`${room} did not answer the join within ${seconds}s`);
 }
 
 export function leftMeanwhile(owner: Owner, room: string): StanzaError {
-  return new StanzaError("cancel", "conflict", {
-    text: `${describeOwner(owner)} left ${room} while entering it`,
-    status: 409,
-  });
+  return conflict(`${describeOwner(owner)} left ${room} while entering it`);
 }

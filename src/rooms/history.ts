@@ -8,7 +8,7 @@ import type { Element } from "@xmpp/xml";
 import type { JsonStanza } from "../formats/json/index.js";
 import { storedStanzaJson } from "../formats/json/stored.js";
 import { parseXmlElement } from "../formats/xml.js";
-import { StanzaError } from "../stanza/errors.js";
+import { badRequest, StanzaError } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
 import type { RoomMessagePage, RoomStore } from "../store/rooms.js";
@@ -182,10 +182,7 @@ export async function roomHistory(
   const fromArchive = archiveBefore(query.before);
   if (fromArchive !== undefined) {
     if (query.after !== undefined) {
-      throw new StanzaError("modify", "bad-request", {
-        text: "an archive page is read backwards only: before=archive:... takes no after",
-        status: 400,
-      });
+      throw badRequest("an archive page is read backwards only: before=archive:... takes no after");
     }
     return archiveHistoryPage(sources.archive(), { from, room, before: fromArchive, limit });
   }

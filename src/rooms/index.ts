@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
 import { describeOwner, type Owner, ownerId, ownerOf } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { notFound } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
 import type { RoomStore } from "../store/rooms.js";
 import { createRoomArchive } from "./archive.js";
@@ -96,11 +96,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 
   const seatOf = (owner: Owner): Seat => {
     const seat = seats.seatOf(owner);
-    if (!seat)
-      throw new StanzaError("cancel", "item-not-found", {
-        text: `no ${describeOwner(owner)}`,
-        status: 404,
-      });
+    if (!seat) throw notFound(`no ${describeOwner(owner)}`);
     watch(seat.connection);
     return seat;
   };

@@ -4,7 +4,7 @@
  * with the request's id (§8.2: forbidden for a participant where only moderators may).
  */
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "../stanza/errors.js";
+import { StanzaError, timedOut } from "../stanza/errors.js";
 import { type RoomState, roomKey } from "./state.js";
 
 interface Waiter {
@@ -38,12 +38,7 @@ export function createSubjectWaiters(timeoutMs: number): SubjectWaiters {
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           take(id);
-          reject(
-            new StanzaError("wait", "remote-server-timeout", {
-              text: `${state.room} did not confirm the subject within ${timeoutMs / 1000}s`,
-              status: 504,
-            }),
-          );
+          reject(timedOut(`${state.room} did not confirm the subject within ${timeoutMs / 1000}s`));
         }, timeoutMs);
         waiters.set(id, { key: roomKey(state.seat.key, state.room), resolve, reject, timer });
       });

@@ -84,12 +84,15 @@ const STATUS_BY_CONDITION: Readonly<Record<string, number>> = {
   "policy-violation": 403,
   "recipient-unavailable": 404,
   redirect: 302,
-  "registration-required": 407,
+  // mod_rest answers 407 (Proxy Authentication Required) for these two; fetch() and other
+  // clients treat a 407 as a proxy's and fail the request without showing the body, so the
+  // bridge answers 403 and keeps the condition in the body (README, "Errors").
+  "registration-required": 403,
   "remote-server-not-found": 502,
   "remote-server-timeout": 504,
   "resource-constraint": 503,
   "service-unavailable": 503,
-  "subscription-required": 407,
+  "subscription-required": 403,
   "undefined-condition": 500,
   "unexpected-request": 400,
 };
@@ -154,3 +157,81 @@ export const STANZA_ERROR_TYPES: ReadonlySet<string> = new Set([
   "modify",
   "wait",
 ]);
+
+// ---- One constructor per fact (README, "Errors"): the condition and the HTTP status of each
+// kind of refusal are decided here, once, and every module names the fact instead of
+// building the error by hand.
+
+/** A parameter or header the bridge cannot read: 400 modify/bad-request. */
+export function badRequest(text: string): StanzaError {
+  return new StanzaError("modify", "bad-request", { text, status: 400 });
+}
+
+/** XML or JSON that does not parse: 400 modify/not-well-formed (mod_rest's). */
+export function notWellFormed(text: string): StanzaError {
+  return new StanzaError("modify", "not-well-formed", { text, status: 400 });
+}
+
+/**
+ * A body or a field the bridge cannot use as it is: 422 with mod_rest's condition for it
+ * (bad-request by default; invalid-namespace, improper-addressing, invalid-from, invalid-xml,
+ * bad-format, unsupported-stanza-type, jid-malformed, unexpected-request).
+ */
+export function unprocessable(text: string, condition = "bad-request"): StanzaError {
+  return new StanzaError("modify", condition, { text, status: 422 });
+}
+
+/** No Bearer token (or credentials) at all, or ones nobody has: 401 auth/not-authorized. */
+export function notAuthorized(text: string): StanzaError {
+  return new StanzaError("auth", "not-authorized", { text, status: 401 });
+}
+
+/** A valid token (or a known caller) that may not do this: 403 auth/forbidden. */
+export function forbidden(text: string): StanzaError {
+  return new StanzaError("auth", "forbidden", { text, status: 403 });
+}
+
+/** No such thing: 404 cancel/item-not-found. */
+export function notFound(text: string): StanzaError {
+  return new StanzaError("cancel", "item-not-found", { text, status: 404 });
+}
+
+/** The thing is in a state that refuses this (already delivered, an id already waiting): 409 cancel/conflict. */
+export function conflict(text: string): StanzaError {
+  return new StanzaError("cancel", "conflict", { text, status: 409 });
+}
+
+/** Allowed in general, not here (a bot from the config file, a webhook bot's stream): 409 cancel/not-allowed. */
+export function notAllowed(text: string): StanzaError {
+  return new StanzaError("cancel", "not-allowed", { text, status: 409 });
+}
+
+/** A body larger than a limit: 413 modify/resource-constraint. */
+export function tooLarge(text: string): StanzaError {
+  return new StanzaError("modify", "resource-constraint", { text, status: 413 });
+}
+
+/** A Content-Type the bridge does not read: 415 cancel/bad-format (mod_rest's). */
+export function unsupportedMediaType(text: string): StanzaError {
+  return new StanzaError("cancel", "bad-format", { text, status: 415 });
+}
+
+/** Too much waits already (iqs, a backlog): 503 wait/resource-constraint. */
+export function busy(text: string): StanzaError {
+  return new StanzaError("wait", "resource-constraint", { text, status: 503 });
+}
+
+/** The XMPP side cannot be reached now; retry after `retryAfter` seconds: 503 wait/service-unavailable. */
+export function unavailable(text: string, retryAfter?: number): StanzaError {
+  return new StanzaError("wait", "service-unavailable", { text, status: 503, retryAfter });
+}
+
+/** Nobody answered in time: 504 wait/remote-server-timeout. */
+export function timedOut(text: string): StanzaError {
+  return new StanzaError("wait", "remote-server-timeout", { text, status: 504 });
+}
+
+/** The bridge's own failure: 500 wait/internal-server-error; the text never says more than it must. */
+export function internalError(text = "internal error"): StanzaError {
+  return new StanzaError("wait", "internal-server-error", { text, status: 500 });
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "./errors.js";
+import { forbidden, unprocessable } from "./errors.js";
 import type { FromRule } from "./from-rule.js";
 import { type JidParser, jidToString, parseJid } from "./jid.js";
 import { STANZA_KINDS } from "./kinds.js";
@@ -23,10 +23,6 @@ export interface OutgoingRules {
   readonly iqAnswers?: boolean;
 }
 
-function unprocessable(condition: string, text: string): StanzaError {
-  return new StanzaError("modify", condition, { text, status: 422 });
-}
-
 /**
  * Checks and normalises a stanza a caller wants sent, in place. Everything the
  * server would answer with a stream error (a foreign `from`) is refused here,
@@ -34,12 +30,12 @@ function unprocessable(condition: string, text: string): StanzaError {
  */
 export function prepareOutgoing(stanza: Element, namespace: string, rules: OutgoingRules): Element {
   if (namespace !== "" && namespace !== NS.client) {
-    throw unprocessable("invalid-namespace", `namespace must be empty or ${NS.client}`);
+    throw unprocessable(`namespace must be empty or ${NS.client}`, "invalid-namespace");
   }
   if (!STANZA_KINDS.has(stanza.name)) {
     throw unprocessable(
-      "unsupported-stanza-type",
       `<${stanza.name}> is not a stanza (message, presence or iq)`,
+      "unsupported-stanza-type",
     );
   }
 
@@ -50,11 +46,11 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
   }
 
   if (attrs.to === undefined)
-    throw unprocessable("improper-addressing", "a 'to' address is required");
+    throw unprocessable("a 'to' address is required", "improper-addressing");
   const parse = rules.parseJid ?? parseJid;
   const to = parse(attrs.to);
   if (to === undefined)
-    throw unprocessable("improper-addressing", `'${attrs.to}' is not a valid JID`);
+    throw unprocessable(`'${attrs.to}' is not a valid JID`, "improper-addressing");
   attrs.to = jidToString(to);
 
   attrs.from = checkFrom(attrs.from || rules.defaultFrom, rules.fromRule, parse);
@@ -63,10 +59,10 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
   const answer = attrs.type === "result" || attrs.type === "error";
   if (stanza.name === "iq" && !(answer && rules.iqAnswers)) {
     if (attrs.type !== "get" && attrs.type !== "set") {
-      throw unprocessable("invalid-xml", "an iq must have type 'get' or 'set'");
+      throw unprocessable("an iq must have type 'get' or 'set'", "invalid-xml");
     }
     if (stanza.getChildElements().length !== 1) {
-      throw unprocessable("bad-format", "an iq must have exactly one child element");
+      throw unprocessable("an iq must have exactly one child element", "bad-format");
     }
   }
 
@@ -78,12 +74,9 @@ export function prepareOutgoing(stanza: Element, namespace: string, rules: Outgo
 function checkFrom(from: string | undefined, rule: FromRule, parse: JidParser): string {
   if (from === undefined || from === "") return rule.defaultFrom;
   const jid = parse(from);
-  if (jid === undefined) throw unprocessable("invalid-from", `'${from}' is not a valid JID`);
+  if (jid === undefined) throw unprocessable(`'${from}' is not a valid JID`, "invalid-from");
   if (!rule.allows(jid)) {
-    throw new StanzaError("auth", "not-authorized", {
-      text: `'from' must be ${rule.allowed}`,
-      status: 403,
-    });
+    throw forbidden(`'from' must be ${rule.allowed}`);
   }
   return jidToString(jid);
 }

@@ -94,9 +94,8 @@ function describeCase(c: HttpCase | WebhookCase): string {
 }
 
 /**
- * One HTTP request with node:http, not fetch: undici's fetch gives up on a 407 (which the
- * bridge answers for subscription-required, as mod_rest does), and the fuzzer must see every
- * status. Resolves with the status once the body is read; rejects on a broken connection.
+ * One HTTP request with node:http, not fetch: undici's fetch gives up on some statuses (a
+ * 407, which a webhook may still answer), and the fuzzer must see every status. Resolves with the status once the body is read; rejects on a broken connection.
  */
 function send(
   url: string,

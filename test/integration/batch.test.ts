@@ -55,7 +55,7 @@ describe("a JSON batch", () => {
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     const { results } = (await res.json()) as { results: JsonResult[] };
     expect(results).toHaveLength(53);
-    expect(results[10]).toMatchObject({ status: 403, error: { condition: "not-authorized" } });
+    expect(results[10]).toMatchObject({ status: 403, error: { condition: "forbidden" } });
     expect(results[20]).toMatchObject({ status: 422, error: { condition: "improper-addressing" } });
     // The same answer the stanza would get alone: no position in the text, the index is it.
     expect(results[20]?.error?.text).toMatch(/'to' address is required/);

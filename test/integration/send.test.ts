@@ -251,14 +251,14 @@ describe("bad input gets a clear error and leaves the component connected", () =
       '<message to="alice@localhost" from="admin@localhost"><body>forged</body></message>',
       {},
       403,
-      "not-authorized",
+      "forbidden",
     ],
     [
       "a from at a subdomain",
       '<message to="alice@localhost" from="x.rest.localhost"/>',
       {},
       403,
-      "not-authorized",
+      "forbidden",
     ],
     [
       "an iq of type result",
@@ -289,7 +289,7 @@ describe("bad input gets a clear error and leaves the component connected", () =
       '<message to="alice@localhost"/>',
       { authorization: "Bearer nope" },
       403,
-      "not-authorized",
+      "forbidden",
     ],
     [
       "a bad timeout header",

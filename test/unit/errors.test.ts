@@ -48,6 +48,9 @@ describe("stanza error condition to HTTP status", () => {
     ["remote-server-timeout", 504],
     ["feature-not-implemented", 501],
     ["forbidden", 403],
+    // 403, not mod_rest's 407: fetch() fails a 407 as a proxy's without reading the body.
+    ["subscription-required", 403],
+    ["registration-required", 403],
     ["something-new", 500],
   ])("maps %s to %i", (condition, status) => {
     expect(httpStatusForCondition(condition)).toBe(status);

@@ -100,7 +100,7 @@ const CASES: ErrorCase[] = [
   {
     name: "a token not accepted",
     status: 403,
-    condition: "not-authorized",
+    condition: "forbidden",
     headers: { authorization: "Bearer nope" },
     bodies: { json: "{}", form: "", xml: "<message/>", text: "x" },
   },
@@ -134,7 +134,7 @@ const CASES: ErrorCase[] = [
   {
     name: "a from outside the component's domain",
     status: 403,
-    condition: "not-authorized",
+    condition: "forbidden",
     bodies: {
       json: '{"to":"a@b.example","from":"x@evil.example","body":"x"}',
       form: "to=a@b.example&from=x%40evil.example&body=x",

@@ -58,7 +58,7 @@ describe("prepareOutgoing", () => {
   ])("refuses from=%s with 403, so it is never sent", (from) => {
     const err = rejection(`<message to="a@b" from="${from}"/>`);
     expect(err.status).toBe(403);
-    expect(err.condition).toBe("not-authorized");
+    expect(err.condition).toBe("forbidden");
   });
 
   it.each([

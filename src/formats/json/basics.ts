@@ -3,7 +3,7 @@
  * implied by the type or by the fields present (mod_rest's rules).
  */
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "../../stanza/errors.js";
+import { unprocessable } from "../../stanza/errors.js";
 import { STANZA_KIND_LIST } from "../../stanza/kinds.js";
 import { invalid, isAbsent, oneOf, optString } from "./check.js";
 import { attr, el } from "./dom.js";
@@ -37,10 +37,7 @@ function kindOfType(type: string): Kind | undefined {
 export function readBasics(stanza: Element): JsonStanza {
   const kind = stanza.getName();
   if (kind !== "message" && kind !== "presence" && kind !== "iq") {
-    throw new StanzaError("modify", "unsupported-stanza-type", {
-      text: `<${kind}> is not a stanza`,
-      status: 422,
-    });
+    throw unprocessable(`<${kind}> is not a stanza`, "unsupported-stanza-type");
   }
   const json: JsonStanza = { kind };
   const type = attr(stanza, "type") ?? (kind === "presence" ? "available" : undefined);

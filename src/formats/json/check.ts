@@ -2,16 +2,13 @@
  * Reading untrusted JSON. Every reader takes the field's path so that a 422 names the field
  * and what was expected. `null` counts as absent, like mod_rest's json.null.
  */
-import { StanzaError } from "../../stanza/errors.js";
+import { type StanzaError, unprocessable } from "../../stanza/errors.js";
 import { findNonXmlChar } from "../xml.js";
 
 /** The 422 for a bad field; pass the offending value (even `undefined`) to have it described. */
 export function invalid(path: string, expected: string, ...got: unknown[]): StanzaError {
   const found = got.length > 0 ? `, got ${describe(got[0])}` : "";
-  return new StanzaError("modify", "bad-request", {
-    text: `${path}: expected ${expected}${found}`,
-    status: 422,
-  });
+  return unprocessable(`${path}: expected ${expected}${found}`);
 }
 
 function describe(value: unknown): string {

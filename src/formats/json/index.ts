@@ -5,7 +5,7 @@
  * a StanzaError ever leaves jsonToStanza.
  */
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "../../stanza/errors.js";
+import { StanzaError, unprocessable } from "../../stanza/errors.js";
 import { readBasics, resolveKind, writeBasics } from "./basics.js";
 import { block, blocklist, unblock } from "./blocking.js";
 import { array, invalid, isAbsent, record } from "./check.js";
@@ -159,10 +159,7 @@ export function jsonToStanza(value: unknown): Element {
     if (err instanceof StanzaError) throw err;
     // Only hostile shapes get here (e.g. payload data nested deeper than the stack allows).
     const reason = err instanceof Error ? err.message : "unexpected value";
-    throw new StanzaError("modify", "bad-request", {
-      text: `stanza: cannot be built (${reason})`,
-      status: 422,
-    });
+    throw unprocessable(`stanza: cannot be built (${reason})`);
   }
 }
 

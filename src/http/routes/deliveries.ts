@@ -3,7 +3,7 @@
  * up on (failed, the dead letters), and send one again.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { StanzaError } from "../../stanza/errors.js";
+import { conflict, notFound } from "../../stanza/errors.js";
 import type { Delivery } from "../../store/index.js";
 import type { BridgeApp, DeliveriesView, RouteDeps } from "../env.js";
 import { errorJson } from "../errors.js";
@@ -153,14 +153,8 @@ export function registerDeliveries(
     if (result.status === "requeued") return c.json(toBody(result.delivery), 202);
     const error =
       result.status === "unknown"
-        ? new StanzaError("cancel", "item-not-found", {
-            text: `no delivery ${id}`,
-            status: 404,
-          })
-        : new StanzaError("cancel", "conflict", {
-            text: `delivery ${id} was already delivered`,
-            status: 409,
-          });
+        ? notFound(`no delivery ${id}`)
+        : conflict(`delivery ${id} was already delivered`);
     return c.json(errorJson(error), error.status as 404 | 409);
   });
 }

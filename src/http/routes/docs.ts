@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { z } from "@hono/zod-openapi";
-import { StanzaError } from "../../stanza/errors.js";
+import { notFound } from "../../stanza/errors.js";
 import { type BridgeApp, documentedRoute } from "../env.js";
 
 /** The files of swagger-ui-dist the page uses, by the name it asks for. */
@@ -93,7 +93,7 @@ export function registerDocs(app: BridgeApp): void {
     }
     const type = ASSETS[file];
     if (type === undefined) {
-      throw new StanzaError("cancel", "item-not-found", { text: "no such file", status: 404 });
+      throw notFound("no such file");
     }
     let content = cache.get(file);
     if (content === undefined) {

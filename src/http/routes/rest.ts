@@ -24,7 +24,7 @@ import { JSON_TYPE, mediaTypeOf, negotiate, XMPP_XML } from "../../formats/negot
 import { queryToJson } from "../../formats/queries.js";
 import { serializeForServer } from "../../formats/wire.js";
 import type { Sent } from "../../outbound/index.js";
-import { StanzaError } from "../../stanza/errors.js";
+import { StanzaError, unprocessable, unsupportedMediaType } from "../../stanza/errors.js";
 import { readBody } from "../body.js";
 import { type AppEnv, type BridgeApp, documentedRoute, type RouteDeps } from "../env.js";
 import { parseTimeoutHeader } from "../timeout-header.js";
@@ -61,10 +61,7 @@ export function registerRest(
     const type = mediaTypeOf(c.req.header("content-type"));
     const codec = codecFor(type);
     if (!codec) {
-      throw new StanzaError("cancel", "bad-format", {
-        text: `unsupported media type; send one of ${REQUEST_TYPES.join(", ")}`,
-        status: 415,
-      });
+      throw unsupportedMediaType(`unsupported media type; send one of ${REQUEST_TYPES.join(", ")}`);
     }
     return codec.decodeRequest(await readBody(c, settings.stanzaSizeLimit), hints);
   };
@@ -75,10 +72,7 @@ export function registerRest(
   const decodeOne = async (c: RestContext, hints: PathHints) => {
     const decoded = await decodeRequest(c, hints);
     if ("batch" in decoded) {
-      throw new StanzaError("modify", "bad-request", {
-        text: "one stanza expected here, not a batch",
-        status: 422,
-      });
+      throw unprocessable("one stanza expected here, not a batch");
     }
     return prepare(decoded, c.get("principal"));
   };

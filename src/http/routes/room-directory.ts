@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { RoomDirectory } from "../../rooms/directory.js";
-import { StanzaError } from "../../stanza/errors.js";
+import { unprocessable } from "../../stanza/errors.js";
 import { jidToString, parseJid } from "../../stanza/jid.js";
 import type { BridgeApp, RouteDeps } from "../env.js";
 import { authErrors, bearerSecurity, errorResponse } from "../schemas.js";
@@ -59,8 +59,7 @@ const listRooms = createRoute({
 });
 
 function serviceDomain(raw: string | undefined, own: string): string {
-  const bad = (why: string) =>
-    new StanzaError("modify", "bad-request", { text: `service: ${why}`, status: 422 });
+  const bad = (why: string) => unprocessable(`service: ${why}`);
   if (raw === undefined || raw === "") throw bad("required, a MUC service's domain");
   const jid = parseJid(raw);
   if (!jid || jid.local || jid.resource) throw bad(`'${raw}' is not a domain`);

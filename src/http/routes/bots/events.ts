@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { upgradeWebSocket } from "@hono/node-server";
 import { z } from "@hono/zod-openapi";
 import type { WSEvents } from "hono/ws";
-import { StanzaError } from "../../../stanza/errors.js";
+import { notAllowed } from "../../../stanza/errors.js";
 import { createCursor } from "../../../stream/cursor.js";
 import { longPoll } from "../../../stream/long-poll.js";
 import { startPosition } from "../../../stream/position.js";
@@ -92,10 +92,7 @@ export function registerEvents(
   documentedRoute(app, eventsRoute, async (c) => {
     const bot = c.var.bot;
     if (bot.webhook) {
-      throw new StanzaError("cancel", "not-allowed", {
-        text: `bot "${bot.name}" receives by webhook; remove its callbackUrl to pull`,
-        status: 409,
-      });
+      throw notAllowed(`bot "${bot.name}" receives by webhook; remove its callbackUrl to pull`);
     }
     const format = eventFormat(c.req.query("format"));
     const websocket = c.req.header("upgrade")?.toLowerCase() === "websocket";

@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { jsonToStanza } from "../../../formats/json/index.js";
 import { storedStanzaJson } from "../../../formats/json/stored.js";
 import { botOwner } from "../../../owner.js";
-import { StanzaError } from "../../../stanza/errors.js";
+import { badRequest, unprocessable } from "../../../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../../../stanza/jid.js";
 import type { HistoryEntry } from "../../../store/bots.js";
 import type { BridgeApp, RouteDeps } from "../../env.js";
@@ -18,10 +18,6 @@ import {
 } from "../../params.js";
 import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
 import { botParams as params } from "./params.js";
-
-function badRequest(text: string): StanzaError {
-  return new StanzaError("modify", "bad-request", { text, status: 400 });
-}
 
 const HistoryMessage = z
   .object({
@@ -164,10 +160,7 @@ export function registerMessages(
     const sender = botOwner(c.var.bot.name);
     const fields = c.req.valid("json") as Record<string, unknown>;
     if (fields.kind !== undefined && fields.kind !== "message") {
-      throw new StanzaError("modify", "bad-request", {
-        text: "this endpoint sends messages; use POST /rest for other stanzas",
-        status: 422,
-      });
+      throw unprocessable("this endpoint sends messages; use POST /rest for other stanzas");
     }
     const stanza = jsonToStanza({ type: "chat", ...fields, kind: "message" });
     outbound.prepare(sender, stanza);

@@ -7,7 +7,7 @@ import { botOwner } from "../../../owner.js";
 import { roomAddress, xmlText } from "../../../rooms/address.js";
 import type { Rooms } from "../../../rooms/index.js";
 import { INVITE_WINDOW_MS } from "../../../rooms/invite.js";
-import { StanzaError } from "../../../stanza/errors.js";
+import { unprocessable } from "../../../stanza/errors.js";
 import { jidToString, parseJid } from "../../../stanza/jid.js";
 import type { BridgeApp } from "../../env.js";
 import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
@@ -56,10 +56,10 @@ const inviteRoute = createRoute({
 function invitee(raw: string): string {
   const jid = parseJid(raw);
   if (!jid || jid.local === "") {
-    throw new StanzaError("modify", "jid-malformed", {
-      text: `"jid" must be a user's JID (user@domain); '${raw}' is not one`,
-      status: 422,
-    });
+    throw unprocessable(
+      `"jid" must be a user's JID (user@domain); '${raw}' is not one`,
+      "jid-malformed",
+    );
   }
   return jidToString(jid);
 }

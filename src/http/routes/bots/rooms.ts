@@ -8,7 +8,7 @@ import { botOwner } from "../../../owner.js";
 import { nickName, roomAddress, xmlText } from "../../../rooms/address.js";
 import { archiveBefore } from "../../../rooms/history.js";
 import type { Rooms } from "../../../rooms/index.js";
-import { StanzaError } from "../../../stanza/errors.js";
+import { unprocessable } from "../../../stanza/errors.js";
 import type { BridgeApp } from "../../env.js";
 import { historyLimit, parseAfter } from "../../params.js";
 import {
@@ -28,17 +28,13 @@ const SET_BY_BRIDGE = ["to", "from", "type"] as const;
 function roomMessage(fields: Record<string, unknown>, room: string) {
   for (const name of SET_BY_BRIDGE) {
     if (fields[name] !== undefined && !(name === "type" && fields[name] === "groupchat")) {
-      throw new StanzaError("modify", "bad-request", {
-        text: `"${name}" is set by the bridge for a room message (to the room, from the bot, groupchat)`,
-        status: 422,
-      });
+      throw unprocessable(
+        `"${name}" is set by the bridge for a room message (to the room, from the bot, groupchat)`,
+      );
     }
   }
   if (fields.kind !== undefined && fields.kind !== "message") {
-    throw new StanzaError("modify", "bad-request", {
-      text: `"kind" must be message here`,
-      status: 422,
-    });
+    throw unprocessable(`"kind" must be message here`);
   }
   if (typeof fields.body === "string") xmlText(fields.body, "body");
   const stanza = jsonToStanza({ ...fields, kind: "message", type: "groupchat", to: room });
