@@ -1,6 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { BotStore } from "../store/bots.js";
 import type { WebhookConfig } from "../webhook/dispatcher.js";
 import type { Link } from "../xmpp/link.js";
@@ -27,10 +28,18 @@ export interface BotsOptions {
   readonly store: BotStore & BotWebhookOptions["store"];
   readonly link: Pick<Link, "send">;
   readonly log: Logger;
+  /** Counts each bot's webhook calls (under `bot:<name>`). */
+  readonly metrics?: Pick<Metrics, "webhookDeliveries">;
 }
 
 /** Bots: the registry, inbound routing, iqs waiting for pulling bots, per-bot webhooks, history. */
-export async function createBots({ config, store, link, log }: BotsOptions): Promise<Bots> {
+export async function createBots({
+  config,
+  store,
+  link,
+  log,
+  metrics,
+}: BotsOptions): Promise<Bots> {
   const registry = createBotRegistry({
     domain: config.domain,
     adminTokens: config.tokens,
@@ -45,7 +54,14 @@ export async function createBots({ config, store, link, log }: BotsOptions): Pro
     maxPending: config.maxPendingIq,
     log,
   });
-  const webhooks = createBotWebhooks({ config, registry, link, log, store });
+  const webhooks = createBotWebhooks({
+    config,
+    registry,
+    link,
+    log,
+    store,
+    metrics,
+  });
   webhooks.start(
     registry
       .list()

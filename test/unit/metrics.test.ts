@@ -4,6 +4,7 @@ import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
 import { createMetrics, noMetrics } from "../../src/metrics.js";
+import { connectionMetrics } from "../../src/xmpp/connection-metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
 import { botDeps } from "../helpers/app-deps.js";
@@ -24,13 +25,17 @@ describe("metrics", () => {
   it("keeps each bridge's registry apart, so several can run in one process", async () => {
     const a = createMetrics();
     const b = createMetrics();
-    a.stanzasSent.inc({ kind: "message" }, 3);
+    a.stanzasSent.inc({ connection: "component", kind: "message" }, 3);
     const extra = b.counter({ name: "xmpp_rest_test_total", help: "a module's own counter" });
     extra.inc({});
-    expect((await a.render()).body).toContain('xmpp_rest_stanzas_sent_total{kind="message"} 3');
+    expect((await a.render()).body).toContain(
+      'xmpp_rest_stanzas_sent_total{connection="component",kind="message"} 3',
+    );
     expect((await a.render()).body).not.toContain("xmpp_rest_test_total");
     expect((await b.render()).body).toContain("xmpp_rest_test_total 1");
-    expect((await b.render()).body).not.toContain('xmpp_rest_stanzas_sent_total{kind="message"}');
+    expect((await b.render()).body).not.toContain(
+      'xmpp_rest_stanzas_sent_total{connection="component",kind="message"}',
+    );
   });
 
   it("renders histograms exactly as prom-client's own Histogram does", async () => {
@@ -83,11 +88,14 @@ describe("metrics", () => {
 
   it("counts iq outcomes in the tracker", async () => {
     const metrics = createMetrics();
-    const iqs = createIqTracker({ maxPending: 5, metrics });
+    const iqs = createIqTracker({
+      maxPending: 5,
+      metrics: connectionMetrics(metrics, "component").iqs,
+    });
     const timedOut = iqs.expect("a", "x@example.org", 1);
     await expect(timedOut).rejects.toMatchObject({ status: 504 });
     expect((await metrics.render()).body).toContain(
-      'xmpp_rest_iq_outcomes_total{outcome="timeout"} 1',
+      'xmpp_rest_iq_outcomes_total{connection="component",outcome="timeout"} 1',
     );
   });
 
