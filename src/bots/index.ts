@@ -33,13 +33,8 @@ export interface BotsOptions {
 }
 
 /** Bots: the registry, inbound routing, iqs waiting for pulling bots, per-bot webhooks, history. */
-export async function createBots({
-  config,
-  store,
-  link,
-  log,
-  metrics,
-}: BotsOptions): Promise<Bots> {
+export async function createBots(options: BotsOptions): Promise<Bots> {
+  const { config, store, link, log, metrics } = options;
   const registry = createBotRegistry({
     domain: config.domain,
     adminTokens: config.tokens,
@@ -54,14 +49,7 @@ export async function createBots({
     maxPending: config.maxPendingIq,
     log,
   });
-  const webhooks = createBotWebhooks({
-    config,
-    registry,
-    link,
-    log,
-    store,
-    metrics,
-  });
+  const webhooks = createBotWebhooks({ config, registry, link, log, store, metrics });
   webhooks.start(
     registry
       .list()
