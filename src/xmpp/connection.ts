@@ -97,8 +97,9 @@ export function createConnection(parts: ConnectionParts): {
   supervisor.onStateChange((state) => {
     showState(state);
     // A reply can no longer arrive on a dropped stream: fail waiters now rather than at their timeout.
-    if (state !== "online" && iqs.size > 0)
+    if (state !== "online" && iqs.size > 0) {
       iqs.failAll(linkDownError(supervisor.retryAfterSeconds()));
+    }
   });
 
   const handlerFailed = (stanza: Element, err: unknown) =>
