@@ -14,9 +14,7 @@ import type { SqliteOptions } from "./store/sqlite.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook } from "./webhook/index.js";
-import { createBounces } from "./xmpp/bounces.js";
-import { createIqTracker } from "./xmpp/iq-tracker.js";
-import { createLink, type Link, linkDownError } from "./xmpp/link.js";
+import { createLink, type Link } from "./xmpp/link.js";
 
 export interface Bridge {
   readonly link: Link;
@@ -38,7 +36,7 @@ export interface BridgeOptions {
 }
 
 /**
- * Wires config, store, component link, pending-iq tracker, webhook and HTTP API
+ * Wires config, store, component link (with its pending-iq tracker), webhook and HTTP API
  * together and starts them. Throws StoreOpenError when the store is unusable.
  */
 export async function startBridge(
@@ -58,16 +56,17 @@ export async function startBridge(
     secret: config.secret,
     log,
     stanzaLimit: config.serverStanzaLimit,
+    maxPendingIq: config.maxPendingIq,
     ...(options.initialBackoffMs !== undefined
       ? { initialBackoffMs: options.initialBackoffMs }
       : {}),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
   });
-  const iqs = createIqTracker({ maxPending: config.maxPendingIq, metrics });
+  const { iqs, bounces } = link;
 
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
-  const bots = await createBots({ config, store, link, log });
+  const bots = await createBots({ config, store, link, log, metrics });
   const rooms = createRooms({
     store,
     link,
@@ -79,23 +78,16 @@ export async function startBridge(
   });
   await rooms.load();
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
-  const consumers = createConsumers(streamLimits.checkEveryMs, metrics);
+  const consumers = createConsumers(streamLimits.checkEveryMs);
+  metrics.readFrom({ backlog: () => store.backlog(), consumers: () => consumers.byKind() });
 
-  const bounces = createBounces();
-
+  // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza((stanza) => {
-    if (iqs.handle(stanza)) return;
-    // A refusal of a message the bridge sent and waits on (an invitation) answers that request.
-    if (bounces.handle(stanza)) return;
     const verdict = rooms.handle(stanza);
     if (verdict === "consumed") return;
     // A room's stanzas are the bot's events, not its one-to-one history.
     if (bots.router.handle(stanza, { history: verdict !== "room" })) return;
     webhook.handle(stanza);
-  });
-  link.onStateChange((state) => {
-    // A reply can no longer arrive on a dropped stream: fail waiters now rather than at their timeout.
-    if (state !== "online" && iqs.size > 0) iqs.failAll(linkDownError(link.retryAfterSeconds()));
   });
 
   const deliveries = {
