@@ -11,19 +11,15 @@ import { createMetrics, noMetrics } from "./metrics.js";
 import { createOutbound } from "./outbound/index.js";
 import { GLOBAL_STREAM } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
-import { createRooms, type RoomConnection } from "./rooms/index.js";
+import { createRooms } from "./rooms/index.js";
 import { StanzaError } from "./stanza/errors.js";
-import { componentFromRule } from "./stanza/from-rule.js";
 import { openStore, type Store } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import type { SqliteOptions } from "./store/sqlite.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook } from "./webhook/index.js";
-import { type Bounces, createBounces } from "./xmpp/bounces.js";
-import { createIqTracker, type IqTracker } from "./xmpp/iq-tracker.js";
-import { createLink, type Link, linkDownError } from "./xmpp/link.js";
-import { requestIq } from "./xmpp/request-iq.js";
+import { createLink, type Link } from "./xmpp/link.js";
 
 export interface Bridge {
   readonly link: Link;
@@ -44,29 +40,8 @@ export interface BridgeOptions {
   readonly streamLimits?: Partial<StreamLimits>;
 }
 
-/** The component link as the way out and the rooms use it (one connection, its tracker and bounces). */
-function componentConnection(
-  link: Link,
-  iqs: IqTracker,
-  bounces: Bounces,
-): RoomConnection & {
-  readonly fromRule: ReturnType<typeof componentFromRule>;
-} {
-  return {
-    get state() {
-      return link.state;
-    },
-    fromRule: componentFromRule(link.domain),
-    downError: () => linkDownError(link.retryAfterSeconds()),
-    send: (stanza) => link.send(stanza),
-    request: (iq, timeoutMs, options) => requestIq(link, iqs, iq, timeoutMs, options),
-    watchRefusal: (id, from) => bounces.watch(id, from),
-    onStateChange: (handler) => link.onStateChange(handler),
-  };
-}
-
 /**
- * Wires config, store, component link, pending-iq tracker, webhook and HTTP API
+ * Wires config, store, component link (with its pending-iq tracker), webhook and HTTP API
  * together and starts them. Throws StoreOpenError when the store is unusable.
  */
 export async function startBridge(
@@ -86,21 +61,19 @@ export async function startBridge(
     secret: config.secret,
     log,
     stanzaLimit: config.serverStanzaLimit,
+    maxPendingIq: config.maxPendingIq,
     ...(options.initialBackoffMs !== undefined
       ? { initialBackoffMs: options.initialBackoffMs }
       : {}),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
   });
-  const iqs = createIqTracker({ maxPending: config.maxPendingIq, metrics });
-  const bounces = createBounces();
-  const component = componentConnection(link, iqs, bounces);
 
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
-  const bots = await createBots({ config, store, link, log });
-  const owners = createBotOwners(bots.registry, config.domain, component);
+  const bots = await createBots({ config, store, link, log, metrics });
+  const owners = createBotOwners(bots.registry, config.domain, link);
   const outbound = createOutbound({
-    connectionFor: () => component,
+    connectionFor: () => link,
     owners,
     claimAnswer: (answer, owner) =>
       bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
@@ -117,20 +90,16 @@ export async function startBridge(
   });
   await rooms.load();
   const directory = createRoomDirectory({
-    connection: component,
+    connection: link,
     from: config.domain,
     timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
   });
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
-  const consumers = createConsumers(streamLimits.checkEveryMs, metrics);
+  const consumers = createConsumers(streamLimits.checkEveryMs);
+  metrics.readFrom({ backlog: () => store.backlog(), consumers: () => consumers.byKind() });
 
   const inbound = createInbound(
-    {
-      domain: config.domain,
-      answered: (stanza) => iqs.handle(stanza) || bounces.handle(stanza),
-      ownerAt: owners.ownerAt,
-      rooms: rooms.handle,
-    },
+    { domain: config.domain, ownerAt: owners.ownerAt, rooms: rooms.handle },
     {
       owner(owner, stanza, to, { history }) {
         const bot = owner.kind === "bot" ? bots.registry.get(owner.name) : undefined;
@@ -140,11 +109,8 @@ export async function startBridge(
     },
     log,
   );
+  // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
-  link.onStateChange((state) => {
-    // A reply can no longer arrive on a dropped stream: fail waiters now rather than at their timeout.
-    if (state !== "online" && iqs.size > 0) iqs.failAll(linkDownError(link.retryAfterSeconds()));
-  });
 
   const deliveries = {
     list: (query: Parameters<Store["listDeliveries"]>[0]) => store.listDeliveries(query),
@@ -164,7 +130,7 @@ export async function startBridge(
     metrics,
     tokens: bots.registry,
     outbound,
-    linkStatus: () => ({ state: link.state, pendingIq: iqs.size }),
+    linkStatus: () => ({ state: link.state, pendingIq: link.iqs.size }),
     deliveries,
     registry: bots.registry,
     store,
@@ -201,7 +167,7 @@ export async function startBridge(
     consumers.stop();
     const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
-      iqs.failAll(
+      link.iqs.failAll(
         new StanzaError("cancel", "service-unavailable", {
           text: "the bridge is shutting down",
           status: 503,

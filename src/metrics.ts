@@ -1,49 +1,36 @@
 /**
- * Prometheus metrics: one registry per bridge (tests run several bridges in one
- * process, so nothing lives at module level), passed to the factories that count
- * things. Modules added later (durable delivery, bots) create their instruments
- * through counter()/gauge()/histogram() on the same collaborator:
+ * Prometheus metrics: one registry per bridge (tests run several bridges in one process, so
+ * nothing lives at module level). Every instrument of the bridge is defined once, here, in
+ * `builtIns`, and labelled by what it is about (`connection`, `owner`), so that any number of
+ * connections, trackers or webhooks share it: registering a name twice throws, which is why no
+ * factory that can run more than once registers anything. A factory binds the series it
+ * updates once, where its labels are known:
  *
- *   const deadLetters = metrics.counter({
- *     name: "xmpp_rest_webhook_dead_letters_total",
- *     help: "Deliveries given up after the last retry",
- *     labelNames: ["reason"],
- *   });
- *   deadLetters.inc({ reason: "timeout" });
+ *   const sent = metrics.stanzasSent.labels({ connection: "component", kind: "message" });
+ *   sent.inc();
  *
- *   metrics.gauge({ name: "xmpp_rest_webhook_retry_backlog", help: "...",
- *                   collect: (set) => set({}, store.backlogSize()) });
- *
+ * Gauges read at scrape time take their values from `readFrom()`, which the wiring calls once.
  * With metrics off every instrument is a no-op, so callers never check.
  */
+import { collectDefaultMetrics, Registry } from "prom-client";
 import {
-  Counter,
-  collectDefaultMetrics,
-  Gauge,
-  type Metric,
-  type MetricValueWithName,
-  Registry,
-} from "prom-client";
-import { isStanzaKind } from "./stanza/kinds.js";
+  type CounterMetric,
+  type GaugeMetric,
+  type HistogramMetric,
+  type Labels,
+  localHistogram,
+  localValueMetric,
+} from "./metrics-local.js";
+import { isStanzaKind, type StanzaKind } from "./stanza/kinds.js";
 
-type PromLabels = Partial<Record<string, string | number>>;
-
-export type Labels<L extends string> = Readonly<Record<L, string | number>>;
-
-export interface CounterMetric<L extends string = never> {
-  inc(labels: Labels<L>, value?: number): void;
-}
-
-export interface GaugeMetric<L extends string = never> {
-  set(labels: Labels<L>, value: number): void;
-  inc(labels: Labels<L>, value?: number): void;
-  dec(labels: Labels<L>, value?: number): void;
-}
-
-export interface HistogramMetric<L extends string = never> {
-  /** Records one observation, in seconds. */
-  observe(labels: Labels<L>, seconds: number): void;
-}
+export type {
+  CounterMetric,
+  CounterSeries,
+  GaugeMetric,
+  GaugeSeries,
+  HistogramMetric,
+  Labels,
+} from "./metrics-local.js";
 
 interface MetricConfig<L extends string> {
   /** Prometheus name; this project's start with `xmpp_rest_`. */
@@ -65,26 +52,54 @@ export interface HistogramConfig<L extends string> extends MetricConfig<L> {
   readonly buckets?: readonly number[];
 }
 
-/** What an inbound or outbound stanza is counted as: its kind, or `other`. */
-export type StanzaKindLabel = "kind";
+/** What a stanza is counted as: its kind, or `other`. */
+export type KindLabel = StanzaKind | "other";
 export type IqOutcome = "result" | "error" | "timeout" | "cancelled";
+export const IQ_OUTCOMES: readonly IqOutcome[] = ["result", "error", "timeout", "cancelled"];
 
-export interface Metrics {
+/** The store's delivery backlog, every owner's webhook together (as Store["backlog"] gives it). */
+export interface BacklogReading {
+  readonly pending: number;
+  readonly failed: number;
+  readonly oldestPendingAt?: number | undefined;
+}
+
+/** Where the gauges read at scrape time take their values; the wiring gives them once. */
+export interface ScrapeSources {
+  readonly backlog: () => Promise<BacklogReading>;
+  /** Stream consumers connected now, by kind (sse, websocket, long-poll). */
+  readonly consumers: () => Readonly<Record<string, number>>;
+}
+
+/** The bridge's own instruments: one table, registered once per registry. */
+export interface Instruments {
+  /** By connection (e.g. `component`) and stanza kind. */
+  readonly stanzasSent: CounterMetric<"connection" | "kind">;
+  readonly stanzasReceived: CounterMetric<"connection" | "kind">;
+  readonly httpRequests: HistogramMetric<"method" | "route" | "status">;
+  readonly iqPending: GaugeMetric<"connection">;
+  readonly iqOutcomes: CounterMetric<"connection" | "outcome">;
+  /** By owner id (`global`, `bot:<name>`, see owner.ts) and outcome. */
+  readonly webhookDeliveries: HistogramMetric<"owner" | "outcome">;
+  /** 1 for each connection's current state, 0 for the others. */
+  readonly linkState: GaugeMetric<"connection" | "state">;
+  readonly linkReconnects: CounterMetric<"connection">;
+}
+
+export interface Metrics extends Instruments {
   /** False when the operator turned metrics off: instruments do nothing, /metrics is absent. */
   readonly enabled: boolean;
   /** The Prometheus text exposition of everything registered. */
   render(): Promise<{ contentType: string; body: string }>;
+  /** Gives the scrape-time gauges their sources (the wiring calls it once; later calls replace). */
+  readFrom(sources: Partial<ScrapeSources>): void;
+  /**
+   * Register a new name (a second registration of a name throws): for the table below and
+   * for tests, never for a factory that can run twice.
+   */
   counter<L extends string = never>(config: MetricConfig<L>): CounterMetric<L>;
   gauge<L extends string = never>(config: GaugeConfig<L>): GaugeMetric<L>;
   histogram<L extends string = never>(config: HistogramConfig<L>): HistogramMetric<L>;
-
-  // The bridge's own instruments, created with the collaborator.
-  readonly stanzasSent: CounterMetric<StanzaKindLabel>;
-  readonly stanzasReceived: CounterMetric<StanzaKindLabel>;
-  readonly httpRequests: HistogramMetric<"method" | "route" | "status">;
-  readonly iqOutcomes: CounterMetric<"outcome">;
-  readonly webhookDeliveries: HistogramMetric<"outcome">;
-  readonly linkReconnects: CounterMetric;
 }
 
 /** From a fast local answer to an iq long-poll (the default iq timeout is 120 s). */
@@ -93,51 +108,96 @@ export const LATENCY_BUCKETS: readonly number[] = [
 ];
 
 /** Label value for a stanza's kind; anything else a server might send is `other`. */
-export function kindLabel(name: string): string {
+export function kindLabel(name: string): KindLabel {
   return isStanzaKind(name) ? name : "other";
 }
 
-function builtIns(
-  make: Pick<Metrics, "counter" | "histogram">,
-): Pick<
-  Metrics,
-  | "stanzasSent"
-  | "stanzasReceived"
-  | "httpRequests"
-  | "iqOutcomes"
-  | "webhookDeliveries"
-  | "linkReconnects"
-> {
+type Make = Pick<Metrics, "counter" | "gauge" | "histogram">;
+
+function builtIns(make: Make): Instruments {
   return {
     stanzasSent: make.counter({
       name: "xmpp_rest_stanzas_sent_total",
-      help: "Stanzas handed to the XMPP server, by kind",
-      labelNames: ["kind"],
+      help: "Stanzas handed to the XMPP server, by connection and kind",
+      labelNames: ["connection", "kind"],
     }),
     stanzasReceived: make.counter({
       name: "xmpp_rest_stanzas_received_total",
-      help: "Stanzas received from the XMPP server, by kind",
-      labelNames: ["kind"],
+      help: "Stanzas received from the XMPP server, by connection and kind",
+      labelNames: ["connection", "kind"],
     }),
     httpRequests: make.histogram({
       name: "xmpp_rest_http_request_duration_seconds",
       help: "HTTP requests by route and status, with their latency (_count is the number of requests)",
       labelNames: ["method", "route", "status"],
     }),
+    iqPending: make.gauge({
+      name: "xmpp_rest_iq_pending",
+      help: "iqs waiting for their reply, by connection",
+      labelNames: ["connection"],
+    }),
     iqOutcomes: make.counter({
       name: "xmpp_rest_iq_outcomes_total",
-      help: "iqs sent over HTTP, by how they ended: result, error, timeout, cancelled (link down, shutdown)",
-      labelNames: ["outcome"],
+      help: "iqs sent over HTTP, by connection and how they ended: result, error, timeout, cancelled (link down, shutdown)",
+      labelNames: ["connection", "outcome"],
     }),
     webhookDeliveries: make.histogram({
       name: "xmpp_rest_webhook_delivery_duration_seconds",
-      help: "Webhook calls by outcome (2xx, 4xx, 5xx, timeout, unreachable, too-large, refused), with their latency",
-      labelNames: ["outcome"],
+      help: "Webhook calls by owner (global, bot:<name>) and outcome (2xx, 4xx, 5xx, timeout, unreachable, too-large, refused), with their latency",
+      labelNames: ["owner", "outcome"],
+    }),
+    linkState: make.gauge({
+      name: "xmpp_rest_link_state",
+      help: "State of each connection to the XMPP server: 1 for the current state",
+      labelNames: ["connection", "state"],
     }),
     linkReconnects: make.counter({
       name: "xmpp_rest_link_reconnects_total",
-      help: "Connection attempts to the XMPP server after the first",
+      help: "Connection attempts to the XMPP server after the first, by connection",
+      labelNames: ["connection"],
     }),
+  };
+}
+
+/**
+ * The gauges read at scrape time: the retry backlog and the dead letters come from the store
+ * (so they are right after a restart too, and cost nothing between scrapes).
+ */
+function scrapeGauges(make: Make): (sources: Partial<ScrapeSources>) => void {
+  let sources: Partial<ScrapeSources> = {};
+  const backlog =
+    (read: (b: BacklogReading) => number) =>
+    async (set: (labels: Labels<never>, v: number) => void) => {
+      if (sources.backlog) set({}, read(await sources.backlog()));
+    };
+  make.gauge({
+    name: "xmpp_rest_webhook_pending_deliveries",
+    help: "Inbound stanzas stored and not yet delivered to the webhook (waiting or retrying)",
+    collect: backlog((b) => b.pending),
+  });
+  make.gauge({
+    name: "xmpp_rest_webhook_dead_letters",
+    help: "Deliveries given up after the last retry, kept until pruned or retried (POST /v1/deliveries/{id}/retry)",
+    collect: backlog((b) => b.failed),
+  });
+  make.gauge({
+    name: "xmpp_rest_webhook_oldest_pending_age_seconds",
+    help: "Age of the oldest delivery still pending, 0 when none",
+    collect: backlog(({ oldestPendingAt }) =>
+      oldestPendingAt === undefined ? 0 : Math.max(0, (Date.now() - oldestPendingAt) / 1000),
+    ),
+  });
+  make.gauge<"kind">({
+    name: "xmpp_rest_stream_consumers",
+    help: "Bot event consumers connected now, by kind (sse, websocket, long-poll)",
+    labelNames: ["kind"],
+    collect: (set) => {
+      if (!sources.consumers) return;
+      for (const [kind, n] of Object.entries(sources.consumers())) set({ kind }, n);
+    },
+  });
+  return (given) => {
+    sources = { ...sources, ...given };
   };
 }
 
@@ -150,36 +210,19 @@ export function createMetrics({
   const registry = new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry });
 
-  const make: Pick<Metrics, "counter" | "gauge" | "histogram"> = {
-    // (prom-client awaits a collect() that returns a promise before it renders the gauge.)
-    counter<L extends string = never>({ name, help, labelNames = [] }: MetricConfig<L>) {
-      const counter = new Counter<string>({ name, help, labelNames, registers: [registry] });
-      return { inc: (labels, value = 1) => counter.inc(labels as PromLabels, value) };
-    },
-    gauge<L extends string = never>({ name, help, labelNames = [], collect }: GaugeConfig<L>) {
-      const gauge: Gauge<string> = new Gauge<string>({
+  const make: Make = {
+    counter: ({ name, help, labelNames = [] }) =>
+      localValueMetric(registry, { name, help, labelNames, type: "counter" }),
+    gauge: ({ name, help, labelNames = [], collect }) =>
+      localValueMetric(registry, {
         name,
         help,
         labelNames,
-        registers: [registry],
-        ...(collect
-          ? { collect: () => collect((labels, value) => gauge.set(labels as PromLabels, value)) }
-          : {}),
-      });
-      return {
-        set: (labels, value) => gauge.set(labels as PromLabels, value),
-        inc: (labels, value = 1) => gauge.inc(labels as PromLabels, value),
-        dec: (labels, value = 1) => gauge.dec(labels as PromLabels, value),
-      };
-    },
-    histogram<L extends string = never>({
-      name,
-      help,
-      labelNames = [],
-      buckets = LATENCY_BUCKETS,
-    }: HistogramConfig<L>) {
-      return localHistogram(registry, { name, help, labelNames, buckets });
-    },
+        type: "gauge",
+        ...(collect ? { collect } : {}),
+      }),
+    histogram: ({ name, help, labelNames = [], buckets = LATENCY_BUCKETS }) =>
+      localHistogram(registry, { name, help, labelNames, buckets }),
   };
 
   return {
@@ -189,96 +232,26 @@ export function createMetrics({
     },
     ...make,
     ...builtIns(make),
-  };
-}
-
-interface Series {
-  readonly labels: PromLabels;
-  /** Observations per bucket (not cumulative); values above the last bound are only in count. */
-  readonly counts: number[];
-  sum: number;
-  count: number;
-}
-
-/**
- * A histogram kept here and rendered by the registry as prom-client renders its own (same
- * lines, same label order). Observing is on the request path: prom-client's Histogram
- * validated and hashed the label object on every observation (about 1.5 µs a request); here
- * it is one string key and a Map lookup.
- */
-function localHistogram<L extends string>(
-  registry: Registry,
-  config: { name: string; help: string; labelNames: readonly L[]; buckets: readonly number[] },
-): HistogramMetric<L> {
-  const { name, help, labelNames } = config;
-  const bounds = [...config.buckets].sort((a, b) => a - b);
-  const series = new Map<string, Series>();
-
-  const values = (): MetricValueWithName<string>[] => {
-    const out: MetricValueWithName<string>[] = [];
-    for (const s of series.values()) {
-      // prom-client's shape: `le` as the line's own label, the series' labels shared.
-      const line = (metricName: string, value: number, labels: PromLabels = {}) =>
-        out.push({
-          metricName,
-          value,
-          labels,
-          sharedLabels: s.labels,
-        } as MetricValueWithName<string>);
-      let cumulative = 0;
-      bounds.forEach((le, i) => {
-        cumulative += s.counts[i] ?? 0;
-        line(`${name}_bucket`, cumulative, { le });
-      });
-      line(`${name}_bucket`, s.count, { le: "+Inf" });
-      line(`${name}_sum`, s.sum);
-      line(`${name}_count`, s.count);
-    }
-    return out;
-  };
-  // What the registry reads of a metric: its name, help, type and the values at scrape time.
-  const metric = {
-    name,
-    help,
-    type: "histogram",
-    aggregator: "sum",
-    get: async () => ({ name, help, type: "histogram", aggregator: "sum", values: values() }),
-    reset: () => series.clear(),
-  };
-  registry.registerMetric(metric as unknown as Metric<string>);
-
-  return {
-    observe(labels, seconds) {
-      let key = "";
-      for (const label of labelNames) key += `${labels[label]}\u0000`;
-      let s = series.get(key);
-      if (!s) {
-        const own: PromLabels = {};
-        for (const label of labelNames) own[label] = labels[label];
-        s = { labels: own, counts: bounds.map(() => 0), sum: 0, count: 0 };
-        series.set(key, s);
-      }
-      // prom-client's rule: the first bucket whose bound is at least the value.
-      let i = 0;
-      while (i < bounds.length && seconds > (bounds[i] as number)) i += 1;
-      if (i < bounds.length) s.counts[i] = (s.counts[i] ?? 0) + 1;
-      s.sum += seconds;
-      s.count += 1;
-    },
+    readFrom: scrapeGauges(make),
   };
 }
 
 const noop = () => {};
-const noCounter = { inc: noop };
-const noGauge = { set: noop, inc: noop, dec: noop };
+const noSeries = { inc: noop, dec: noop, set: noop };
+const noCounter = { inc: noop, labels: () => noSeries };
+const noGauge = { set: noop, inc: noop, dec: noop, labels: () => noSeries };
 const noHistogram = { observe: noop };
+const noMake: Make = {
+  counter: () => noCounter,
+  gauge: () => noGauge,
+  histogram: () => noHistogram,
+};
 
 /** Metrics turned off: every instrument does nothing. A constant, shared safely. */
 export const noMetrics: Metrics = Object.freeze({
   enabled: false,
   render: async () => ({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" }),
-  counter: () => noCounter,
-  gauge: () => noGauge,
-  histogram: () => noHistogram,
-  ...builtIns({ counter: () => noCounter, histogram: () => noHistogram }),
+  readFrom: noop,
+  ...noMake,
+  ...builtIns(noMake),
 });

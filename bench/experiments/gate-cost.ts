@@ -5,8 +5,8 @@
 import { jsonToStanza } from "../../src/formats/json/index.js";
 import { serializeForServer } from "../../src/formats/wire.js";
 import { parseXmlElement } from "../../src/formats/xml.js";
-import { componentFromRule } from "../../src/stanza/from-rule.js";
 import { prepareOutgoing } from "../../src/stanza/outgoing.js";
+import { componentFromRule } from "../../src/xmpp/component.js";
 
 const chat = prepareOutgoing(
   parseXmlElement(

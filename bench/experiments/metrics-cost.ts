@@ -1,6 +1,7 @@
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { createMetrics, type Metrics, noMetrics } from "../../src/metrics.js";
+import { connectionMetrics } from "../../src/xmpp/connection-metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import { appDeps } from "../../test/helpers/app-deps.js";
 import { fakeLink } from "../../test/helpers/fake-link.js";
@@ -14,12 +15,19 @@ const config = loadConfig({
 
 async function app(metrics: Metrics) {
   let sent = 0;
-  const link = fakeLink(config.domain, (stanza) => {
-    sent += 1;
-    metrics.stanzasSent.inc({ kind: stanza.name });
+  const iqs = createIqTracker({
+    maxPending: 10,
+    metrics: connectionMetrics(metrics, "component").iqs,
   });
-  const iqs = createIqTracker({ maxPending: 10, metrics });
-  const deps = await appDeps(config, link, iqs);
+  const link = fakeLink(
+    config.domain,
+    () => {
+      sent += 1;
+      metrics.stanzasSent.inc({ connection: "component", kind: "message" });
+    },
+    iqs,
+  );
+  const deps = await appDeps(config, link);
   return {
     app: createApp({ ...deps, metrics }),
     sent: () => sent,
@@ -76,5 +84,10 @@ const perCall = (what: string, call: () => void) => {
 perCall("request histogram observe", () =>
   instruments.httpRequests.observe({ method: "POST", route: "/rest", status: 202 }, 0.0004),
 );
-perCall("stanzas sent counter inc", () => instruments.stanzasSent.inc({ kind: "message" }));
+perCall("stanzas sent counter inc", () =>
+  instruments.stanzasSent.inc({ connection: "component", kind: "message" }),
+);
+// What the link does per stanza: its series are bound once per connection.
+const sentMessages = connectionMetrics(instruments, "component").sent.message;
+perCall("stanzas sent series inc (bound)", () => sentMessages.inc());
 perCall("performance.now", () => performance.now());

@@ -22,6 +22,7 @@ import { serializeForServer } from "../../src/formats/wire.js";
 import { createApp } from "../../src/http/app.js";
 import { createLogger } from "../../src/log.js";
 import { createMetrics, noMetrics } from "../../src/metrics.js";
+import { connectionMetrics } from "../../src/xmpp/connection-metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import { appDeps } from "../../test/helpers/app-deps.js";
 import { fakeLink } from "../../test/helpers/fake-link.js";
@@ -35,16 +36,23 @@ const config = loadConfig({
 });
 const log = createLogger("info", { format: "json", write: () => {} });
 const metrics = process.env.MICRO_METRICS === "off" ? noMetrics : createMetrics();
-const iqs = createIqTracker({ maxPending: 100000, metrics });
-const link = fakeLink(config.domain, (stanza) => {
-  // What the real link does with every stanza before its socket write.
-  serializeForServer(stanza, config.serverStanzaLimit);
-  if (stanza.name === "iq") {
-    const { id, to, from } = stanza.attrs;
-    queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
-  }
+const iqs = createIqTracker({
+  maxPending: 100000,
+  metrics: connectionMetrics(metrics, "component").iqs,
 });
-const app = createApp({ ...(await appDeps(config, link, iqs)), log, metrics });
+const link = fakeLink(
+  config.domain,
+  (stanza) => {
+    // What the real link does with every stanza before its socket write.
+    serializeForServer(stanza, config.serverStanzaLimit);
+    if (stanza.name === "iq") {
+      const { id, to, from } = stanza.attrs;
+      queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
+    }
+  },
+  iqs,
+);
+const app = createApp({ ...(await appDeps(config, link)), log, metrics });
 
 const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
   const s = serve(

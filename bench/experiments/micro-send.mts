@@ -11,15 +11,19 @@ const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.localhost", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
 });
 const iqs = createIqTracker({ maxPending: 100000 });
-const link = fakeLink(config.domain, (stanza) => {
-  // What the real link does with every stanza: serialise it.
-  stanza.toString();
-  if (stanza.name === "iq") {
-    const { id, to, from } = stanza.attrs;
-    queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
-  }
-});
-const app = createApp(await appDeps(config, link, iqs));
+const link = fakeLink(
+  config.domain,
+  (stanza) => {
+    // What the real link does with every stanza: serialise it.
+    stanza.toString();
+    if (stanza.name === "iq") {
+      const { id, to, from } = stanza.attrs;
+      queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
+    }
+  },
+  iqs,
+);
+const app = createApp(await appDeps(config, link));
 const kinds = {
   msg: (i: number) => ({
     ct: "application/xmpp+xml",

@@ -15,8 +15,6 @@ import { silentLogger } from "../../src/log.js";
 import { botOwner } from "../../src/owner.js";
 import { createRooms } from "../../src/rooms/index.js";
 import { openStore } from "../../src/store/index.js";
-import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
-import { testConnection } from "../../test/helpers/app-deps.js";
 import { fakeLink } from "../../test/helpers/fake-link.js";
 
 const dir = mkdtempSync(join(tmpdir(), "room-cost-"));
@@ -35,7 +33,7 @@ let respond: ((s: ReturnType<typeof xml>) => void) | undefined;
 const link = fakeLink("rest.localhost", (s) => respond?.(s));
 const bots = await createBots({ config, store, link, log: silentLogger });
 await bots.registry.put("b", {});
-const connection = testConnection(link, createIqTracker({ maxPending: 10 }));
+const connection = link;
 const owners = createBotOwners(bots.registry, "rest.localhost", connection);
 const rooms = createRooms({
   store,

@@ -1,5 +1,6 @@
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { BotStore } from "../store/bots.js";
 import type { WebhookSettings } from "../webhook/settings.js";
 import type { Link } from "../xmpp/link.js";
@@ -38,10 +39,13 @@ export interface BotsOptions {
   readonly store: BotStore & BotWebhookOptions["store"];
   readonly link: Pick<Link, "send">;
   readonly log: Logger;
+  /** Counts each bot's webhook calls (under `bot:<name>`). */
+  readonly metrics?: Pick<Metrics, "webhookDeliveries">;
 }
 
 /** Bots: the registry, inbound routing, iqs waiting for pulling bots, per-bot webhooks, history. */
-export async function createBots({ config, store, link, log }: BotsOptions): Promise<Bots> {
+export async function createBots(options: BotsOptions): Promise<Bots> {
+  const { config, store, link, log, metrics } = options;
   const registry = createBotRegistry({
     domain: config.domain,
     adminTokens: config.tokens,
@@ -56,7 +60,7 @@ export async function createBots({ config, store, link, log }: BotsOptions): Pro
     maxPending: config.maxPendingIq,
     log,
   });
-  const webhooks = createBotWebhooks({ config, registry, link, log, store });
+  const webhooks = createBotWebhooks({ config, registry, link, log, store, metrics });
   webhooks.start(
     registry
       .list()

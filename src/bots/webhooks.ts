@@ -1,6 +1,8 @@
 import type { Element } from "@xmpp/xml";
 import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import { botOwner, ownerId } from "../owner.js";
 import type { Jid } from "../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../stanza/kinds.js";
 import type { DispatcherOptions } from "../webhook/dispatcher.js";
@@ -26,6 +28,8 @@ export interface BotWebhookOptions {
   readonly link: Pick<Link, "send">;
   readonly log: Logger;
   readonly store: DispatcherOptions["store"];
+  /** Each bot's calls are counted with its owner id (`bot:<name>`). */
+  readonly metrics?: Pick<Metrics, "webhookDeliveries">;
 }
 
 /**
@@ -37,7 +41,7 @@ export interface BotWebhookOptions {
  * the API gets a new one, and the old one finishes what it has in flight.
  */
 export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
-  const { config, registry, link, log, store } = options;
+  const { config, registry, link, log, store, metrics } = options;
   const hooks = new Map<string, Webhook>();
   const retiring = new Set<Promise<void>>();
 
@@ -72,6 +76,8 @@ export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
       log,
       store,
       stream: name,
+      owner: ownerId(botOwner(name)),
+      metrics,
     });
     hooks.set(name, hook);
     hook

@@ -1,11 +1,12 @@
 /**
  * The one way in (DESIGN, "One log, many connections, three ways out"): every stanza a
- * connection receives is routed here, once. Replies the connection waits for are taken
- * first; then the addresses are parsed and normalised once (replies are addressed from the
- * inbound `to`, which the server compares byte for byte with the component's domain,
- * XEP-0114 §3), notes only the bridge may write are stripped, and the stanza gets its
- * target: a room of an owner, an owner, or the global callback. Delivering is the targets'
- * business (injected), never this module's.
+ * connection receives is routed here, once. Replies the connection itself waits for (its
+ * iqs' replies, refusals of messages it watches) never get here: each connection takes its
+ * own (xmpp/connection.ts). The addresses are parsed and normalised once (replies are
+ * addressed from the inbound `to`, which the server compares byte for byte with the
+ * component's domain, XEP-0114 §3), notes only the bridge may write are stripped, and the
+ * stanza gets its target: a room of an owner, an owner, or the global callback. Delivering
+ * is the targets' business (injected), never this module's.
  */
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
@@ -15,8 +16,6 @@ import { createJidParser, type Jid, jidToString } from "../stanza/jid.js";
 
 /** Where an inbound stanza goes. */
 export type Target =
-  /** A reply the connection was waiting for (an iq's, a refusal of a message it sent). */
-  | { readonly kind: "answered" }
   /** Addresses the bridge cannot use: logged and dropped. */
   | { readonly kind: "dropped"; readonly reason: string }
   /** Taken by the rooms part (a join's roster, a leave's confirmation). */
@@ -30,8 +29,6 @@ export type Target =
 export interface InboundOptions {
   /** The domain inbound stanzas are addressed to (the component's). */
   readonly domain: string;
-  /** Offers a stanza to what the connection waits for (its iq tracker, its bounce watcher). */
-  readonly answered: (stanza: Element) => boolean;
   /** The owner an address at the domain belongs to (any resource). */
   readonly ownerAt: (to: Jid) => Owner | undefined;
   /** The rooms part's view of a stanza to an owner (see Rooms.handle). */
@@ -55,11 +52,10 @@ export function createInbound(
   deliver: Deliveries,
   log: Pick<Logger, "warn" | "error">,
 ): Inbound {
-  const { domain, answered, ownerAt, rooms } = options;
+  const { domain, ownerAt, rooms } = options;
   const parse = createJidParser();
 
   const route = (stanza: Element): Target => {
-    if (answered(stanza)) return { kind: "answered" };
     const to = parse(stanza.attrs.to ?? "");
     if (to === undefined || to.domain !== domain) {
       return { kind: "dropped", reason: "inbound stanza with unusable addresses dropped" };

@@ -11,6 +11,7 @@ import type { Owner } from "../owner.js";
 import { StanzaError, unprocessable } from "../stanza/errors.js";
 import { createJidParser } from "../stanza/jid.js";
 import { type OutgoingRules, prepareOutgoing } from "../stanza/outgoing.js";
+import { linkDownError } from "../xmpp/connection.js";
 import type { OutboundConnection } from "./connection.js";
 import { checkScope, type OwnerDirectory } from "./scope.js";
 
@@ -76,7 +77,7 @@ export function createOutbound(options: OutboundOptions): Outbound {
   const parseJid = createJidParser();
 
   const requireOnline = (connection: OutboundConnection) => {
-    if (connection.state !== "online") throw connection.downError();
+    if (connection.state !== "online") throw linkDownError(connection.retryAfterSeconds());
   };
 
   /** An iq result or error is an owner answering an iq it received, nothing else. */
@@ -105,7 +106,7 @@ export function createOutbound(options: OutboundOptions): Outbound {
     prepare(principal, stanza, { namespace = "", iqAnswers = false } = {}) {
       const connection = connectionFor(principal);
       const rules: OutgoingRules = {
-        fromRule: connection.fromRule,
+        fromRule: connection.from,
         parseJid,
         iqAnswers,
         ...(principal.kind === "admin" ? {} : { defaultFrom: owners.addressOf(principal) }),

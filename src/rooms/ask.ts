@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
-import type { RoomConnection, RoomIqAnswer } from "./seat.js";
+import type { IqReply } from "../xmpp/iq-tracker.js";
+import type { RoomConnection } from "./seat.js";
 
 /** The part of a connection an iq the bridge asks itself needs. */
 export type Asker = Pick<RoomConnection, "request">;
@@ -24,7 +25,7 @@ export async function askIq(
   iq: Element,
   timeoutMs: number,
   options: { mamQueryId?: string } = {},
-): Promise<RoomIqAnswer> {
+): Promise<IqReply> {
   const to = iq.attrs.to ?? "";
   const answer = await connection.request(iq, timeoutMs, options);
   if (answer.reply.attrs.type === "error") {

@@ -7,7 +7,7 @@ import xml, { type Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
 import { type Asker, askIq, newIqId } from "./ask.js";
-import type { RoomConnection } from "./seat.js";
+import { connectionDown, type RoomConnection } from "./seat.js";
 
 export interface RoomListing {
   readonly jid: string;
@@ -30,7 +30,7 @@ export interface RoomDirectory {
 }
 
 export interface RoomDirectoryOptions {
-  readonly connection: Asker & Pick<RoomConnection, "state" | "downError">;
+  readonly connection: Asker & Pick<RoomConnection, "state" | "retryAfterSeconds">;
   /** The address the queries come from (the component's domain). */
   readonly from: string;
   readonly timeoutMs: number;
@@ -79,7 +79,7 @@ export function createRoomDirectory(options: RoomDirectoryOptions): RoomDirector
   return {
     async list(service) {
       const { connection } = options;
-      if (connection.state !== "online") throw connection.downError();
+      if (connection.state !== "online") throw connectionDown(connection);
       let items: Element;
       try {
         items = await disco(service, NS.discoItems);

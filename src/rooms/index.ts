@@ -26,7 +26,7 @@ import type { Verdict } from "./inbound.js";
 import { type InviteOutcome, invite } from "./invite.js";
 import { createJoining, type JoinRequest, type JoinResult } from "./joining.js";
 import { createRoomRouter } from "./router.js";
-import type { RoomConnection, Seat, Seats } from "./seat.js";
+import { connectionDown, type RoomConnection, type Seat, type Seats } from "./seat.js";
 import { leavePresence, subjectMessage } from "./stanzas.js";
 import { type RoomState, type RoomView, roomView } from "./state.js";
 import { createSubjectWaiters } from "./subjects.js";
@@ -186,7 +186,7 @@ export function createRooms(options: RoomsOptions): Rooms {
       const seat = seatOf(owner);
       const { connection } = seat;
       const archive = () => {
-        if (connection.state !== "online") throw connection.downError();
+        if (connection.state !== "online") throw connectionDown(connection);
         return createRoomArchive(connection, Math.min(timeoutMs, ARCHIVE_TIMEOUT_MS));
       };
       return roomHistory({ store, seatKey: seat.key, address: seat.address, room, archive }, query);
@@ -204,7 +204,7 @@ export function createRooms(options: RoomsOptions): Rooms {
             : "join it first (PUT .../rooms/{room})",
         );
       }
-      if (seat.connection.state !== "online") throw seat.connection.downError();
+      if (seat.connection.state !== "online") throw connectionDown(seat.connection);
       return invite(seat.connection, { from: seat.address, room, jid, reason });
     },
     handle(owner, stanza, from) {

@@ -55,12 +55,12 @@ export function inviteMessage(invitation: Invitation, id: string): Element {
  * long to wait for the room's answer before answering unconfirmed.
  */
 export async function invite(
-  connection: Pick<RoomConnection, "send" | "request" | "watchRefusal">,
+  connection: Pick<RoomConnection, "send" | "request" | "bounces">,
   invitation: Invitation,
   windowMs = INVITE_WINDOW_MS,
 ): Promise<InviteOutcome> {
   const id = newIqId("invite");
-  const watch = connection.watchRefusal(id, invitation.room);
+  const watch = connection.bounces.watch(id, invitation.room);
   try {
     await connection.send(inviteMessage(invitation, id));
     const barrier = xml(

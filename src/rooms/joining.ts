@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import { StanzaError } from "../stanza/errors.js";
 import { enterRoom } from "./entering.js";
 import { leftMeanwhile } from "./errors.js";
-import type { RoomConnection, Seat } from "./seat.js";
+import { connectionDown, type RoomConnection, type Seat } from "./seat.js";
 import { leavePresence } from "./stanzas.js";
 import { type RoomState, type RoomView, roomKey, roomView } from "./state.js";
 import type { RoomTable } from "./table.js";
@@ -109,7 +109,7 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
         }
         return { room: roomView(state), created: false };
       }
-      if (seat.connection.state !== "online") throw seat.connection.downError();
+      if (seat.connection.state !== "online") throw connectionDown(seat.connection);
       const fresh = state === undefined || state.status !== "joined";
       if (!state) {
         state = table.fresh(seat, room, request.nick, password);
@@ -159,7 +159,7 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
         return;
       }
       // An entry waiting now cannot be answered on the dropped stream.
-      const down = connection.downError();
+      const down = connectionDown(connection);
       for (const [key, via] of [...table.leaving])
         if (via === connection) table.leaving.delete(key);
       for (const state of mine) {

@@ -4,33 +4,19 @@
  * bot (name@domain/rooms on the component link) and an account (its own full JID on its
  * client session) share it.
  */
-import type { Element } from "@xmpp/xml";
 import type { Owner } from "../owner.js";
 import type { StanzaError } from "../stanza/errors.js";
+import { type Connection, linkDownError } from "../xmpp/connection.js";
 
-/** An iq's reply, with the messages that belong to it (XEP-0313 archive results). */
-export interface RoomIqAnswer {
-  readonly reply: Element;
-  readonly results: readonly Element[];
-}
+/** What rooms need of the connection a seat uses (its iq tracker and bounce watcher included). */
+export type RoomConnection = Pick<
+  Connection,
+  "state" | "send" | "request" | "retryAfterSeconds" | "onStateChange" | "bounces"
+>;
 
-/** Waits for a refusal of a message the bridge sent (RFC 6120 §8.3.1: same id, from the addressee). */
-export interface RefusalWatch {
-  readonly refused: Promise<StanzaError>;
-  stop(): void;
-}
-
-/** What rooms need of the connection a seat uses. */
-export interface RoomConnection {
-  readonly state: string;
-  /** The 503 to answer while the connection is not online (it says when to retry). */
-  downError(): StanzaError;
-  send(stanza: Element): Promise<void>;
-  /** Sends an iq and waits for its reply (an error reply is a reply). */
-  request(iq: Element, timeoutMs: number, options?: { mamQueryId?: string }): Promise<RoomIqAnswer>;
-  /** Watches for the addressee's error reply to message `id`. */
-  watchRefusal(id: string, from: string): RefusalWatch;
-  onStateChange(handler: (state: string) => void): () => void;
+/** The 503 to answer while the seat's connection is not online (it says when to retry). */
+export function connectionDown(connection: Pick<RoomConnection, "retryAfterSeconds">): StanzaError {
+  return linkDownError(connection.retryAfterSeconds());
 }
 
 export interface Seat {

@@ -1,23 +1,13 @@
-import type { Jid } from "./jid.js";
-
 /**
- * Which `from` a connection may send (a strategy of the connection, DESIGN "Connections"):
- * a component any address at its domain (XEP-0114 §3: the server closes the stream for any
- * other), an account only its own JID (RFC 6120 §8.1.2.1: the server stamps it anyway).
+ * Which `from` a connection may send (RFC 6120 §8.1.2.1: the server stamps or checks it, and
+ * closes the stream over a stanza it refuses): the component's domain, or an account's own JID.
+ * A strategy of each connection (DESIGN, "Connections"); the way out checks it before anything
+ * is sent, and the connection again before it writes.
  */
 export interface FromRule {
-  /** `from` for a stanza that names none. */
+  /** The `from` a stanza without one is given. */
   readonly defaultFrom: string;
-  allows(from: Jid): boolean;
-  /** What an error says is allowed: "rest.example.org or an address at it". */
-  readonly allowed: string;
-}
-
-/** A component's rule: the domain itself or any address at it. */
-export function componentFromRule(domain: string): FromRule {
-  return {
-    defaultFrom: domain,
-    allows: (from) => from.domain === domain,
-    allowed: `${domain} or an address at it`,
-  };
+  allows(from: string | undefined): boolean;
+  /** What `from` may be, for error texts ("rest.example.org or an address at it"). */
+  readonly describe: string;
 }

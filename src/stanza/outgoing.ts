@@ -75,8 +75,7 @@ function checkFrom(from: string | undefined, rule: FromRule, parse: JidParser): 
   if (from === undefined || from === "") return rule.defaultFrom;
   const jid = parse(from);
   if (jid === undefined) throw unprocessable(`'${from}' is not a valid JID`, "invalid-from");
-  if (!rule.allows(jid)) {
-    throw forbidden(`'from' must be ${rule.allowed}`);
-  }
-  return jidToString(jid);
+  const normalised = jidToString(jid);
+  if (!rule.allows(normalised)) throw forbidden(`'from' must be ${rule.describe}`);
+  return normalised;
 }

@@ -1,5 +1,3 @@
-import { type Metrics, noMetrics } from "../metrics.js";
-
 /** One connected reader of a bot's log (an SSE or WebSocket connection, or a waiting long-poll). */
 export interface Consumer {
   readonly bot: string;
@@ -15,27 +13,16 @@ export interface Consumers {
   delete(consumer: Consumer): void;
   readonly size: number;
   countFor(bot: string): number;
+  /** How many of each kind are connected (read by the metrics at scrape time). */
+  byKind(): Record<Consumer["kind"], number>;
   /** Closes every consumer (shutdown, or a bot deleted). */
   closeAll(reason: string, bot?: string): void;
   stop(): void;
 }
 
 /** Every consumer the bridge holds, with one shared timer that looks for stalled ones. */
-export function createConsumers(
-  checkEveryMs: number,
-  metrics: Pick<Metrics, "gauge"> = noMetrics,
-): Consumers {
+export function createConsumers(checkEveryMs: number): Consumers {
   const all = new Set<Consumer>();
-  metrics.gauge({
-    name: "xmpp_rest_stream_consumers",
-    help: "Bot event consumers connected now, by kind (sse, websocket, long-poll)",
-    labelNames: ["kind"],
-    collect: (set) => {
-      const counts: Record<Consumer["kind"], number> = { sse: 0, websocket: 0, "long-poll": 0 };
-      for (const consumer of all) counts[consumer.kind] += 1;
-      for (const [kind, n] of Object.entries(counts)) set({ kind }, n);
-    },
-  });
   const timer = setInterval(() => {
     const now = Date.now();
     for (const consumer of [...all]) consumer.check(now);
@@ -51,6 +38,11 @@ export function createConsumers(
       let n = 0;
       for (const consumer of all) if (consumer.bot === bot) n += 1;
       return n;
+    },
+    byKind() {
+      const counts: Record<Consumer["kind"], number> = { sse: 0, websocket: 0, "long-poll": 0 };
+      for (const consumer of all) counts[consumer.kind] += 1;
+      return counts;
     },
     closeAll(reason, bot) {
       for (const consumer of [...all]) {

@@ -4,6 +4,7 @@ import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import { parseXmlElement, serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
+import { GLOBAL_STREAM as GLOBAL_OWNER } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
 import { GLOBAL_STREAM, type Store } from "../store/index.js";
@@ -34,6 +35,8 @@ export interface DispatcherOptions {
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
   /** The log stream this webhook delivers: GLOBAL_STREAM (default) or a bot's name. */
   readonly stream?: string;
+  /** The owner id its calls are counted under (owner.ts): "global" unless told. */
+  readonly owner?: string;
 }
 
 export interface WebhookDispatcher {
@@ -86,6 +89,7 @@ function describeOutcome(outcome: Outcome): string {
 export function createDispatcher(options: DispatcherOptions): WebhookDispatcher {
   const { config, link, log, agent } = options;
   const metrics = options.metrics ?? noMetrics;
+  const owner = options.owner ?? GLOBAL_OWNER;
   const now = options.now ?? Date.now;
   const url = config.callbackUrl;
   const settings = {
@@ -162,7 +166,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     const started = performance.now();
     const outcome = await callWebhook(agent, request, limits);
     metrics.webhookDeliveries.observe(
-      { outcome: outcomeLabel(outcome) },
+      { owner, outcome: outcomeLabel(outcome) },
       (performance.now() - started) / 1000,
     );
     return outcome;

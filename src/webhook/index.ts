@@ -21,13 +21,14 @@ export function createWebhook(options: {
   config: WebhookSettings;
   link: Pick<Link, "send">;
   log: Logger;
-  metrics?: Pick<Metrics, "webhookDeliveries" | "gauge">;
+  metrics?: Pick<Metrics, "webhookDeliveries">;
   store: DispatcherOptions["store"];
   /** A bot's webhook delivers the stream named after the bot. */
   stream?: string;
+  /** The owner id its calls are counted under: `bot:<name>` for a bot's (owner.ts). */
+  owner?: string;
 }): Webhook {
   const { config, log } = options;
-  if (options.metrics) registerBacklogMetrics(options.metrics, options.store);
   const agent = createWebhookAgent({
     timeoutMs: config.callbackTimeoutMs,
     connections: config.callbackConcurrency,
@@ -61,35 +62,4 @@ export function createWebhook(options: {
       await dispatcher.stop();
     },
   };
-}
-
-/**
- * The retry backlog and the dead letters, read from the store at scrape time (so they are
- * right after a restart too, and cost nothing between scrapes).
- */
-function registerBacklogMetrics(
-  metrics: Pick<Metrics, "gauge">,
-  store: Pick<DispatcherOptions["store"], "backlog">,
-): void {
-  metrics.gauge({
-    name: "xmpp_rest_webhook_pending_deliveries",
-    help: "Inbound stanzas stored and not yet delivered to the webhook (waiting or retrying)",
-    collect: async (set) => set({}, (await store.backlog()).pending),
-  });
-  metrics.gauge({
-    name: "xmpp_rest_webhook_dead_letters",
-    help: "Deliveries given up after the last retry, kept until pruned or retried (POST /v1/deliveries/{id}/retry)",
-    collect: async (set) => set({}, (await store.backlog()).failed),
-  });
-  metrics.gauge({
-    name: "xmpp_rest_webhook_oldest_pending_age_seconds",
-    help: "Age of the oldest delivery still pending, 0 when none",
-    collect: async (set) => {
-      const { oldestPendingAt } = await store.backlog();
-      set(
-        {},
-        oldestPendingAt === undefined ? 0 : Math.max(0, (Date.now() - oldestPendingAt) / 1000),
-      );
-    },
-  });
 }

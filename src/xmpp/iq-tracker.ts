@@ -1,6 +1,6 @@
 import type { Element } from "@xmpp/xml";
-import { type IqOutcome, type Metrics, noMetrics } from "../metrics.js";
-import { StanzaError } from "../stanza/errors.js";
+import type { CounterSeries, GaugeSeries, IqOutcome } from "../metrics.js";
+import { busy, conflict, type StanzaError, timedOut } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
 
@@ -45,25 +45,34 @@ export interface IqTracker {
   failAll(err: StanzaError): void;
 }
 
-export interface IqTrackerOptions {
-  readonly maxPending: number;
-  readonly metrics?: Pick<Metrics, "iqOutcomes" | "gauge">;
+/** The tracker's series of the bridge's instruments, bound to its connection (connection-metrics.ts). */
+export interface IqTrackerMetrics {
+  readonly pending: GaugeSeries;
+  readonly outcomes: Readonly<Record<IqOutcome, CounterSeries>>;
 }
 
-export function createIqTracker({ maxPending, metrics = noMetrics }: IqTrackerOptions): IqTracker {
+export interface IqTrackerOptions {
+  readonly maxPending: number;
+  readonly metrics?: IqTrackerMetrics;
+}
+
+const noSeries = { inc() {}, dec() {}, set() {} };
+const uncounted: IqTrackerMetrics = {
+  pending: noSeries,
+  outcomes: { result: noSeries, error: noSeries, timeout: noSeries, cancelled: noSeries },
+};
+
+export function createIqTracker({ maxPending, metrics = uncounted }: IqTrackerOptions): IqTracker {
   const pending = new Map<string, Pending>();
-  const ended = (outcome: IqOutcome) => metrics.iqOutcomes.inc({ outcome });
-  metrics.gauge({
-    name: "xmpp_rest_iq_pending",
-    help: "iqs waiting for their reply",
-    collect: (set) => set({}, pending.size),
-  });
+  const ended = (outcome: IqOutcome) => metrics.outcomes[outcome].inc();
+  metrics.pending.set(0);
   const byQueryId = new Map<string, Pending>();
 
   const settle = (id: string) => {
     const entry = pending.get(id);
     if (!entry) return undefined;
     pending.delete(id);
+    metrics.pending.set(pending.size);
     if (entry.mamQueryId !== undefined) byQueryId.delete(entry.mamQueryId);
     clearTimeout(entry.timer);
     return entry;
@@ -84,27 +93,16 @@ export function createIqTracker({ maxPending, metrics = noMetrics }: IqTrackerOp
     },
     expect(id, responder, timeoutMs, options = {}) {
       if (pending.has(id)) {
-        throw new StanzaError("cancel", "conflict", {
-          text: `an iq with id '${id}' is already waiting`,
-          status: 409,
-        });
+        throw conflict(`an iq with id '${id}' is already waiting`);
       }
       if (pending.size >= maxPending) {
-        throw new StanzaError("wait", "resource-constraint", {
-          text: `${maxPending} iqs already waiting`,
-          status: 503,
-        });
+        throw busy(`${maxPending} iqs already waiting`);
       }
       return new Promise<IqReply>((resolve, reject) => {
         const timer = setTimeout(() => {
           settle(id);
           ended("timeout");
-          reject(
-            new StanzaError("wait", "remote-server-timeout", {
-              text: `no reply from ${responder} within ${timeoutMs / 1000}s`,
-              status: 504,
-            }),
-          );
+          reject(timedOut(`no reply from ${responder} within ${timeoutMs / 1000}s`));
         }, timeoutMs);
         const entry: Pending = {
           responder,
@@ -115,6 +113,7 @@ export function createIqTracker({ maxPending, metrics = noMetrics }: IqTrackerOp
           timer,
         };
         pending.set(id, entry);
+        metrics.pending.set(pending.size);
         if (options.mamQueryId !== undefined) byQueryId.set(options.mamQueryId, entry);
       });
     },

@@ -1,7 +1,6 @@
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import type { ExpectOptions, IqReply, IqTracker } from "./iq-tracker.js";
-import type { Link } from "./link.js";
 
 /**
  * Sends an iq and waits for its reply (or, for an error reply, that reply) through the
@@ -11,7 +10,7 @@ import type { Link } from "./link.js";
  * send can never leave a rejected wait behind unobserved.
  */
 export async function requestIq(
-  link: Pick<Link, "send">,
+  link: { send(stanza: Element): Promise<void> },
   iqs: Pick<IqTracker, "expect" | "cancel">,
   iq: Element,
   timeoutMs: number,

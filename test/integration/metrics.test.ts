@@ -1,11 +1,13 @@
 import xml from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
+import { startTestBridge, type TestBridge, TOKEN } from "../helpers/bridge.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { type Answer, startWebhookServer, type WebhookServer } from "../helpers/webhook-server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
 const METRICS_TOKEN = "scrape-token";
+/** The label of the bridge's component link in the per-connection series. */
+const LINK = 'connection="component"';
 
 let server: XmppServer;
 let hook: WebhookServer;
@@ -83,12 +85,12 @@ describe("GET /metrics", () => {
 
     const now = await scrape();
     const moved = (series: string) => now(series) - was(series);
-    expect(moved('xmpp_rest_stanzas_sent_total{kind="message"}')).toBeGreaterThanOrEqual(2);
-    expect(moved('xmpp_rest_stanzas_sent_total{kind="iq"}')).toBe(1);
-    expect(moved('xmpp_rest_stanzas_received_total{kind="message"}')).toBe(1);
-    expect(moved('xmpp_rest_stanzas_received_total{kind="iq"}')).toBe(1);
-    expect(moved('xmpp_rest_iq_outcomes_total{outcome="result"}')).toBe(1);
-    expect(now("xmpp_rest_iq_pending")).toBe(0);
+    expect(moved(`xmpp_rest_stanzas_sent_total{${LINK},kind="message"}`)).toBeGreaterThanOrEqual(2);
+    expect(moved(`xmpp_rest_stanzas_sent_total{${LINK},kind="iq"}`)).toBe(1);
+    expect(moved(`xmpp_rest_stanzas_received_total{${LINK},kind="message"}`)).toBe(1);
+    expect(moved(`xmpp_rest_stanzas_received_total{${LINK},kind="iq"}`)).toBe(1);
+    expect(moved(`xmpp_rest_iq_outcomes_total{${LINK},outcome="result"}`)).toBe(1);
+    expect(now(`xmpp_rest_iq_pending{${LINK}}`)).toBe(0);
     expect(
       moved(
         'xmpp_rest_http_request_duration_seconds_count{method="POST",route="/rest",status="202"}',
@@ -99,9 +101,11 @@ describe("GET /metrics", () => {
         'xmpp_rest_http_request_duration_seconds_count{method="POST",route="/rest",status="200"}',
       ),
     ).toBe(1);
-    expect(moved('xmpp_rest_webhook_delivery_duration_seconds_count{outcome="2xx"}')).toBe(1);
-    expect(now('xmpp_rest_link_state{state="online"}')).toBe(1);
-    expect(now('xmpp_rest_link_state{state="offline"}')).toBe(0);
+    expect(
+      moved('xmpp_rest_webhook_delivery_duration_seconds_count{owner="global",outcome="2xx"}'),
+    ).toBe(1);
+    expect(now(`xmpp_rest_link_state{${LINK},state="online"}`)).toBe(1);
+    expect(now(`xmpp_rest_link_state{${LINK},state="offline"}`)).toBe(0);
     expect(now("process_resident_memory_bytes")).toBeGreaterThan(0);
   });
 
@@ -137,8 +141,38 @@ describe("GET /metrics", () => {
     expect(now("xmpp_rest_webhook_pending_deliveries")).toBe(0);
     expect(now("xmpp_rest_webhook_oldest_pending_age_seconds")).toBe(0);
     expect(
-      now('xmpp_rest_webhook_delivery_duration_seconds_count{outcome="5xx"}') -
-        was('xmpp_rest_webhook_delivery_duration_seconds_count{outcome="5xx"}'),
+      now('xmpp_rest_webhook_delivery_duration_seconds_count{owner="global",outcome="5xx"}') -
+        was('xmpp_rest_webhook_delivery_duration_seconds_count{owner="global",outcome="5xx"}'),
     ).toBe(1);
+  });
+
+  it("counts a bot's webhook calls under the bot's owner id", async () => {
+    const created = await fetch(`${bridge.url}/v1/bots/hooked`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ callbackUrl: `${hook.url}/bot` }),
+    });
+    expect(created.status).toBe(201);
+    const was = await scrape();
+    await alice.send(
+      xml(
+        "message",
+        { to: "hooked@rest.localhost", type: "chat", id: "bot-1" },
+        xml("body", {}, "?"),
+      ),
+    );
+    // The bot's webhook answers; its reply reaching alice means the call has been counted.
+    await alice.waitFor(
+      (s) => s.attrs.from?.startsWith("hooked@") === true && s.getChildText("body") === "got it",
+      10_000,
+      "the bot's webhook reply",
+    );
+    const now = await scrape();
+    const series =
+      'xmpp_rest_webhook_delivery_duration_seconds_count{owner="bot:hooked",outcome="2xx"}';
+    expect(now(series) - was(series)).toBe(1);
+    expect(
+      now('xmpp_rest_webhook_delivery_duration_seconds_count{owner="global",outcome="2xx"}'),
+    ).toBe(was('xmpp_rest_webhook_delivery_duration_seconds_count{owner="global",outcome="2xx"}'));
   });
 });

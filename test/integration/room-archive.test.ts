@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import { createRoomArchive, type RoomArchive } from "../../src/rooms/archive.js";
 import { StanzaError } from "../../src/stanza/errors.js";
-import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import { createLink, type Link } from "../../src/xmpp/link.js";
-import { testConnection } from "../helpers/app-deps.js";
 import { joinRoom, sayInRoom } from "../helpers/room-user.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
@@ -28,11 +26,10 @@ beforeAll(async () => {
     secret: server.componentSecret,
     log: silentLogger,
   });
-  const iqs = createIqTracker({ maxPending: 10 });
-  link.onStanza((stanza) => iqs.handle(stanza));
   link.start();
   await link.waitOnline(10_000);
-  archive = createRoomArchive(testConnection(link, iqs), 10_000);
+  // The link's own tracker takes the replies (and the archive's result messages).
+  archive = createRoomArchive(link, 10_000);
   alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
   room = `archive-test@${server.mucDomain}`;
   await joinRoom(alice, room, "alice");

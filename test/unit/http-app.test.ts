@@ -13,13 +13,17 @@ const config = loadConfig({
 
 /** An in-memory link that answers every iq with an empty result from its addressee. */
 function answeringLink(iqs: IqTracker, sent: Element[]) {
-  return fakeLink(config.domain, (stanza) => {
-    sent.push(stanza);
-    if (stanza.name === "iq") {
-      const { id, to, from } = stanza.attrs;
-      queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
-    }
-  });
+  return fakeLink(
+    config.domain,
+    (stanza) => {
+      sent.push(stanza);
+      if (stanza.name === "iq") {
+        const { id, to, from } = stanza.attrs;
+        queueMicrotask(() => iqs.handle(xml("iq", { type: "result", id, from: to, to: from })));
+      }
+    },
+    iqs,
+  );
 }
 
 let sent: Element[];
@@ -31,7 +35,7 @@ beforeEach(async () => {
   sent = [];
   const iqs = createIqTracker({ maxPending: 100 });
   link = answeringLink(iqs, sent);
-  const deps = await appDeps(config, link, iqs);
+  const deps = await appDeps(config, link);
   stopDeps = deps.stop;
   app = createApp(deps);
 });

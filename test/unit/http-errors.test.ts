@@ -22,7 +22,7 @@ const config = loadConfig({
 });
 
 /** A link that never answers iqs (so they wait), and can be taken down. */
-const quietLink = () => fakeLink(config.domain);
+const quietLink = (iqs: IqTracker) => fakeLink(config.domain, () => {}, iqs);
 
 let link: ReturnType<typeof quietLink>;
 let iqs: IqTracker;
@@ -31,8 +31,8 @@ let stopDeps: () => void = () => {};
 
 beforeEach(async () => {
   iqs = createIqTracker({ maxPending: 1 });
-  link = quietLink();
-  const deps = await appDeps(config, link, iqs);
+  link = quietLink(iqs);
+  const deps = await appDeps(config, link);
   stopDeps = deps.stop;
   app = createApp(deps);
 });

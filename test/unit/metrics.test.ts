@@ -1,8 +1,9 @@
-import { Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { createMetrics, noMetrics } from "../../src/metrics.js";
+import { connectionMetrics } from "../../src/xmpp/connection-metrics.js";
 import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
 import type { Link } from "../../src/xmpp/link.js";
 import { appDeps } from "../helpers/app-deps.js";
@@ -23,13 +24,17 @@ describe("metrics", () => {
   it("keeps each bridge's registry apart, so several can run in one process", async () => {
     const a = createMetrics();
     const b = createMetrics();
-    a.stanzasSent.inc({ kind: "message" }, 3);
+    a.stanzasSent.inc({ connection: "component", kind: "message" }, 3);
     const extra = b.counter({ name: "xmpp_rest_test_total", help: "a module's own counter" });
     extra.inc({});
-    expect((await a.render()).body).toContain('xmpp_rest_stanzas_sent_total{kind="message"} 3');
+    expect((await a.render()).body).toContain(
+      'xmpp_rest_stanzas_sent_total{connection="component",kind="message"} 3',
+    );
     expect((await a.render()).body).not.toContain("xmpp_rest_test_total");
     expect((await b.render()).body).toContain("xmpp_rest_test_total 1");
-    expect((await b.render()).body).not.toContain('xmpp_rest_stanzas_sent_total{kind="message"}');
+    expect((await b.render()).body).not.toContain(
+      'xmpp_rest_stanzas_sent_total{connection="component",kind="message"}',
+    );
   });
 
   it("renders histograms exactly as prom-client's own Histogram does", async () => {
@@ -71,6 +76,86 @@ describe("metrics", () => {
     expect(block((await metrics.render()).body)).toBe(expected);
   });
 
+  it("renders counters and gauges, bound or not, exactly as prom-client's own do", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const registry = new Registry();
+    const labelNames = ["connection", "kind"] as const;
+    const ours = {
+      counter: metrics.counter<"connection" | "kind">({
+        name: "xmpp_rest_test_total",
+        help: "a test counter",
+        labelNames: [...labelNames],
+      }),
+      gauge: metrics.gauge<"connection">({
+        name: "xmpp_rest_test_gauge",
+        help: "a test gauge",
+        labelNames: ["connection"],
+      }),
+      plain: metrics.counter({ name: "xmpp_rest_test_plain_total", help: "no labels" }),
+    };
+    const reference = {
+      counter: new Counter({
+        name: "xmpp_rest_test_total",
+        help: "a test counter",
+        labelNames: [...labelNames],
+        registers: [registry],
+      }),
+      gauge: new Gauge({
+        name: "xmpp_rest_test_gauge",
+        help: "a test gauge",
+        labelNames: ["connection"],
+        registers: [registry],
+      }),
+      plain: new Counter({
+        name: "xmpp_rest_test_plain_total",
+        help: "no labels",
+        registers: [registry],
+      }),
+    };
+    const bound = ours.counter.labels({ connection: 'a"b', kind: "message" });
+    bound.inc();
+    bound.inc(2);
+    reference.counter.inc({ connection: 'a"b', kind: "message" }, 3);
+    ours.counter.inc({ connection: "c", kind: "iq" });
+    reference.counter.inc({ connection: "c", kind: "iq" });
+    const pending = ours.gauge.labels({ connection: "c" });
+    pending.set(5);
+    pending.dec();
+    reference.gauge.set({ connection: "c" }, 4);
+    ours.gauge.inc({ connection: "d" }, 2);
+    reference.gauge.inc({ connection: "d" }, 2);
+    // A series bound and never updated does not show, as prom-client's labels() does not.
+    ours.gauge.labels({ connection: "unused" });
+    reference.gauge.labels({ connection: "unused" });
+    const blocks = (text: string) =>
+      text.split("\n\n").filter((part) => part.includes("# TYPE xmpp_rest_test_"));
+    const expected = blocks(await registry.metrics());
+    expect(expected).toHaveLength(3);
+    expect(expected.join("\n")).toContain(
+      'xmpp_rest_test_total{connection="a\\"b",kind="message"} 3',
+    );
+    expect(blocks((await metrics.render()).body)).toEqual(expected);
+    expect(() => ours.counter.inc({ connection: "c", kind: "iq" }, -1)).toThrow();
+  });
+
+  it("reads the store's backlog and the stream consumers from the sources the wiring gives", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    expect((await metrics.render()).body).toContain("xmpp_rest_webhook_pending_deliveries 0");
+    let pending = 3;
+    metrics.readFrom({
+      backlog: async () => ({ pending, failed: 2, oldestPendingAt: Date.now() - 5_000 }),
+      consumers: () => ({ sse: 1, websocket: 0, "long-poll": 2 }),
+    });
+    const body = (await metrics.render()).body;
+    expect(body).toContain("xmpp_rest_webhook_pending_deliveries 3");
+    expect(body).toContain("xmpp_rest_webhook_dead_letters 2");
+    expect(body).toMatch(/xmpp_rest_webhook_oldest_pending_age_seconds (4\.9|5)/);
+    expect(body).toContain('xmpp_rest_stream_consumers{kind="sse"} 1');
+    expect(body).toContain('xmpp_rest_stream_consumers{kind="long-poll"} 2');
+    pending = 0;
+    expect((await metrics.render()).body).toContain("xmpp_rest_webhook_pending_deliveries 0");
+  });
+
   it("reads a gauge's value at scrape time", async () => {
     const metrics = createMetrics();
     let backlog = 5;
@@ -82,11 +167,14 @@ describe("metrics", () => {
 
   it("counts iq outcomes in the tracker", async () => {
     const metrics = createMetrics();
-    const iqs = createIqTracker({ maxPending: 5, metrics });
+    const iqs = createIqTracker({
+      maxPending: 5,
+      metrics: connectionMetrics(metrics, "component").iqs,
+    });
     const timedOut = iqs.expect("a", "x@example.org", 1);
     await expect(timedOut).rejects.toMatchObject({ status: 504 });
     expect((await metrics.render()).body).toContain(
-      'xmpp_rest_iq_outcomes_total{outcome="timeout"} 1',
+      'xmpp_rest_iq_outcomes_total{connection="component",outcome="timeout"} 1',
     );
   });
 

@@ -12,9 +12,8 @@ const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
 });
 
-const link: Pick<Link, "state" | "domain" | "retryAfterSeconds" | "send"> = {
+const link: Pick<Link, "state" | "retryAfterSeconds" | "send"> = {
   state: "online",
-  domain: config.domain,
   retryAfterSeconds: () => 1,
   send: async () => {},
 };

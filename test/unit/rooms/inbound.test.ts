@@ -6,8 +6,6 @@ import { botOwner } from "../../../src/owner.js";
 import { type RoomEffects, roomMessage, roomPresence } from "../../../src/rooms/inbound.js";
 import type { PendingEntry, RoomState } from "../../../src/rooms/state.js";
 import type { StanzaError } from "../../../src/stanza/errors.js";
-import { createIqTracker } from "../../../src/xmpp/iq-tracker.js";
-import { testConnection } from "../../helpers/app-deps.js";
 import { fakeLink } from "../../helpers/fake-link.js";
 
 const ROOM = "lobby@muc.localhost";
@@ -25,7 +23,7 @@ function roomState(overrides: Partial<RoomState> = {}): RoomState {
       key: "bot:bot",
       address: "bot@rest.localhost/rooms",
       nick: "bot",
-      connection: testConnection(fakeLink("rest.localhost"), createIqTracker({ maxPending: 1 })),
+      connection: fakeLink("rest.localhost"),
     },
     room: ROOM,
     nick: "Bot",

@@ -9,8 +9,6 @@ import { botOwner, ownerId } from "../../../src/owner.js";
 import { createRooms, type Rooms } from "../../../src/rooms/index.js";
 import type { StanzaError } from "../../../src/stanza/errors.js";
 import { openStore, type Store } from "../../../src/store/index.js";
-import { createIqTracker } from "../../../src/xmpp/iq-tracker.js";
-import { testConnection } from "../../helpers/app-deps.js";
 import { fakeLink } from "../../helpers/fake-link.js";
 
 const ROOM = "lobby@muc.localhost";
@@ -41,7 +39,7 @@ beforeEach(async () => {
       queueMicrotask(() => inbound.handle(parseXmlElement(text).root));
     }
   });
-  const connection = testConnection(link, createIqTracker({ maxPending: 10 }));
+  const connection = link;
   const owners = createBotOwners(registry, "rest.localhost", connection);
   rooms = createRooms({
     store,

@@ -7,8 +7,8 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/log.js";
-import { createLink, type Link } from "../../src/xmpp/link.js";
+import { silentLogger } from "../../../src/log.js";
+import { createLink, type Link } from "../../../src/xmpp/link.js";
 
 let server: Server | undefined;
 let link: Link | undefined;

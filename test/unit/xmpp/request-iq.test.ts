@@ -1,8 +1,8 @@
 import xml, { type Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
-import { StanzaError } from "../../src/stanza/errors.js";
-import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
-import { requestIq } from "../../src/xmpp/request-iq.js";
+import { StanzaError } from "../../../src/stanza/errors.js";
+import { createIqTracker } from "../../../src/xmpp/iq-tracker.js";
+import { requestIq } from "../../../src/xmpp/request-iq.js";
 
 const ping = (id: string) =>
   xml(

@@ -1,7 +1,7 @@
 import xml from "@xmpp/xml";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { StanzaError } from "../../src/stanza/errors.js";
-import { createIqTracker } from "../../src/xmpp/iq-tracker.js";
+import { StanzaError } from "../../../src/stanza/errors.js";
+import { createIqTracker } from "../../../src/xmpp/iq-tracker.js";
 
 afterEach(() => {
   vi.useRealTimers();

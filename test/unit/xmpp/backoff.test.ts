@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createBackoff } from "../../src/xmpp/backoff.js";
+import { createBackoff } from "../../../src/xmpp/backoff.js";
 
 const options = { initialMs: 250, unreachableCapMs: 1_000, maxMs: 30_000, stableMs: 10_000 };
 const unreachable = { reached: false } as const;

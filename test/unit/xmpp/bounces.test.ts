@@ -1,6 +1,6 @@
 import xml from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
-import { createBounces } from "../../src/xmpp/bounces.js";
+import { createBounces } from "../../../src/xmpp/bounces.js";
 
 const error = (id: string, from: string) =>
   xml(
