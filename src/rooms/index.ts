@@ -27,8 +27,8 @@ import { type InviteOutcome, invite } from "./invite.js";
 import { createJoining, type JoinRequest, type JoinResult } from "./joining.js";
 import { createRoomRouter } from "./router.js";
 import { connectionDown, type RoomConnection, type Seat, type Seats } from "./seat.js";
-import { leavePresence, subjectMessage } from "./stanzas.js";
-import { type RoomState, type RoomView, roomView } from "./state.js";
+import { subjectMessage } from "./stanzas.js";
+import { type RoomView, roomView } from "./state.js";
 import { createSubjectWaiters } from "./subjects.js";
 import { createRoomTable } from "./table.js";
 
@@ -101,32 +101,8 @@ export function createRooms(options: RoomsOptions): Rooms {
     return seat;
   };
 
-  const joinedState = (seat: Seat, room: string): RoomState => {
-    const state = table.get(seat, room);
-    if (!state)
-      throw notInRoom(seat.owner, room, "it has not joined it (PUT .../rooms/{room} first)");
-    if (state.status !== "joined") {
-      throw notInRoom(
-        seat.owner,
-        room,
-        state.status === "joining"
-          ? "it is entering the room now; retry in a moment"
-          : "the XMPP link is down; it re-joins when the link is back",
-      );
-    }
-    return state;
-  };
-
-  const offRemoved = seats.onRemoved((owner) => {
-    // A removed owner leaves its rooms (the store forgot them with the owner).
-    for (const state of table.ofSeat(ownerId(owner))) {
-      table.drop(state);
-      const { connection, address } = state.seat;
-      if (connection.state === "online" && state.status !== "offline") {
-        connection.send(leavePresence(address, state.room, state.nick)).catch(() => {});
-      }
-    }
-  });
+  // A removed owner leaves its rooms (the store forgot them with the owner).
+  const offRemoved = seats.onRemoved((owner) => joining.forget(ownerId(owner)));
 
   const route = createRoomRouter({
     states: table.states,
@@ -163,14 +139,14 @@ export function createRooms(options: RoomsOptions): Rooms {
     },
     async post(owner, room, message) {
       const seat = seatOf(owner);
-      joinedState(seat, room);
+      table.joined(seat, room);
       message.attrs.from = seat.address;
       message.attrs.to = room;
       message.attrs.type = "groupchat";
       await options.post(owner, message);
     },
     async setSubject(owner, room, subject) {
-      const state = joinedState(seatOf(owner), room);
+      const state = table.joined(seatOf(owner), room);
       const id = `subject-${randomUUID()}`;
       const reflected = subjects.wait(state, id);
       try {

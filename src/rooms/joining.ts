@@ -32,6 +32,8 @@ export interface Joining {
   rejoin(state: RoomState): void;
   /** False when the seat was not in the room (nor kept there by the store). */
   leave(seat: Seat, room: string): Promise<boolean>;
+  /** Drops an owner's rooms from memory, leaving those it is in (the store forgot them already). */
+  forget(seatKey: string): void;
   /** The connection's state changed: re-join its rooms when online, mark them offline when not. */
   connectionChanged(connection: RoomConnection, state: string): void;
 }
@@ -151,6 +153,15 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
           });
       }
       return true;
+    },
+    forget(seatKey) {
+      for (const state of table.ofSeat(seatKey)) {
+        table.drop(state);
+        const { connection, address } = state.seat;
+        if (connection.state === "online" && state.status !== "offline") {
+          connection.send(leavePresence(address, state.room, state.nick)).catch(() => {});
+        }
+      }
     },
     connectionChanged(connection, linkState) {
       const mine = [...table.states.values()].filter((s) => s.seat.connection === connection);

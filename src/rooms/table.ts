@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../log.js";
 import type { RoomStore } from "../store/rooms.js";
+import { notInRoom } from "./errors.js";
 import type { RoomConnection, Seat } from "./seat.js";
 import { type RoomState, roomKey } from "./state.js";
 
@@ -13,6 +14,8 @@ export interface RoomTable {
   /** Rooms just left, by room key, with the connection the leave went out on. */
   readonly leaving: Map<string, RoomConnection>;
   get(seat: Seat, room: string): RoomState | undefined;
+  /** The room of a seat that is in it now; 409 (not in the room) saying why otherwise. */
+  joined(seat: Seat, room: string): RoomState;
   /** A new state for a room the seat enters now (not in the table until `add`). */
   fresh(seat: Seat, room: string, nick: string, password: string | undefined): RoomState;
   add(state: RoomState): void;
@@ -47,6 +50,20 @@ export function createRoomTable({ store, log, now }: RoomTableOptions): RoomTabl
     states,
     leaving: new Map(),
     get: (seat, room) => states.get(roomKey(seat.key, room)),
+    joined(seat, room) {
+      const state = states.get(roomKey(seat.key, room));
+      if (!state) {
+        throw notInRoom(seat.owner, room, "it has not joined it (PUT .../rooms/{room} first)");
+      }
+      if (state.status !== "joined") {
+        const why =
+          state.status === "joining"
+            ? "it is entering the room now; retry in a moment"
+            : "the XMPP link is down; it re-joins when the link is back";
+        throw notInRoom(seat.owner, room, why);
+      }
+      return state;
+    },
     fresh: (seat, room, nick, password) => ({
       seat,
       room,
