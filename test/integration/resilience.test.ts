@@ -108,7 +108,7 @@ describe("losing the XMPP server", () => {
 });
 
 describe("a stream going down under load", () => {
-  it("answers requests caught mid-teardown 503, never 500 (issue 8, defect 7)", async () => {
+  it("answers requests caught mid-teardown 503, never 500", async () => {
     const statuses: number[] = [];
     const posts = Array.from({ length: 300 }, (_, i) =>
       bridge

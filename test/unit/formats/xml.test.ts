@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, parseXmlElement, serializeStanza } from "../../src/formats/xml.js";
-import { StanzaError } from "../../src/stanza/errors.js";
+import { MAX_DEPTH, parseXmlElement, serializeStanza } from "../../../src/formats/xml.js";
+import { StanzaError } from "../../../src/stanza/errors.js";
 
 function parseError(input: string): StanzaError {
   try {

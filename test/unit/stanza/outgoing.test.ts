@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseXmlElement } from "../../src/formats/xml.js";
-import { StanzaError } from "../../src/stanza/errors.js";
-import { prepareOutgoing } from "../../src/stanza/outgoing.js";
-import { componentFromRule } from "../../src/xmpp/component.js";
+import { parseXmlElement } from "../../../src/formats/xml.js";
+import { StanzaError } from "../../../src/stanza/errors.js";
+import { prepareOutgoing } from "../../../src/stanza/outgoing.js";
+import { componentFromRule } from "../../../src/xmpp/component.js";
 
 const rules = { fromRule: componentFromRule("rest.example.org") };
 

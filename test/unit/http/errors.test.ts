@@ -4,12 +4,12 @@
  * plain text when neither names one the bridge writes (README, "Sending").
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createApp } from "../../src/http/app.js";
-import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
-import { linkDownError } from "../../src/xmpp/link.js";
-import { appDeps } from "../helpers/app-deps.js";
-import { fakeLink } from "../helpers/fake-link.js";
+import { loadConfig } from "../../../src/config.js";
+import { createApp } from "../../../src/http/app.js";
+import { createIqTracker, type IqTracker } from "../../../src/xmpp/iq-tracker.js";
+import { linkDownError } from "../../../src/xmpp/link.js";
+import { appDeps } from "../../helpers/app-deps.js";
+import { fakeLink } from "../../helpers/fake-link.js";
 
 const config = loadConfig({
   env: {

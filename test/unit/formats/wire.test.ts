@@ -1,10 +1,10 @@
 import xml, { type Element } from "@xmpp/xml";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { serializeForServer } from "../../src/formats/wire.js";
-import { parseXmlElement } from "../../src/formats/xml.js";
-import { StanzaError } from "../../src/stanza/errors.js";
-import { expatVerdicts } from "../helpers/expat.js";
+import { serializeForServer } from "../../../src/formats/wire.js";
+import { parseXmlElement } from "../../../src/formats/xml.js";
+import { StanzaError } from "../../../src/stanza/errors.js";
+import { expatVerdicts } from "../../helpers/expat.js";
 
 const LIMIT = 512 * 1024;
 

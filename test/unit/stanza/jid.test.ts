@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addressForm, createJidParser, normaliseJid, parseJid } from "../../src/stanza/jid.js";
-import { fromIsOurs } from "../../src/xmpp/link.js";
+import { addressForm, createJidParser, normaliseJid, parseJid } from "../../../src/stanza/jid.js";
+import { fromIsOurs } from "../../../src/xmpp/link.js";
 
 describe("normaliseJid (RFC 7622)", () => {
   it.each([

@@ -1,11 +1,11 @@
 import xml, { type Element } from "@xmpp/xml";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createApp } from "../../src/http/app.js";
-import { createIqTracker, type IqTracker } from "../../src/xmpp/iq-tracker.js";
-import { appDeps } from "../helpers/app-deps.js";
-import { fakeLink } from "../helpers/fake-link.js";
+import { loadConfig } from "../../../src/config.js";
+import { createApp } from "../../../src/http/app.js";
+import { createIqTracker, type IqTracker } from "../../../src/xmpp/iq-tracker.js";
+import { appDeps } from "../../helpers/app-deps.js";
+import { fakeLink } from "../../helpers/fake-link.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },

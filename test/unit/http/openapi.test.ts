@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createApp } from "../../src/http/app.js";
-import type { BridgeApp } from "../../src/http/env.js";
-import { authErrors, bearerSecurity, bodyErrors, ErrorBody } from "../../src/http/schemas.js";
-import type { Link } from "../../src/xmpp/link.js";
-import { appDeps } from "../helpers/app-deps.js";
+import { loadConfig } from "../../../src/config.js";
+import { createApp } from "../../../src/http/app.js";
+import type { BridgeApp } from "../../../src/http/env.js";
+import { authErrors, bearerSecurity, bodyErrors, ErrorBody } from "../../../src/http/schemas.js";
+import type { Link } from "../../../src/xmpp/link.js";
+import { appDeps } from "../../helpers/app-deps.js";
 
 const config = loadConfig({
   env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },

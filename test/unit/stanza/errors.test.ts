@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { httpStatusForCondition, stanzaErrorForHttpStatus } from "../../src/stanza/errors.js";
+import { httpStatusForCondition, stanzaErrorForHttpStatus } from "../../../src/stanza/errors.js";
 
 describe("HTTP status to stanza error (mod_rest's table)", () => {
   it.each([

@@ -7,7 +7,7 @@ import {
   negotiate,
   TEXT,
   XMPP_XML,
-} from "../../src/formats/negotiate.js";
+} from "../../../src/formats/negotiate.js";
 
 const ALL = [XMPP_XML, JSON_TYPE, FORM] as const;
 

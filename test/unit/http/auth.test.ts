@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { bearerAuth } from "../../src/http/auth.js";
+import { bearerAuth } from "../../../src/http/auth.js";
 
 function app() {
   const hono = new Hono();

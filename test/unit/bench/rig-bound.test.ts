@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Pinning } from "../../bench/lib/context.js";
-import type { Usage } from "../../bench/lib/procs.js";
-import { costRatios, rigBoundNote } from "../../bench/lib/rig-bound.js";
+import type { Pinning } from "../../../bench/lib/context.js";
+import type { Usage } from "../../../bench/lib/procs.js";
+import { costRatios, rigBoundNote } from "../../../bench/lib/rig-bound.js";
 
 const twoCores: Pinning = { prosody: "0", driver: "0", measured: "1" };
 
