@@ -9,12 +9,13 @@
 import type { Element } from "@xmpp/xml";
 import { type StanzaError, tooLarge, unprocessable } from "../stanza/errors.js";
 import { STANZA_KINDS } from "../stanza/kinds.js";
+import { NS } from "../stanza/ns.js";
 import { describeName, isNcName, splitQName } from "./xml-names.js";
 
 const XML_NS = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_NS = "http://www.w3.org/2000/xmlns/";
 // The component stream's default namespace (XEP-0114 §3); a stanza without xmlns is in it.
-const COMPONENT_NS = "jabber:component:accept";
+const COMPONENT_NS: string = NS.component;
 
 /**
  * Deeper trees are refused: the parse limit (100) and the JSON mapping stay far below it, and

@@ -12,6 +12,7 @@ import type { Metrics } from "../metrics.js";
 import type { Outbound } from "../outbound/index.js";
 import type { RoomDirectory } from "../rooms/directory.js";
 import type { Rooms } from "../rooms/index.js";
+import type { ConnectionState } from "../stanza/connection-states.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { BotStore } from "../store/bots.js";
 import type { Backlog, Delivery, DeliveryQuery } from "../store/index.js";
@@ -57,7 +58,7 @@ export interface DeliveriesView {
 
 /** What /health reports of the XMPP side. */
 export interface LinkStatus {
-  readonly state: "offline" | "connecting" | "online" | "stopped";
+  readonly state: ConnectionState;
   readonly pendingIq: number;
 }
 

@@ -16,9 +16,7 @@ export function errorJson(err: StanzaError) {
 
 /** The XML error body: a stream-error element, as mod_rest answers. */
 export function errorXml(err: StanzaError): string {
-  const el = xml("error", { xmlns: "http://etherx.jabber.org/streams" }, [
-    xml(err.condition, { xmlns: NS.streamErrors }),
-  ]);
+  const el = xml("error", { xmlns: NS.streams }, [xml(err.condition, { xmlns: NS.streamErrors })]);
   if (err.text) el.append(xml("text", { xmlns: NS.streamErrors }, err.text));
   return el.toString();
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { FORM, JSON_TYPE, TEXT, XMPP_XML } from "../formats/negotiate.js";
+import { STANZA_ERROR_TYPE_LIST } from "../stanza/errors.js";
 
 /** Name of the bearer security scheme in `components.securitySchemes`. */
 export const BEARER = "bearer";
@@ -19,7 +20,7 @@ export const ErrorBody = z
     code: z.number().int().openapi({ description: "The HTTP status, repeated", example: 404 }),
     error: z.object({
       type: z
-        .enum(["auth", "cancel", "continue", "modify", "wait"])
+        .enum(STANZA_ERROR_TYPE_LIST)
         .openapi({ description: "XMPP error type (RFC 6120 §8.3.2)" }),
       condition: z.string().openapi({
         description: "XMPP defined condition (RFC 6120 §8.3.3)",

@@ -10,6 +10,7 @@ import type { Principal } from "../access/principal.js";
 import type { Owner } from "../owner.js";
 import { StanzaError, unprocessable } from "../stanza/errors.js";
 import { createJidParser } from "../stanza/jid.js";
+import { NS } from "../stanza/ns.js";
 import { type OutgoingRules, prepareOutgoing } from "../stanza/outgoing.js";
 import { linkDownError } from "../xmpp/connection.js";
 import type { OutboundConnection } from "./connection.js";
@@ -93,7 +94,7 @@ export function createOutbound(options: OutboundOptions): Outbound {
   };
 
   const request = async (connection: OutboundConnection, iq: Element, timeoutMs: number) => {
-    const mamQueryId = iq.getChild("query", "urn:xmpp:mam:2")?.attrs.queryid;
+    const mamQueryId = iq.getChild("query", NS.mam)?.attrs.queryid;
     const answer = await connection.request(iq, timeoutMs, mamQueryId ? { mamQueryId } : {});
     const status =
       answer.reply.attrs.type === "error"

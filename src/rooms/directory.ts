@@ -122,9 +122,7 @@ function roomInfo(item: { jid: string; name: string | null }, info: Element): Ro
   const identity = info
     .getChildren("identity")
     .find((id) => id.attrs.category === "conference" && id.attrs.name);
-  const form = info
-    .getChildren("x", NS.data)
-    .find((x) => formType(x) === "http://jabber.org/protocol/muc#roominfo");
+  const form = info.getChildren("x", NS.data).find((x) => formType(x) === NS.roomInfo);
   const value = (name: string) =>
     form
       ?.getChildren("field")

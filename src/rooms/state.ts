@@ -2,8 +2,9 @@ import type { StanzaError } from "../stanza/errors.js";
 import type { Occupant } from "./presence.js";
 import type { Seat } from "./seat.js";
 
-/** Where a bot stands in a room. */
-export type RoomStatus = "joining" | "joined" | "offline";
+/** Where a seat stands in a room: one list, the API's enum derives from it. */
+export const ROOM_STATUSES = ["joining", "joined", "offline"] as const;
+export type RoomStatus = (typeof ROOM_STATUSES)[number];
 
 /** An entry (join, re-join or nick change) waiting for the room's answer. */
 export interface PendingEntry {

@@ -7,7 +7,9 @@ import { NS } from "./ns.js";
  * the webhook layer translate through the same tables.
  */
 
-export type StanzaErrorType = "auth" | "cancel" | "continue" | "modify" | "wait";
+/** RFC 6120 §8.3.2: the error types, one list. */
+export const STANZA_ERROR_TYPE_LIST = ["auth", "cancel", "continue", "modify", "wait"] as const;
+export type StanzaErrorType = (typeof STANZA_ERROR_TYPE_LIST)[number];
 
 export interface StanzaErrorOptions {
   /** Human-readable text (RFC 6120 §8.3.2 <text/>). */
@@ -150,13 +152,7 @@ export function stanzaErrorForHttpStatus(status: number, text?: string): StanzaE
   return new StanzaError(spec.type, spec.condition, { text, status });
 }
 
-export const STANZA_ERROR_TYPES: ReadonlySet<string> = new Set([
-  "auth",
-  "cancel",
-  "continue",
-  "modify",
-  "wait",
-]);
+export const STANZA_ERROR_TYPES: ReadonlySet<string> = new Set(STANZA_ERROR_TYPE_LIST);
 
 // ---- One constructor per fact (README, "Errors"): the condition and the HTTP status of each
 // kind of refusal are decided here, once, and every module names the fact instead of

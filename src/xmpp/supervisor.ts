@@ -1,10 +1,9 @@
 import type { Logger } from "../log.js";
 import type { CounterSeries } from "../metrics.js";
+import type { ConnectionState } from "../stanza/connection-states.js";
 import { type AttemptOutcome, createBackoff } from "./backoff.js";
 
-/** The states of a connection to the XMPP server: one list, the type derives from it. */
-export const CONNECTION_STATES = ["offline", "connecting", "online", "stopped"] as const;
-export type ConnectionState = (typeof CONNECTION_STATES)[number];
+export { CONNECTION_STATES, type ConnectionState } from "../stanza/connection-states.js";
 
 /**
  * One attempt's protocol part (the component's XEP-0114 stream, an account's c2s session): it

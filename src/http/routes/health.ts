@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { CONNECTION_STATES } from "../../stanza/connection-states.js";
 import type { BridgeApp, RouteDeps } from "../env.js";
 
 const Health = z
   .object({
     xmpp: z
-      .enum(["online", "offline", "connecting", "stopped"])
+      .enum(CONNECTION_STATES)
       .openapi({ description: "State of the component link to the XMPP server" }),
     pendingIq: z.number().int().openapi({ description: "iqs waiting for their reply" }),
     deliveries: z

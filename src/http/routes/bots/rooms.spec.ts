@@ -3,6 +3,7 @@
  * every request and published in the OpenAPI document.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { ROOM_STATUSES } from "../../../rooms/state.js";
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "../../params.js";
 import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
 import { botParams, json, roomParams } from "./params.js";
@@ -23,7 +24,7 @@ const RoomView = z
   .object({
     room: z.string(),
     nick: z.string().openapi({ description: "The bot's nick (the room may have changed it)" }),
-    status: z.enum(["joining", "joined", "offline"]).openapi({
+    status: z.enum(ROOM_STATUSES).openapi({
       description:
         "offline: the XMPP link is down or the room shut down; re-joined when it is back",
     }),
