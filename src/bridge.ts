@@ -6,14 +6,14 @@ import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
+import { ownerOf } from "./owner.js";
 import { createRooms } from "./rooms/index.js";
 import { StanzaError } from "./stanza/errors.js";
-import { GLOBAL_STREAM, openStore, type Store } from "./store/index.js";
+import { openStore, type Store, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
-import type { SqliteOptions } from "./store/sqlite.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
-import { createWebhook } from "./webhook/index.js";
+import { createWebhook, withWebhookId } from "./webhook/index.js";
 import { createBounces } from "./xmpp/bounces.js";
 import { createIqTracker } from "./xmpp/iq-tracker.js";
 import { createLink, type Link, linkDownError } from "./xmpp/link.js";
@@ -32,7 +32,7 @@ export interface BridgeOptions {
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** Store tuning for tests (a size cap to run out of room for real). */
-  readonly store?: SqliteOptions;
+  readonly store?: StoreTuning;
   /** Pacing of SSE/WebSocket/long-poll readers (tests shorten heartbeats and stall limits). */
   readonly streamLimits?: Partial<StreamLimits>;
 }
@@ -47,7 +47,7 @@ export async function startBridge(
   options: BridgeOptions = {},
 ): Promise<Bridge> {
   const metrics = config.metrics ? createMetrics() : noMetrics;
-  const store = openStore(config.store, options.store);
+  const store = await openStore(config.store, options.store);
   if (store.volatile) {
     log.warn("store is in memory: stanzas not yet delivered are lost when the bridge stops");
   }
@@ -99,14 +99,13 @@ export async function startBridge(
   });
 
   const deliveries = {
-    list: (query: Parameters<Store["listDeliveries"]>[0]) => store.listDeliveries(query),
+    list: async (query: Parameters<Store["listDeliveries"]>[0]) =>
+      (await store.listDeliveries(query)).map((d) => withWebhookId(store.storeId, d)),
     backlog: () => store.backlog(),
     // A bot's dead letter goes back to that bot's webhook, never the global one.
-    retry: async (id: number) => {
-      const delivery = await store.getDelivery(id);
-      if (delivery && delivery.stream !== GLOBAL_STREAM) {
-        return bots.retryDelivery(delivery.stream, id);
-      }
+    retry: async (id: string) => {
+      const owner = ownerOf((await store.getDelivery(id))?.stream ?? "");
+      if (owner?.kind === "bot") return bots.retryDelivery(owner.name, id);
       return webhook.retry(id);
     },
   };

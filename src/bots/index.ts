@@ -1,7 +1,10 @@
 import type { Element } from "@xmpp/xml";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
+import { botOwner, ownerId } from "../owner.js";
 import type { BotStore } from "../store/bots.js";
+import type { EventLog } from "../store/events.js";
+import type { HistoryStore } from "../store/history.js";
 import type { WebhookConfig } from "../webhook/dispatcher.js";
 import type { Link } from "../xmpp/link.js";
 import { historyEntry } from "./history.js";
@@ -17,14 +20,17 @@ export interface Bots {
   /** Keeps a message a bot sent (with a body) in its history; never throws. */
   recordOutgoing(stanza: Element): void;
   /** Admin: delivers a bot's dead letter again (its stream says which bot). */
-  retryDelivery(bot: string, id: number): ReturnType<BotWebhooks["retry"]>;
+  retryDelivery(bot: string, id: string): ReturnType<BotWebhooks["retry"]>;
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
 export interface BotsOptions {
   readonly config: WebhookConfig &
     Pick<Config, "callbackConcurrency" | "tokens" | "bots" | "iqTimeoutMs" | "maxPendingIq">;
-  readonly store: BotStore & BotWebhookOptions["store"];
+  readonly store: BotStore &
+    Pick<HistoryStore, "appendHistory"> &
+    Pick<EventLog, "append"> &
+    BotWebhookOptions["store"];
   readonly link: Pick<Link, "send">;
   readonly log: Logger;
 }
@@ -61,7 +67,7 @@ export async function createBots({ config, store, link, log }: BotsOptions): Pro
     recordOutgoing(stanza) {
       try {
         const bot = botOfAddress(registry, stanza.attrs.from ?? "");
-        const entry = bot && historyEntry(stanza, bot.name, "out", new Date());
+        const entry = bot && historyEntry(stanza, ownerId(botOwner(bot.name)), "out", Date.now());
         if (!entry) return;
         store.appendHistory(entry).catch((err: unknown) => {
           log.error("history not recorded", { bot: bot.name, err });

@@ -7,7 +7,8 @@ import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
 import type { Rooms } from "../rooms/index.js";
 import { StanzaError } from "../stanza/errors.js";
-import type { BotStore } from "../store/bots.js";
+import type { EventLog } from "../store/events.js";
+import type { HistoryStore } from "../store/history.js";
 import type { RoomStore } from "../store/rooms.js";
 import type { Consumers } from "../stream/consumers.js";
 import type { StreamLimits } from "../stream/limits.js";
@@ -29,7 +30,7 @@ export interface AppDeps {
   readonly metrics?: Metrics;
   readonly deliveries?: DeliveriesView;
   readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
-  readonly store: BotStore & RoomStore;
+  readonly store: EventLog & HistoryStore & RoomStore;
   readonly rooms?: Rooms;
   /** Error replies to messages the bridge waits on (room invitations); with rooms. */
   readonly bounces?: Bounces;

@@ -1,6 +1,7 @@
 /** What room stanzas do beyond the room's state: the store, the subject waiters, the log. */
 import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
+import { botOwner, ownerId } from "../owner.js";
 import type { RoomStore } from "../store/rooms.js";
 import type { RoomEffects } from "./inbound.js";
 import type { RoomState } from "./state.js";
@@ -28,13 +29,13 @@ export function createRoomEffects(options: EffectsOptions): RoomEffects {
     said(state, stanza, nick, body) {
       store
         .appendRoomMessage({
-          bot: state.bot,
+          owner: ownerId(botOwner(state.bot)),
           room: state.room,
           nick,
           from: stanza.attrs.from ?? "",
           body,
           stanza: serializeStanza(stanza),
-          time: now().toISOString(),
+          time: now().getTime(),
         })
         .catch((err: unknown) => {
           log.error("room message not stored", { bot: state.bot, room: state.room, err });

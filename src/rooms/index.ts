@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import type { BotRegistry } from "../bots/registry.js";
 import type { Logger } from "../log.js";
+import { botOwner, ownerId, ownerOf } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { RoomStore } from "../store/rooms.js";
 import type { IqTracker } from "../xmpp/iq-tracker.js";
@@ -104,7 +105,7 @@ export function createRooms(options: RoomsOptions): Rooms {
     const key = roomKey(state.bot, state.room);
     if (states.get(key) !== state) return;
     states.delete(key);
-    store.deleteRoom(state.bot, state.room).catch((err: unknown) => {
+    store.deleteRoom(ownerId(botOwner(state.bot)), state.room).catch((err: unknown) => {
       log.error("room not removed from the store", { bot: state.bot, room: state.room, err });
     });
   };
@@ -113,7 +114,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 
   const record = (state: RoomState) =>
     store.putRoom({
-      bot: state.bot,
+      owner: ownerId(botOwner(state.bot)),
       room: state.room,
       nick: state.nick,
       password: state.password,
@@ -245,7 +246,7 @@ export function createRooms(options: RoomsOptions): Rooms {
           room,
           nick: request.nick,
           password,
-          joinedAt: now().toISOString(),
+          joinedAt: now().getTime(),
           status: "joining",
           subject: undefined,
           occupants: new Map(),
@@ -281,7 +282,7 @@ export function createRooms(options: RoomsOptions): Rooms {
       } catch (err) {
         if (fresh && states.get(key) === entering) {
           // Kept (offline) only when the store says the bot belongs there.
-          const kept = (await store.listRooms(bot)).some((r) => r.room === room);
+          const kept = (await store.listRooms(ownerId(botOwner(bot)))).some((r) => r.room === room);
           if (kept) entering.status = "offline";
           else states.delete(key);
         }
@@ -294,7 +295,7 @@ export function createRooms(options: RoomsOptions): Rooms {
       states.delete(key);
       // A join under way ends now; the leave below follows its presence on the stream.
       state?.pending?.abort(leftMeanwhile(bot, room));
-      const stored = await store.deleteRoom(bot, room);
+      const stored = await store.deleteRoom(ownerId(botOwner(bot)), room);
       if (!state) return stored;
       if (link.state === "online" && state.status !== "offline") {
         leaving.add(key);
@@ -345,9 +346,11 @@ export function createRooms(options: RoomsOptions): Rooms {
     },
     async load() {
       for (const record of await store.listRooms()) {
-        if (!registry.get(record.bot)) continue;
-        states.set(roomKey(record.bot, record.room), {
-          bot: record.bot,
+        // Bots' rooms only (other owners' are theirs to re-join).
+        const owner = ownerOf(record.owner);
+        if (owner?.kind !== "bot" || !registry.get(owner.name)) continue;
+        states.set(roomKey(owner.name, record.room), {
+          bot: owner.name,
           room: record.room,
           nick: record.nick,
           password: record.password,

@@ -1,5 +1,6 @@
 import { StanzaError } from "../stanza/errors.js";
-import { type BotStore, compareIds, isId } from "../store/bots.js";
+import type { EventLog } from "../store/events.js";
+import { compareIds, isId } from "../store/ids.js";
 
 function badRequest(text: string): StanzaError {
   return new StanzaError("modify", "bad-request", { text, status: 400 });
@@ -23,12 +24,12 @@ export function parseAfter(value: string | undefined, name: string): string | un
  * unacknowledged is missed.
  */
 export async function startPosition(
-  store: Pick<BotStore, "acknowledge" | "ackedEventId" | "lastBotEventId">,
-  bot: string,
+  store: Pick<EventLog, "acknowledge" | "ackedEventId" | "lastEventId">,
+  stream: string,
   after: string | undefined,
 ): Promise<string> {
-  if (after === undefined) return store.ackedEventId(bot);
-  const last = await store.lastBotEventId(bot);
-  await store.acknowledge(bot, compareIds(after, last) > 0 ? last : after);
+  if (after === undefined) return store.ackedEventId(stream);
+  const last = await store.lastEventId(stream);
+  await store.acknowledge(stream, compareIds(after, last) > 0 ? last : after);
   return after;
 }

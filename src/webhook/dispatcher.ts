@@ -5,20 +5,31 @@ import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import { parseXmlElement, serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
+import { GLOBAL_STREAM } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import { jidToString, normaliseJid, parseJid } from "../stanza/jid.js";
-import { GLOBAL_STREAM, type Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook, type WebhookClient } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
 import { createWebhookHealth } from "./health.js";
 import { probeWebhook } from "./probe.js";
-import { type AttemptResult, createDurableQueue, type RetryResult } from "./queue.js";
+import { type AttemptResult, createDurableQueue, type QueueStore } from "./queue.js";
 import { allowsReply, errorReply, type Outcome, replyFor } from "./reply.js";
 import { buildDeliveryRequest, type DeliveryIdentity, probeHeaders } from "./request.js";
 import { asksNoRetry, isRetryable, nextDelay, retryAfterMs } from "./retry.js";
 import { newWebhookId, secretKey } from "./signature.js";
 import { expandCallbackUrl } from "./url.js";
+import { storedWebhookId, type WebhookDelivery, withWebhookId } from "./webhook-id.js";
+
+export type RetryResult =
+  | { readonly status: "unknown" }
+  | { readonly status: "delivered"; readonly delivery: WebhookDelivery }
+  | {
+      readonly status: "requeued";
+      readonly delivery: WebhookDelivery;
+      readonly was: "pending" | "failed";
+    };
 
 export type WebhookConfig = Pick<
   Config,
@@ -42,13 +53,10 @@ export interface DispatcherOptions {
   readonly log: Logger;
   /** The pooled undici client (a MockAgent in unit tests). */
   readonly agent: WebhookClient;
-  readonly store: Pick<
-    Store,
-    "append" | "updateDeliveries" | "listDeliveries" | "getDelivery" | "requeueDelivery" | "backlog"
-  >;
+  readonly store: QueueStore & Pick<Store, "storeId">;
   readonly now?: () => number;
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
-  /** The log stream this webhook delivers: GLOBAL_STREAM (default) or a bot's name. */
+  /** The log stream this webhook delivers: GLOBAL_STREAM (default) or an owner's id. */
   readonly stream?: string;
 }
 
@@ -58,20 +66,11 @@ export interface WebhookDispatcher {
   /** Takes an inbound stanza the iq tracker did not claim. Never throws. */
   handle(stanza: Element): void;
   /** Admin: delivers a dead letter (or a waiting delivery) again, now. */
-  retry(id: number): Promise<RetryResult>;
+  retry(id: string): Promise<RetryResult>;
   /** Stops starting attempts, lets those in flight finish; the rest stays stored. */
   stop(): Promise<void>;
   /** Deliveries not finished (stored and waiting, or in flight). */
   readonly pending: number;
-}
-
-function pickStore(store: DispatcherOptions["store"]) {
-  return {
-    append: store.append.bind(store),
-    updateDeliveries: store.updateDeliveries.bind(store),
-    getDelivery: store.getDelivery.bind(store),
-    requeueDelivery: store.requeueDelivery.bind(store),
-  };
 }
 
 /** One line for the log and the admin API: what an attempt ended with. */
@@ -194,8 +193,9 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     if (decision.reply) await send(decision.reply);
   };
 
+  const { storeId } = options.store;
   const attempt = async (queued: {
-    delivery: { stanza: string; webhookId: string };
+    delivery: { id: string; stanza: string };
     attempts: number;
     element?: Element;
   }): Promise<AttemptResult> => {
@@ -207,11 +207,8 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       return { state: "failed", error: "stored stanza unreadable" };
     }
     const attempts = queued.attempts + 1;
-    const outcome = await call(
-      stanza,
-      { webhookId: queued.delivery.webhookId, attempt: attempts },
-      queued.delivery.stanza,
-    );
+    const webhookId = storedWebhookId(storeId, queued.delivery.id);
+    const outcome = await call(stanza, { webhookId, attempt: attempts }, queued.delivery.stanza);
     const error = describeOutcome(outcome);
     if (isRetryable(outcome)) {
       // Each failed attempt at debug; the episode once at warn (health.ts).
@@ -225,7 +222,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       if (delay !== undefined) return { state: "pending", retryAt: now() + delay, error };
       log.warn("webhook delivery failed for good; kept as a dead letter", {
         stanzaId: stanza.attrs.id,
-        webhookId: queued.delivery.webhookId,
+        webhookId,
         attempts,
         error,
       });
@@ -240,12 +237,9 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
 
   const stream = options.stream ?? GLOBAL_STREAM;
   const queue = createDurableQueue({
-    // Each webhook sees only its own stream's deliveries (the global one, or one bot's).
-    store: {
-      ...pickStore(options.store),
-      listDeliveries: (query) => options.store.listDeliveries({ ...query, stream }),
-      backlog: () => options.store.backlog(stream),
-    },
+    // Each webhook delivers only its own stream (the global one, or one owner's).
+    store: options.store,
+    stream,
     concurrency: config.callbackConcurrency,
     attempt,
     log,
@@ -288,7 +282,8 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       .enqueue(
         {
           stream,
-          kind: stanza.name,
+          // iqs are called at once, never stored (callNow).
+          kind: stanza.name === "presence" ? "presence" : "message",
           stanza: serializeStanza(stanza),
           conversation: `${from}\n${to}`,
         },
@@ -360,7 +355,12 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
         log.error("webhook dispatch failed", { err });
       }
     },
-    retry: (id) => queue.retry(id),
+    async retry(id) {
+      const result = await queue.retry(id);
+      return result.status === "unknown"
+        ? result
+        : { ...result, delivery: withWebhookId(storeId, result.delivery) };
+    },
     async stop() {
       stopped = true;
       await queue.stop();

@@ -10,7 +10,8 @@ import {
   type WebhookDispatcher,
 } from "./dispatcher.js";
 
-export type { RetryResult } from "./queue.js";
+export type { RetryResult } from "./dispatcher.js";
+export { type WebhookDelivery, withWebhookId } from "./webhook-id.js";
 
 export interface Webhook {
   start(): Promise<void>;
@@ -28,7 +29,7 @@ export function createWebhook(options: {
   log: Logger;
   metrics?: Pick<Metrics, "webhookDeliveries" | "gauge">;
   store: DispatcherOptions["store"];
-  /** A bot's webhook delivers the stream named after the bot. */
+  /** A bot's webhook delivers its owner's stream (`bot:<name>`, src/owner.ts). */
   stream?: string;
 }): Webhook {
   const { config, log } = options;

@@ -8,7 +8,7 @@ import type { Link } from "../../src/xmpp/link.js";
 
 /** What createApp needs for bots and streams, on an in-memory store; stop() ends its timer. */
 export async function botDeps(config: Config, link: Pick<Link, "send">) {
-  const store = openStore(":memory:");
+  const store = await openStore(":memory:");
   const bots = await createBots({ config, store, link, log: silentLogger });
   const consumers = createConsumers(1_000);
   return {

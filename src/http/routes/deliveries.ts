@@ -4,17 +4,17 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { StanzaError } from "../../stanza/errors.js";
-import type { Backlog, Delivery, DeliveryQuery } from "../../store/index.js";
-import type { RetryResult } from "../../webhook/index.js";
+import type { Backlog, DeliveryQuery } from "../../store/index.js";
+import type { RetryResult, WebhookDelivery } from "../../webhook/index.js";
 import { errorJson } from "../errors.js";
 import { authErrors, bearerSecurity, errorResponse } from "../schemas.js";
 import type { BridgeApp, RouteDeps } from "./index.js";
 
 /** What the admin routes and /health need of the delivery side. */
 export interface DeliveriesView {
-  list(query: DeliveryQuery): Promise<Delivery[]>;
+  list(query: DeliveryQuery): Promise<WebhookDelivery[]>;
   backlog(): Promise<Backlog>;
-  retry(id: number): Promise<RetryResult>;
+  retry(id: string): Promise<RetryResult>;
 }
 
 const MAX_LIMIT = 1_000;
@@ -117,10 +117,10 @@ const retryDelivery = createRoute({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function toBody(d: Delivery): z.infer<typeof DeliveryBody> {
+function toBody(d: WebhookDelivery): z.infer<typeof DeliveryBody> {
   const [from = "", to = ""] = d.conversation.split("\n");
   return {
-    id: String(d.id),
+    id: d.id,
     webhookId: d.webhookId,
     state: d.state,
     kind: d.kind,
@@ -144,19 +144,20 @@ export function registerDeliveries(
 
   app.openapi(listDeliveries, async (c) => {
     const { state, after, limit = 100 } = c.req.valid("query");
-    const page = await deliveries.list({ state, after: Number(after ?? 0), limit });
+    // 0 and 007 name the same position as they did when ids were numbers.
+    const page = await deliveries.list({ state, after: String(Number(after ?? 0)), limit });
     const last = page[page.length - 1];
     return c.json(
       {
         deliveries: page.map(toBody),
-        next: page.length === limit && last ? String(last.id) : null,
+        next: page.length === limit && last ? last.id : null,
       },
       200,
     );
   });
 
   app.openapi(retryDelivery, async (c) => {
-    const id = Number(c.req.valid("param").id);
+    const { id } = c.req.valid("param");
     const result = await deliveries.retry(id);
     if (result.status === "requeued") return c.json(toBody(result.delivery), 202);
     const error =

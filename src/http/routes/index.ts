@@ -47,7 +47,8 @@ import type { Config } from "../../config.js";
 import type { Logger } from "../../log.js";
 import type { Metrics } from "../../metrics.js";
 import type { Rooms } from "../../rooms/index.js";
-import type { BotStore } from "../../store/bots.js";
+import type { EventLog } from "../../store/events.js";
+import type { HistoryStore } from "../../store/history.js";
 import type { RoomStore } from "../../store/rooms.js";
 import type { Consumers } from "../../stream/consumers.js";
 import type { StreamLimits } from "../../stream/limits.js";
@@ -97,7 +98,7 @@ export interface RouteDeps {
    */
   readonly readAuth: MiddlewareHandler<AppEnv>;
   readonly bots: Pick<Bots, "registry" | "inboundIqs" | "recordOutgoing">;
-  readonly store: BotStore & RoomStore;
+  readonly store: EventLog & HistoryStore & RoomStore;
   /** Rooms (XEP-0045) of the bots (absent in tests of the HTTP layer alone). */
   readonly rooms?: Rooms;
   /** Error replies to messages the bridge waits on (room invitations); with rooms. */

@@ -5,10 +5,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonToStanza, stanzaToJson } from "../../formats/json/index.js";
 import { parseXmlElement } from "../../formats/xml.js";
+import { botOwner, ownerId } from "../../owner.js";
 import { StanzaError } from "../../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../../stanza/jid.js";
 import { prepareOutgoing } from "../../stanza/outgoing.js";
-import type { HistoryEntry } from "../../store/bots.js";
+import type { HistoryEntry } from "../../store/history.js";
 import { parseAfter } from "../../stream/position.js";
 import { linkDownError } from "../../xmpp/link.js";
 import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../schemas.js";
@@ -82,7 +83,9 @@ export function storedStanzaJson(xml: string): Record<string, unknown> | null {
 }
 
 function messageJson(entry: HistoryEntry): z.infer<typeof HistoryMessage> {
-  const { id, time, direction, from, to, type, body } = entry;
+  const { id, direction, from, to, type, body } = entry;
+  // The store keeps milliseconds; the answer says RFC 3339.
+  const time = new Date(entry.time).toISOString();
   return { id, time, direction, from, to, type, body, stanza: storedStanzaJson(entry.stanza) };
 }
 
@@ -160,7 +163,8 @@ export function registerMessages(
     const before = parseAfter(query.before, "before");
     const after = parseAfter(query.after, "after");
     const limit = historyLimit(query.limit);
-    const page = await store.pageHistory(bot.name, { with: peer, before, after, limit });
+    const owner = ownerId(botOwner(bot.name));
+    const page = await store.pageHistory(owner, { with: peer, before, after, limit });
     const oldest = page.entries[page.entries.length - 1];
     const newest = page.entries[0];
     return c.json(

@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonToStanza } from "../../formats/json/index.js";
+import { botOwner, ownerId } from "../../owner.js";
 import { nickName, roomAddress, xmlText } from "../../rooms/address.js";
 import { createRoomArchive } from "../../rooms/archive.js";
 import {
@@ -12,7 +13,7 @@ import {
   archiveCursorBefore,
   archiveHistoryPage,
 } from "../../rooms/history.js";
-import { ROOM_RESOURCE } from "../../rooms/index.js";
+import { ROOM_RESOURCE, type RoomView as Room } from "../../rooms/index.js";
 import { StanzaError } from "../../stanza/errors.js";
 import type { RoomMessage, RoomMessagePage as StoredPage } from "../../store/rooms.js";
 import { parseAfter } from "../../stream/position.js";
@@ -266,8 +267,18 @@ const subjectRoute = createRoute({
   },
 });
 
+/** A room in the answer's shape: times in RFC 3339 (the store and the rooms keep milliseconds). */
+function roomJson(room: Room): z.infer<typeof RoomView> {
+  return {
+    ...room,
+    occupants: [...room.occupants],
+    joinedAt: new Date(room.joinedAt).toISOString(),
+  };
+}
+
 function storedMessageJson(message: RoomMessage): z.infer<typeof StoredRoomMessage> {
-  const { id, time, nick, from, body } = message;
+  const { id, nick, from, body } = message;
+  const time = new Date(message.time).toISOString();
   return { id, time, nick, from, body, stanza: storedStanzaJson(message.stanza) };
 }
 
@@ -330,7 +341,7 @@ export function registerRooms(
       password,
       history: body.history,
     });
-    return c.json({ ...view, occupants: [...view.occupants], created }, 200);
+    return c.json({ ...roomJson(view), created }, 200);
   });
 
   app.openapi(leaveRoute, async (c) => {
@@ -342,7 +353,7 @@ export function registerRooms(
 
   app.openapi(listRoute, (c) => {
     const bot = requireBot(c, bots.registry, c.req.valid("param").name);
-    const list = rooms.list(bot.name).map((r) => ({ ...r, occupants: [...r.occupants] }));
+    const list = rooms.list(bot.name).map(roomJson);
     return c.json({ rooms: list }, 200);
   });
 
@@ -351,7 +362,7 @@ export function registerRooms(
     const room = roomAddress(c.req.valid("param").room);
     const view = rooms.get(bot.name, room);
     if (!view) throw notInRoom(bot.name, room);
-    return c.json({ ...view, occupants: [...view.occupants] }, 200);
+    return c.json(roomJson(view), 200);
   });
 
   app.openapi(postRoute, async (c) => {
@@ -397,7 +408,8 @@ export function registerRooms(
     }
     const before = parseAfter(query.before, "before");
     const after = parseAfter(query.after, "after");
-    const page = await store.pageRoomMessages(bot.name, room, { before, after, limit });
+    const owner = ownerId(botOwner(bot.name));
+    const page = await store.pageRoomMessages(owner, room, { before, after, limit });
     if (page.messages.length === 0 && before === undefined && after === undefined) {
       // Nothing kept yet (the bot just joined): what the room said before is the first page.
       // The store's empty page stays the answer when the archive cannot give one now.
@@ -413,6 +425,6 @@ export function registerRooms(
     const room = roomAddress(c.req.valid("param").room);
     const subject = xmlText(c.req.valid("json").subject, "subject");
     const view = await rooms.setSubject(bot.name, room, subject);
-    return c.json({ ...view, occupants: [...view.occupants] }, 200);
+    return c.json(roomJson(view), 200);
   });
 }

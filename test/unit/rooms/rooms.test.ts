@@ -18,7 +18,7 @@ let sent: Element[];
 let answer: (presence: Element) => string[];
 
 beforeEach(async () => {
-  store = openStore(":memory:");
+  store = await openStore(":memory:");
   registry = createBotRegistry({
     domain: "rest.localhost",
     adminTokens: [],
@@ -68,7 +68,7 @@ describe("joining and leaving", () => {
     const again = await rooms.join("b", ROOM, { nick: "B" });
     expect(again.room.status).toBe("joined");
     expect(sent).toHaveLength(1);
-    expect((await store.listRooms("b")).map((r) => r.nick)).toEqual(["B"]);
+    expect((await store.listRooms("bot:b")).map((r) => r.nick)).toEqual(["B"]);
   });
 
   it("ends a join under way when the bot leaves, and sends the leave after the join", async () => {
@@ -83,7 +83,7 @@ describe("joining and leaving", () => {
     expect(err?.status).toBe(409);
     expect(sent.map((s) => s.attrs.type ?? "available")).toEqual(["available", "unavailable"]);
     expect(rooms.list("b")).toEqual([]);
-    expect(await store.listRooms("b")).toEqual([]);
+    expect(await store.listRooms("bot:b")).toEqual([]);
   });
 
   it("refuses to post where the bot is not, saying why", async () => {

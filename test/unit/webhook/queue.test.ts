@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/log.js";
-import { GLOBAL_STREAM, openStore, type Store } from "../../../src/store/index.js";
+import { GLOBAL_STREAM } from "../../../src/owner.js";
+import { openStore, type Store } from "../../../src/store/index.js";
 import {
   type AttemptResult,
   createDurableQueue,
@@ -13,9 +14,9 @@ import {
 let dir: string;
 let store: Store;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "xmpp-rest-queue-"));
-  store = openStore(join(dir, "store.db"));
+  store = await openStore(join(dir, "store.db"));
 });
 
 afterEach(async () => {
@@ -25,7 +26,7 @@ afterEach(async () => {
 
 const event = (conversation: string, n: number) => ({
   stream: GLOBAL_STREAM,
-  kind: "message",
+  kind: "message" as const,
   stanza: `<message><body>${conversation}:${n}</body></message>`,
   conversation,
 });
@@ -46,6 +47,7 @@ describe("the durable queue", () => {
     const delivered: string[] = [];
     const queue = createDurableQueue({
       store,
+      stream: GLOBAL_STREAM,
       concurrency: 3,
       window: 4,
       perConversation: 2,
@@ -79,6 +81,7 @@ describe("the durable queue", () => {
     const delivered: string[] = [];
     const queue = createDurableQueue({
       store,
+      stream: GLOBAL_STREAM,
       concurrency: 2,
       window: 4,
       perConversation: 2,
@@ -105,6 +108,7 @@ describe("the durable queue", () => {
   it("picks up what a previous run left, in order, and requeues dead letters on request", async () => {
     const first = createDurableQueue({
       store,
+      stream: GLOBAL_STREAM,
       concurrency: 1,
       log: silentLogger,
       attempt: async () => ({ state: "failed", error: "HTTP 404" }),
@@ -114,11 +118,13 @@ describe("the durable queue", () => {
     await until(() => first.pending === 0, "dead-lettered");
     await first.stop();
     // Left pending by a "crash": appended directly.
-    await store.append([event("a", 1), event("a", 2)], Date.now());
+    await store.append(event("a", 1));
+    await store.append(event("a", 2));
 
     const delivered: string[] = [];
     const second = createDurableQueue({
       store,
+      stream: GLOBAL_STREAM,
       concurrency: 4,
       log: silentLogger,
       attempt: async (q) => {
@@ -134,7 +140,7 @@ describe("the durable queue", () => {
     await until(() => delivered.length === 3, "dead letter delivered");
     expect(delivered[2]).toBe("a:0#1");
     expect((await second.retry(deadId)).status).toBe("delivered");
-    expect((await second.retry(999)).status).toBe("unknown");
+    expect((await second.retry("999")).status).toBe("unknown");
     await second.stop();
   });
 });

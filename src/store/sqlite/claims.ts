@@ -1,0 +1,129 @@
+import type Database from "better-sqlite3";
+import type { ClaimedPage, ClaimLease, ClaimQuery, Delivery } from "../deliveries.js";
+import { DELIVERY_COLUMNS, type DeliveryRow, toDelivery } from "./delivery-rows.js";
+
+/**
+ * Claims on deliveries (DeliveryStore.claimDeliveries). A row names its claimant; the
+ * claimant's one row in `claimants` says until when its claims hold, so renewing is one
+ * write. Within one process this is mostly formal (one file, one process), but the rules are
+ * the contract's, which a store shared by several processes enforces for real.
+ */
+export interface SqliteClaims {
+  /** Whether a new delivery may be the claimant's at once: its conversation has no pending row, or the claimant holds the head. Run inside the append's transaction. */
+  mayTakeNew(stream: string, conversation: string, claimant: string): boolean;
+  /** claimDeliveries, as one transaction. */
+  claim(query: ClaimQuery, now: number): ClaimedPage;
+  /** Starts or extends the claimant's lease. */
+  lease(lease: ClaimLease, now: number): void;
+  release(claimant: string): void;
+  /** Forgets every claim: at open, where every claim in the file is a dead process's. */
+  clearAll(): void;
+}
+
+interface CandidateRow extends DeliveryRow {
+  claimant: string | null;
+  lease_until: number | null;
+}
+
+interface HeadRow {
+  id: number;
+  claimant: string | null;
+}
+
+export function createSqliteClaims(db: Database.Database): SqliteClaims {
+  const select = `SELECT ${DELIVERY_COLUMNS}, d.claimant, c.lease_until
+    FROM deliveries d JOIN events e ON e.id = d.event_id
+    LEFT JOIN claimants c ON c.claimant = d.claimant`;
+  const candidates = db.prepare<[string, number, number], CandidateRow>(
+    `${select} WHERE d.state = 'pending' AND d.stream = ? AND d.event_id > ?
+     ORDER BY d.event_id LIMIT ?`,
+  );
+  const candidatesOf = db.prepare<[string, string, number, number], CandidateRow>(
+    `${select} WHERE d.state = 'pending' AND d.stream = ? AND d.conversation = ? AND d.event_id > ?
+     ORDER BY d.event_id LIMIT ?`,
+  );
+  const headOf = db.prepare<[string, string], HeadRow>(
+    `SELECT event_id AS id, claimant FROM deliveries
+     WHERE state = 'pending' AND stream = ? AND conversation = ? ORDER BY event_id LIMIT 1`,
+  );
+  const take = db.prepare<[string, number]>(
+    "UPDATE deliveries SET claimant = ? WHERE event_id = ?",
+  );
+  const upsertLease = db.prepare<[string, number]>(
+    `INSERT INTO claimants (claimant, lease_until) VALUES (?, ?)
+     ON CONFLICT (claimant) DO UPDATE SET lease_until = excluded.lease_until`,
+  );
+  const dropLease = db.prepare<[string]>("DELETE FROM claimants WHERE claimant = ?");
+  const giveBack = db.prepare<[string]>(
+    "UPDATE deliveries SET claimant = NULL WHERE state = 'pending' AND claimant = ?",
+  );
+  const dropAllLeases = db.prepare("DELETE FROM claimants");
+  const giveAllBack = db.prepare(
+    "UPDATE deliveries SET claimant = NULL WHERE state = 'pending' AND claimant IS NOT NULL",
+  );
+
+  const claim = db.transaction((query: ClaimQuery, now: number): ClaimedPage => {
+    const { claimant, stream, conversation, limit } = query;
+    upsertLease.run(claimant, now + query.leaseMs);
+    const claimed: Delivery[] = [];
+    let heldElsewhere: number | undefined;
+    const passOver = (id: number) => {
+      if (heldElsewhere === undefined || id < heldElsewhere) heldElsewhere = id;
+    };
+    // Per conversation: may this claimant deliver it (it holds the head, or the head is free)?
+    const mine = new Map<string, boolean>();
+    let after = query.after === undefined ? 0 : Number(query.after);
+    const chunk = Math.max(limit, 1);
+    for (;;) {
+      const rows =
+        conversation === undefined
+          ? candidates.all(stream, after, chunk)
+          : candidatesOf.all(stream, conversation, after, chunk);
+      for (const row of rows) {
+        after = row.id;
+        const other = row.claimant !== null && row.claimant !== claimant;
+        if (other && row.lease_until !== null && row.lease_until > now) {
+          mine.set(row.conversation, false);
+          passOver(row.id);
+          continue;
+        }
+        let ok = mine.get(row.conversation);
+        if (ok === undefined) {
+          const head = headOf.get(stream, row.conversation);
+          ok = head === undefined || head.id === row.id || head.claimant === claimant;
+          if (!ok && head) passOver(head.id);
+          mine.set(row.conversation, ok);
+        }
+        if (!ok) continue;
+        if (row.claimant !== claimant) take.run(claimant, row.id);
+        claimed.push(toDelivery(row));
+        if (claimed.length >= limit) return page(claimed, heldElsewhere);
+      }
+      if (rows.length < chunk) return page(claimed, heldElsewhere);
+    }
+  });
+
+  return {
+    mayTakeNew(stream, conversation, claimant) {
+      const head = headOf.get(stream, conversation);
+      return head === undefined || head.claimant === claimant;
+    },
+    claim: (query, now) => claim(query, now),
+    lease: ({ claimant, leaseMs }, now) => void upsertLease.run(claimant, now + leaseMs),
+    release(claimant) {
+      dropLease.run(claimant);
+      giveBack.run(claimant);
+    },
+    clearAll() {
+      dropAllLeases.run();
+      giveAllBack.run();
+    },
+  };
+}
+
+function page(deliveries: Delivery[], heldElsewhere: number | undefined): ClaimedPage {
+  return {
+    deliveries,
+    heldElsewhere: heldElsewhere === undefined ? undefined : String(heldElsewhere),
+  };
+}
