@@ -60,13 +60,15 @@ export function createWriter(
     }
   };
 
+  /** Committed: each op resolves, or rejects with what its own follow-up threw (never another's). */
   const settle = (batch: readonly Op[], results: readonly unknown[]) => {
     batch.forEach((op, i) => {
       const result = results[i];
       try {
         op.committed?.(result);
-      } finally {
         op.resolve(result);
+      } catch (err) {
+        op.reject(err);
       }
     });
   };
