@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { ClaimedPage, ClaimLease, ClaimQuery, Delivery } from "../deliveries.js";
 import { DELIVERY_COLUMNS, type DeliveryRow, toDelivery } from "./delivery-rows.js";
+import type { HeadCache } from "./heads.js";
 
 /**
  * Claims on deliveries (DeliveryStore.claimDeliveries). A row names its claimant; the
@@ -9,9 +10,7 @@ import { DELIVERY_COLUMNS, type DeliveryRow, toDelivery } from "./delivery-rows.
  * the contract's, which a store shared by several processes enforces for real.
  */
 export interface SqliteClaims {
-  /** Whether a new delivery may be the claimant's at once: its conversation has no pending row, or the claimant holds the head. Run inside the append's transaction. */
-  mayTakeNew(stream: string, conversation: string, claimant: string): boolean;
-  /** claimDeliveries, as one transaction. */
+  /** claimDeliveries, as one transaction. (An append's claim is taken in its insert: ./events.ts.) */
   claim(query: ClaimQuery, now: number): ClaimedPage;
   /** Starts or extends the claimant's lease. */
   lease(lease: ClaimLease, now: number): void;
@@ -30,21 +29,22 @@ interface HeadRow {
   claimant: string | null;
 }
 
-export function createSqliteClaims(db: Database.Database): SqliteClaims {
+export function createSqliteClaims(db: Database.Database, heads: HeadCache): SqliteClaims {
   const select = `SELECT ${DELIVERY_COLUMNS}, d.claimant, c.lease_until
     FROM deliveries d JOIN events e ON e.id = d.event_id
     LEFT JOIN claimants c ON c.claimant = d.claimant`;
   const candidates = db.prepare<[string, number, number], CandidateRow>(
-    `${select} WHERE d.state = 'pending' AND d.stream = ? AND d.event_id > ?
+    `${select} WHERE d.state = 'pending' AND e.stream = ? AND d.event_id > ?
      ORDER BY d.event_id LIMIT ?`,
   );
   const candidatesOf = db.prepare<[string, string, number, number], CandidateRow>(
-    `${select} WHERE d.state = 'pending' AND d.stream = ? AND d.conversation = ? AND d.event_id > ?
+    `${select} WHERE d.state = 'pending' AND e.stream = ? AND d.conversation = ? AND d.event_id > ?
      ORDER BY d.event_id LIMIT ?`,
   );
   const headOf = db.prepare<[string, string], HeadRow>(
-    `SELECT event_id AS id, claimant FROM deliveries
-     WHERE state = 'pending' AND stream = ? AND conversation = ? ORDER BY event_id LIMIT 1`,
+    `SELECT d.event_id AS id, d.claimant FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.state = 'pending' AND d.conversation = ? AND e.stream = ?
+     ORDER BY d.event_id LIMIT 1`,
   );
   const take = db.prepare<[string, number]>(
     "UPDATE deliveries SET claimant = ? WHERE event_id = ?",
@@ -89,13 +89,16 @@ export function createSqliteClaims(db: Database.Database): SqliteClaims {
         }
         let ok = mine.get(row.conversation);
         if (ok === undefined) {
-          const head = headOf.get(stream, row.conversation);
+          const head = headOf.get(row.conversation, stream);
           ok = head === undefined || head.id === row.id || head.claimant === claimant;
           if (!ok && head) passOver(head.id);
           mine.set(row.conversation, ok);
         }
         if (!ok) continue;
-        if (row.claimant !== claimant) take.run(claimant, row.id);
+        if (row.claimant !== claimant) {
+          take.run(claimant, row.id);
+          heads.forget(heads.key(stream, row.conversation));
+        }
         claimed.push(toDelivery(row));
         if (claimed.length >= limit) return page(claimed, heldElsewhere);
       }
@@ -104,19 +107,17 @@ export function createSqliteClaims(db: Database.Database): SqliteClaims {
   });
 
   return {
-    mayTakeNew(stream, conversation, claimant) {
-      const head = headOf.get(stream, conversation);
-      return head === undefined || head.claimant === claimant;
-    },
     claim: (query, now) => claim(query, now),
     lease: ({ claimant, leaseMs }, now) => void upsertLease.run(claimant, now + leaseMs),
     release(claimant) {
       dropLease.run(claimant);
       giveBack.run(claimant);
+      heads.forgetAll();
     },
     clearAll() {
       dropAllLeases.run();
       giveAllBack.run();
+      heads.forgetAll();
     },
   };
 }

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Backlog, DeliveryState, DeliveryStore, DeliveryUpdate } from "../deliveries.js";
 import type { SqliteClaims } from "./claims.js";
 import { DELIVERY_COLUMNS, type DeliveryRow, toDelivery } from "./delivery-rows.js";
+import type { HeadCache } from "./heads.js";
 import type { Writer } from "./writer.js";
 
 /** The delivery part of the SQLite store (tables of migrations 1 and 4). */
@@ -9,20 +10,22 @@ export function createSqliteDeliveries(
   db: Database.Database,
   writer: Writer,
   claims: SqliteClaims,
+  heads: HeadCache,
   now: () => number,
 ): DeliveryStore {
   const setPending = db.prepare<[number, number, string, number, number]>(
     `UPDATE deliveries SET state = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?,
      updated_at = ? WHERE event_id = ?`,
   );
-  // A finished delivery is nobody's any more: its claim goes with the outcome.
+  // A finished delivery is nobody's any more: claims count on pending rows only, so the
+  // outcome releases it without touching the claimant column (the hot path's update stays small).
   const setDelivered = db.prepare<[number, number, number]>(
-    `UPDATE deliveries SET state = 'delivered', attempts = ?, last_error = NULL, updated_at = ?,
-     claimant = NULL WHERE event_id = ?`,
+    `UPDATE deliveries SET state = 'delivered', attempts = ?, last_error = NULL, updated_at = ?
+     WHERE event_id = ?`,
   );
   const setFailed = db.prepare<[number, string, number, number]>(
-    `UPDATE deliveries SET state = 'failed', attempts = ?, last_error = ?, updated_at = ?,
-     claimant = NULL WHERE event_id = ?`,
+    `UPDATE deliveries SET state = 'failed', attempts = ?, last_error = ?, updated_at = ?
+     WHERE event_id = ?`,
   );
   const requeue = db.prepare<[number, number, string | null, number]>(
     `UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?,
@@ -38,7 +41,7 @@ export function createSqliteDeliveries(
     DeliveryRow
   >(
     `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.state = ? AND d.event_id > ? AND (? IS NULL OR d.stream = ?)
+     WHERE d.state = ? AND d.event_id > ? AND (? IS NULL OR e.stream = ?)
      ORDER BY d.event_id LIMIT ?`,
   );
   const inStateFor = db.prepare<
@@ -46,7 +49,7 @@ export function createSqliteDeliveries(
     DeliveryRow
   >(
     `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.state = ? AND d.conversation = ? AND d.event_id > ? AND (? IS NULL OR d.stream = ?)
+     WHERE d.state = ? AND d.conversation = ? AND d.event_id > ? AND (? IS NULL OR e.stream = ?)
      ORDER BY d.event_id LIMIT ?`,
   );
   const countPending = db.prepare<
@@ -54,11 +57,11 @@ export function createSqliteDeliveries(
     { n: number; oldest: number | null }
   >(
     `SELECT count(*) AS n, min(e.time) AS oldest FROM deliveries d
-     JOIN events e ON e.id = d.event_id WHERE d.state = 'pending' AND (? IS NULL OR d.stream = ?)`,
+     JOIN events e ON e.id = d.event_id WHERE d.state = 'pending' AND (? IS NULL OR e.stream = ?)`,
   );
   const countFailed = db.prepare<[string | null, string | null], { n: number }>(
-    `SELECT count(*) AS n FROM deliveries d
-     WHERE d.state = 'failed' AND (? IS NULL OR d.stream = ?)`,
+    `SELECT count(*) AS n FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.state = 'failed' AND (? IS NULL OR e.stream = ?)`,
   );
 
   const record = (u: DeliveryUpdate, time: number) => {
@@ -74,6 +77,8 @@ export function createSqliteDeliveries(
       if (claim) claims.lease(claim, time);
       if (requeue.run(time, time, claim?.claimant ?? null, id).changes === 0) return undefined;
       const row = byId.get(id);
+      // An older row turned pending again: it may be its conversation's head now.
+      if (row) heads.forget(heads.key(row.stream, row.conversation));
       return row ? toDelivery(row) : undefined;
     },
   );

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { StanzaKind } from "../../stanza/kinds.js";
 import type { AppendedEvent, EventLog } from "../events.js";
-import type { SqliteClaims } from "./claims.js";
+import type { HeadCache } from "./heads.js";
 import type { Writer } from "./writer.js";
 
 interface EventRow {
@@ -19,7 +19,7 @@ interface EventRow {
 export function createSqliteEventLog(
   db: Database.Database,
   writer: Writer,
-  claims: SqliteClaims,
+  heads: HeadCache,
   now: () => number,
 ): EventLog {
   const watchers = new Map<string, Set<() => void>>();
@@ -27,10 +27,18 @@ export function createSqliteEventLog(
   const insertEvent = db.prepare<[string, number, string, string]>(
     "INSERT INTO events (stream, time, kind, stanza) VALUES (?, ?, ?, ?)",
   );
-  const insertDelivery = db.prepare<[number, string, string, number, number, string | null]>(
-    `INSERT INTO deliveries (event_id, stream, conversation, state, next_attempt_at, updated_at, claimant)
-     VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+  const insertDelivery = db.prepare<[number, string, number, number, string | null]>(
+    `INSERT INTO deliveries (event_id, conversation, state, next_attempt_at, updated_at, claimant)
+     VALUES (?, ?, 'pending', ?, ?, ?)`,
   );
+  // The claimant of a conversation's head (its oldest pending row), when it has one.
+  const headOf = db
+    .prepare<[string, string], string | null>(
+      `SELECT d.claimant FROM deliveries d JOIN events e ON e.id = d.event_id
+       WHERE d.state = 'pending' AND d.conversation = ? AND e.stream = ?
+       ORDER BY d.event_id LIMIT 1`,
+    )
+    .pluck();
   const eventsAfter = db.prepare<[string, number, number], EventRow>(
     "SELECT id, stream, time, kind, stanza FROM events WHERE stream = ? AND id > ? ORDER BY id LIMIT ?",
   );
@@ -58,13 +66,25 @@ export function createSqliteEventLog(
           const id = Number(
             insertEvent.run(event.stream, time, event.kind, event.stanza).lastInsertRowid,
           );
-          const { conversation } = event;
+          const { stream, conversation } = event;
           if (conversation === undefined) return { id: String(id), time, claimed: false };
-          const claimant =
-            claim && claims.mayTakeNew(event.stream, conversation, claim.claimant)
-              ? claim.claimant
-              : null;
-          insertDelivery.run(id, event.stream, conversation, time, time, claimant);
+          // Claimed at once unless the conversation's head is another's or nobody's: then the
+          // new row waits behind it (DeliveryStore.claimDeliveries).
+          const key = heads.key(stream, conversation);
+          let claimant: string | null = null;
+          if (claim) {
+            if (heads.holds(key, claim.claimant)) claimant = claim.claimant;
+            else {
+              const head = headOf.get(conversation, stream);
+              if (head === undefined || head === claim.claimant) {
+                claimant = claim.claimant;
+                heads.set(key, claimant);
+              }
+            }
+          }
+          // A row that is not the holder's joins the conversation.
+          if (claimant === null) heads.forget(key);
+          insertDelivery.run(id, conversation, time, time, claimant);
           return { id: String(id), time, claimed: claimant !== null };
         },
         true,

@@ -4,6 +4,7 @@ import { StoreOpenError } from "../errors.js";
 import type { Store, StoreTuning } from "../types.js";
 import { createSqliteClaims } from "./claims.js";
 import { openFailure } from "./failures.js";
+import { createHeadCache } from "./heads.js";
 import { lockStore, type StoreLock } from "./lock.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
 import { createSqliteStore } from "./store.js";
@@ -40,7 +41,7 @@ export function openSqliteStore(location: string, tuning: StoreTuning = {}): Sto
     }
     storeId = migrate(db, location);
     // Every claim in the file is a dead process's: this one holds the lock now.
-    createSqliteClaims(db).clearAll();
+    createSqliteClaims(db, createHeadCache()).clearAll();
   } catch (err) {
     db.close();
     lock?.release();

@@ -158,16 +158,10 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX room_messages_by_room;
       CREATE INDEX room_messages_by_room ON room_messages (owner, room, id);
 
-      -- A delivery knows its stream (a conversation's head is looked up within it) and who
-      -- claimed it; a claim holds while its claimant's lease runs (one row per claimant, so
-      -- renewing costs one write however many rows it holds).
-      ALTER TABLE deliveries ADD COLUMN stream TEXT NOT NULL DEFAULT 'global';
+      -- Who claimed a delivery; a claim holds while its claimant's lease runs (one row per
+      -- claimant, so renewing costs one write however many rows it holds). A delivery's stream
+      -- is its event's.
       ALTER TABLE deliveries ADD COLUMN claimant TEXT;
-      UPDATE deliveries SET stream = coalesce(
-        (SELECT e.stream FROM events e WHERE e.id = deliveries.event_id), 'global');
-      DROP INDEX deliveries_pending_by_conversation;
-      CREATE INDEX deliveries_pending_by_conversation ON deliveries (stream, conversation, event_id)
-        WHERE state = 'pending';
       CREATE TABLE claimants (
         claimant TEXT PRIMARY KEY,
         lease_until INTEGER NOT NULL

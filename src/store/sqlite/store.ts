@@ -4,6 +4,7 @@ import { createSqliteBots } from "./bots.js";
 import { createSqliteClaims } from "./claims.js";
 import { createSqliteDeliveries } from "./deliveries.js";
 import { createSqliteEventLog } from "./events.js";
+import { createHeadCache } from "./heads.js";
 import { createSqliteHistory } from "./history.js";
 import { createSqlitePruner } from "./prune.js";
 import { createSqliteRooms } from "./rooms.js";
@@ -24,12 +25,13 @@ export interface SqliteStoreParts {
 export function createSqliteStore(parts: SqliteStoreParts): Store {
   const { db, location, volatile, storeId, now } = parts;
   const writer = createWriter(db, { location, synchronous: parts.synchronous });
-  const claims = createSqliteClaims(db);
+  const heads = createHeadCache();
+  const claims = createSqliteClaims(db, heads);
   const prune = createSqlitePruner(db);
   let closed = false;
   return {
-    ...createSqliteEventLog(db, writer, claims, now),
-    ...createSqliteDeliveries(db, writer, claims, now),
+    ...createSqliteEventLog(db, writer, heads, now),
+    ...createSqliteDeliveries(db, writer, claims, heads, now),
     ...createSqliteBots(db, writer),
     ...createSqliteHistory(db, writer),
     ...createSqliteRooms(db, writer),

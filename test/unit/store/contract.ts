@@ -384,6 +384,45 @@ export function storeContract(name: string, target: ContractTarget): void {
         expect(ids(await claim(store, b))).toEqual([head.id, next.id]);
       });
 
+      it("claims an append only behind the claimant's own head: after a row of nobody's, a requeue, a takeover or a release it waits", async () => {
+        const store = await open();
+        const a = lease("a", 1_000);
+        await store.renewClaims(a);
+        const claimedAppend = async (conversation: string) =>
+          (await store.append(delivered(GLOBAL, conversation, conversation), a)).claimed;
+        // A row of nobody's joins behind a's head; once the head is delivered, it is the head.
+        const x1 = await store.append(delivered(GLOBAL, 1, "x"), a);
+        await store.append(delivered(GLOBAL, 2, "x"));
+        await store.recordOutcome({ id: x1.id, state: "delivered", attempts: 1 });
+        expect(await claimedAppend("x")).toBe(false);
+        // A dead letter put back without a claim is the head again.
+        const y1 = await store.append(delivered(GLOBAL, 3, "y"), a);
+        await store.recordOutcome({
+          id: y1.id,
+          state: "failed",
+          attempts: 1,
+          lastError: "HTTP 500",
+        });
+        expect(await claimedAppend("y")).toBe(true);
+        await store.requeueDelivery(y1.id);
+        expect(await claimedAppend("y")).toBe(false);
+        // Taken over by another claimant once a's lease ran out.
+        await store.append(delivered(GLOBAL, 4, "z"), a);
+        time += 1_001;
+        await store.claimDeliveries({
+          ...lease("b"),
+          stream: GLOBAL,
+          conversation: "z",
+          limit: 10,
+        });
+        await store.renewClaims(a);
+        expect(await claimedAppend("z")).toBe(false);
+        // Given back.
+        await store.append(delivered(GLOBAL, 5, "w"), a);
+        await store.releaseClaims("a");
+        expect(await claimedAppend("w")).toBe(false);
+      });
+
       it("lets another claimant take over once the lease ran out, and not before; renewing extends it", async () => {
         const store = await open();
         const a = lease("a", 1_000);
