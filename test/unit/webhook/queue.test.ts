@@ -42,6 +42,15 @@ async function until(check: () => boolean, what: string) {
   throw new Error(`never: ${what}`);
 }
 
+/** Resolves once check() holds, looking every few ms until the deadline (for lease timers). */
+async function within(check: () => boolean, what: string, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe("the durable queue", () => {
   it("keeps order per conversation beyond its memory window, and commits before delivering", async () => {
     const delivered: string[] = [];
@@ -142,5 +151,58 @@ describe("the durable queue", () => {
     expect((await second.retry(deadId)).status).toBe("delivered");
     expect((await second.retry("999")).status).toBe("unknown");
     await second.stop();
+  });
+
+  it("leaves what another queue holds alone, and takes it over, in order, once that one stops", async () => {
+    const byFirst: string[] = [];
+    let answerHeld: ((result: AttemptResult) => void) | undefined;
+    const first = createDurableQueue({
+      store,
+      stream: GLOBAL_STREAM,
+      concurrency: 4,
+      log: silentLogger,
+      attempt: (q): Promise<AttemptResult> => {
+        byFirst.push(bodyOf(q));
+        // Conversation a's head stays in flight: the first queue holds the conversation.
+        if (bodyOf(q).startsWith("a:")) return new Promise((resolve) => (answerHeld = resolve));
+        return Promise.resolve({ state: "delivered" });
+      },
+    });
+    await first.start();
+    await first.enqueue(event("a", 0));
+    await first.enqueue(event("a", 1));
+    await first.enqueue(event("b", 0));
+    await until(
+      () => byFirst.includes("b:0") && answerHeld !== undefined,
+      "the first queue's attempts",
+    );
+
+    const bySecond: string[] = [];
+    const second = createDurableQueue({
+      store,
+      stream: GLOBAL_STREAM,
+      concurrency: 4,
+      leaseMs: 60,
+      log: silentLogger,
+      attempt: async (q) => {
+        bySecond.push(bodyOf(q));
+        return { state: "delivered" };
+      },
+    });
+    await second.start();
+    await second.enqueue(event("a", 2));
+    await second.enqueue(event("c", 0));
+    await until(() => bySecond.length === 1, "the free conversation delivered");
+    expect(bySecond).toEqual(["c:0"]);
+
+    // Stopping lets the attempt in flight end (a retry, due now), then gives the claims back.
+    const stopping = first.stop();
+    answerHeld?.({ state: "pending", retryAt: Date.now(), error: "HTTP 503" });
+    await stopping;
+    await within(() => bySecond.length === 4, "conversation a taken over");
+    expect(bySecond).toEqual(["c:0", "a:0", "a:1", "a:2"]);
+    expect(byFirst.sort()).toEqual(["a:0", "b:0"]);
+    await second.stop();
+    expect(await store.backlog()).toMatchObject({ pending: 0, failed: 0 });
   });
 });
