@@ -30,8 +30,10 @@ interface HeadRow {
 }
 
 export function createSqliteClaims(db: Database.Database, heads: HeadCache): SqliteClaims {
+  // CROSS JOIN keeps the pending deliveries as the outer loop, in id order: left to itself the
+  // planner walks the stream's every event (delivered ones included) and sorts them.
   const select = `SELECT ${DELIVERY_COLUMNS}, d.claimant, c.lease_until
-    FROM deliveries d JOIN events e ON e.id = d.event_id
+    FROM deliveries d CROSS JOIN events e ON e.id = d.event_id
     LEFT JOIN claimants c ON c.claimant = d.claimant`;
   const candidates = db.prepare<[string, number, number], CandidateRow>(
     `${select} WHERE d.state = 'pending' AND e.stream = ? AND d.event_id > ?
@@ -42,12 +44,13 @@ export function createSqliteClaims(db: Database.Database, heads: HeadCache): Sql
      ORDER BY d.event_id LIMIT ?`,
   );
   const headOf = db.prepare<[string, string], HeadRow>(
-    `SELECT d.event_id AS id, d.claimant FROM deliveries d JOIN events e ON e.id = d.event_id
+    `SELECT d.event_id AS id, d.claimant FROM deliveries d CROSS JOIN events e ON e.id = d.event_id
      WHERE d.state = 'pending' AND d.conversation = ? AND e.stream = ?
      ORDER BY d.event_id LIMIT 1`,
   );
-  const take = db.prepare<[string, number]>(
-    "UPDATE deliveries SET claimant = ? WHERE event_id = ?",
+  // One statement for every row a claim takes (a page is up to hundreds of rows).
+  const take = db.prepare<[string, string]>(
+    "UPDATE deliveries SET claimant = ? WHERE event_id IN (SELECT value FROM json_each(?))",
   );
   const upsertLease = db.prepare<[string, number]>(
     `INSERT INTO claimants (claimant, lease_until) VALUES (?, ?)
@@ -72,6 +75,13 @@ export function createSqliteClaims(db: Database.Database, heads: HeadCache): Sql
     };
     // Per conversation: may this claimant deliver it (it holds the head, or the head is free)?
     const mine = new Map<string, boolean>();
+    const taken: number[] = [];
+    const takenFrom = new Set<string>();
+    const done = () => {
+      if (taken.length > 0) take.run(claimant, JSON.stringify(taken));
+      for (const c of takenFrom) heads.forget(heads.key(stream, c));
+      return page(claimed, heldElsewhere);
+    };
     let after = query.after === undefined ? 0 : Number(query.after);
     const chunk = Math.max(limit, 1);
     for (;;) {
@@ -96,13 +106,13 @@ export function createSqliteClaims(db: Database.Database, heads: HeadCache): Sql
         }
         if (!ok) continue;
         if (row.claimant !== claimant) {
-          take.run(claimant, row.id);
-          heads.forget(heads.key(stream, row.conversation));
+          taken.push(row.id);
+          takenFrom.add(row.conversation);
         }
         claimed.push(toDelivery(row));
-        if (claimed.length >= limit) return page(claimed, heldElsewhere);
+        if (claimed.length >= limit) return done();
       }
-      if (rows.length < chunk) return page(claimed, heldElsewhere);
+      if (rows.length < chunk) return done();
     }
   });
 

@@ -34,7 +34,7 @@ export function createSqliteEventLog(
   // The claimant of a conversation's head (its oldest pending row), when it has one.
   const headOf = db
     .prepare<[string, string], string | null>(
-      `SELECT d.claimant FROM deliveries d JOIN events e ON e.id = d.event_id
+      `SELECT d.claimant FROM deliveries d CROSS JOIN events e ON e.id = d.event_id
        WHERE d.state = 'pending' AND d.conversation = ? AND e.stream = ?
        ORDER BY d.event_id LIMIT 1`,
     )

@@ -41,7 +41,10 @@ export function createWriter(
 ): Writer {
   const { location, synchronous } = options;
   let ops: Op[] = [];
-  let scheduled = false;
+  // At most one flush waits for the next turn. A flush run early (a read or a write of its
+  // own) cancels it: otherwise every early flush would leave one more behind, each taking a
+  // few ops, and commits would shrink to a handful of ops for good.
+  let scheduled: NodeJS.Immediate | undefined;
   const runAll = db.transaction((batch: readonly Op[]) => batch.map((op) => op.run()));
 
   /** Runs a write; a full disk becomes StoreFullError (the transaction was rolled back). */
@@ -74,7 +77,8 @@ export function createWriter(
   };
 
   const flush = () => {
-    scheduled = false;
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = undefined;
     if (ops.length === 0) return;
     const batch = ops;
     ops = [];
@@ -120,10 +124,7 @@ export function createWriter(
           resolve: resolve as (value: unknown) => void,
           reject,
         });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        scheduled ??= setImmediate(flush);
       });
     },
     write(run, relaxed = false) {
