@@ -61,6 +61,22 @@ describe("the SQLite writer", () => {
     expect(await appended).toBe(1);
   });
 
+  it("keeps one commit a turn after an early flush (a read) committed what was batched", async () => {
+    const writer = createWriter(db, { location: "w.db", synchronous: "FULL" });
+    const first = writer.batched(insert("a"), false);
+    await writer.read(rows);
+    await first;
+    syncs = [];
+    // One op now, one from a callback of the next turn's check phase: one commit for both.
+    const later = new Promise<unknown>((resolve) =>
+      setImmediate(() => resolve(writer.batched(insert("c"), false))),
+    );
+    const now = writer.batched(insert("b"), false);
+    await Promise.all([now, later]);
+    expect(rows()).toEqual(["a", "b", "c"]);
+    expect(syncs).toEqual(["synchronous = NORMAL", "synchronous = FULL"]);
+  });
+
   it("fails the appends of a failed commit and records its progress in a commit of its own", async () => {
     db.pragma("max_page_count = 4");
     const writer = createWriter(db, { location: "w.db", synchronous: "FULL" });
