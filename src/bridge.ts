@@ -9,16 +9,15 @@ import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
 import { createOutbound } from "./outbound/index.js";
-import { GLOBAL_STREAM } from "./owner.js";
+import { ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
 import { StanzaError } from "./stanza/errors.js";
-import { openStore, type Store } from "./store/index.js";
+import { openStore, type Store, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
-import type { SqliteOptions } from "./store/sqlite.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
-import { createWebhook } from "./webhook/index.js";
+import { createWebhook, withWebhookId } from "./webhook/index.js";
 import { createLink, type Link } from "./xmpp/link.js";
 
 export interface Bridge {
@@ -35,7 +34,7 @@ export interface BridgeOptions {
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** Store tuning for tests (a size cap to run out of room for real). */
-  readonly store?: SqliteOptions;
+  readonly store?: StoreTuning;
   /** Pacing of SSE/WebSocket/long-poll readers (tests shorten heartbeats and stall limits). */
   readonly streamLimits?: Partial<StreamLimits>;
 }
@@ -50,7 +49,7 @@ export async function startBridge(
   options: BridgeOptions = {},
 ): Promise<Bridge> {
   const metrics = config.metrics ? createMetrics() : noMetrics;
-  const store = openStore(config.store, options.store);
+  const store = await openStore(config.store, options.store);
   if (store.volatile) {
     log.warn("store is in memory: stanzas not yet delivered are lost when the bridge stops");
   }
@@ -113,14 +112,13 @@ export async function startBridge(
   link.onStanza(inbound.handle);
 
   const deliveries = {
-    list: (query: Parameters<Store["listDeliveries"]>[0]) => store.listDeliveries(query),
+    list: async (query: Parameters<Store["listDeliveries"]>[0]) =>
+      (await store.listDeliveries(query)).map((d) => withWebhookId(store.storeId, d)),
     backlog: () => store.backlog(),
     // A bot's dead letter goes back to that bot's webhook, never the global one.
-    retry: async (id: number) => {
-      const delivery = await store.getDelivery(id);
-      if (delivery && delivery.stream !== GLOBAL_STREAM && delivery.stream !== "") {
-        return bots.retryDelivery(delivery.stream, id);
-      }
+    retry: async (id: string) => {
+      const owner = ownerOf((await store.getDelivery(id))?.stream ?? "");
+      if (owner?.kind === "bot") return bots.retryDelivery(owner.name, id);
       return webhook.retry(id);
     },
   };

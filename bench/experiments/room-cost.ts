@@ -27,7 +27,7 @@ const config = loadConfig({
     XMPP_REST_STORE: join(dir, "s.db"),
   },
 });
-const store = openStore(join(dir, "s.db"));
+const store = await openStore(join(dir, "s.db"));
 const ROOM = "lobby@muc.localhost";
 let respond: ((s: ReturnType<typeof xml>) => void) | undefined;
 const link = fakeLink("rest.localhost", (s) => respond?.(s));

@@ -1,7 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import { serializeStanza } from "../formats/xml.js";
 import { bareJid, jidToString, parseJid } from "../stanza/jid.js";
-import type { Direction, HistoryInput } from "../store/bots.js";
+import type { Direction, HistoryInput } from "../store/history.js";
 
 /**
  * The history entry for a message a bot sent or received, or undefined when it
@@ -10,9 +10,9 @@ import type { Direction, HistoryInput } from "../store/bots.js";
  */
 export function historyEntry(
   stanza: Element,
-  bot: string,
+  owner: string,
   direction: Direction,
-  time: Date,
+  time: number,
 ): HistoryInput | undefined {
   if (stanza.name !== "message" || stanza.attrs.type === "error") return undefined;
   const body = stanza.getChildText("body");
@@ -22,7 +22,7 @@ export function historyEntry(
   const peerJid = parseJid(direction === "in" ? from : to);
   if (!peerJid) return undefined;
   return {
-    bot,
+    owner,
     direction,
     peer: jidToString(bareJid(peerJid)),
     from,
@@ -30,6 +30,6 @@ export function historyEntry(
     type: stanza.attrs.type ?? "normal",
     body,
     stanza: serializeStanza(stanza),
-    time: time.toISOString(),
+    time,
   };
 }

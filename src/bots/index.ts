@@ -1,7 +1,10 @@
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
+import { botOwner, ownerId } from "../owner.js";
 import type { BotStore } from "../store/bots.js";
+import type { EventLog } from "../store/events.js";
+import type { HistoryStore } from "../store/history.js";
 import type { WebhookSettings } from "../webhook/settings.js";
 import type { Link } from "../xmpp/link.js";
 import { historyEntry } from "./history.js";
@@ -18,7 +21,7 @@ export interface Bots {
   /** Keeps a message a bot sent (with a body) in its history; never throws. */
   recordOutgoing(bot: string, stanza: Element): void;
   /** Admin: delivers a bot's dead letter again (its stream says which bot). */
-  retryDelivery(bot: string, id: number): ReturnType<BotWebhooks["retry"]>;
+  retryDelivery(bot: string, id: string): ReturnType<BotWebhooks["retry"]>;
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
@@ -36,7 +39,10 @@ export interface BotsSettings extends WebhookSettings {
 
 export interface BotsOptions {
   readonly config: BotsSettings;
-  readonly store: BotStore & BotWebhookOptions["store"];
+  readonly store: BotStore &
+    Pick<HistoryStore, "appendHistory"> &
+    Pick<EventLog, "append"> &
+    BotWebhookOptions["store"];
   readonly link: Pick<Link, "send">;
   readonly log: Logger;
   /** Counts each bot's webhook calls (under `bot:<name>`). */
@@ -75,7 +81,7 @@ export async function createBots(options: BotsOptions): Promise<Bots> {
     inboundIqs,
     recordOutgoing(bot, stanza) {
       try {
-        const entry = historyEntry(stanza, bot, "out", new Date());
+        const entry = historyEntry(stanza, ownerId(botOwner(bot)), "out", Date.now());
         if (!entry) return;
         store.appendHistory(entry).catch((err: unknown) => {
           log.error("history not recorded", { bot, err });

@@ -1,6 +1,7 @@
 import { ADMIN, type Principal } from "../access/principal.js";
 import { generateToken, hashToken, TokenTable } from "../access/tokens.js";
 import type { Logger } from "../log.js";
+import { botOwner, ownerId } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import { type Jid, parseJid } from "../stanza/jid.js";
 import type { BotRecord, BotStore, BotWebhook } from "../store/bots.js";
@@ -17,8 +18,9 @@ export interface Bot {
   /** Joins the rooms it is invited to (README, "Rooms"). */
   readonly autoJoinOnInvite: boolean;
   readonly tokenCount: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
 }
 
 export interface PutResult {
@@ -60,7 +62,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
   const listeners = new Set<(name: string) => void>();
 
   const configured = new Map<string, BotRecord>();
-  const startedAt = now().toISOString();
+  const startedAt = now().getTime();
   for (const [raw, settings] of Object.entries(options.configured)) {
     const name = botName(raw);
     if (!settings.tokens || settings.tokens.length === 0) {
@@ -162,7 +164,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
           tokenHashes = [hashToken(token)];
         }
       }
-      const time = now().toISOString();
+      const time = now().getTime();
       const record: BotRecord = {
         name,
         tokenHashes,
@@ -182,7 +184,8 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
       const existing = records.get(name);
       if (!existing) return false;
       if (existing.source === "config") throw readOnly(name);
-      await store.deleteBot(name);
+      // The bot's stream, history and rooms go with it.
+      await store.deleteBot(name, ownerId(botOwner(name)));
       records.delete(name);
       changed(name);
       log.info("bot deleted", { bot: name });

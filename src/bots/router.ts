@@ -1,9 +1,12 @@
 import type { Element } from "@xmpp/xml";
 import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
+import { botOwner, ownerId } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
-import type { BotStore } from "../store/bots.js";
+import { isStanzaKind } from "../stanza/kinds.js";
+import type { EventLog } from "../store/events.js";
+import type { HistoryStore } from "../store/history.js";
 import { allowsReply, errorReply } from "../webhook/reply.js";
 import type { Link } from "../xmpp/link.js";
 import { automaticAnswer } from "./auto-answer.js";
@@ -23,7 +26,7 @@ export interface BotRouter {
 }
 
 export interface BotRouterOptions {
-  readonly store: Pick<BotStore, "appendBotEvent" | "appendHistory">;
+  readonly store: Pick<EventLog, "append"> & Pick<HistoryStore, "appendHistory">;
   readonly link: Pick<Link, "send">;
   readonly iqs: Pick<InboundIqs, "track">;
   readonly webhooks: Pick<BotWebhooks, "handle">;
@@ -53,20 +56,25 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
   };
 
   const record = (stanza: Element, bot: string, time: Date) => {
-    const entry = historyEntry(stanza, bot, "in", time);
+    const entry = historyEntry(stanza, ownerId(botOwner(bot)), "in", time.getTime());
     if (!entry) return;
     store.appendHistory(entry).catch((err: unknown) => {
       log.error("history not recorded", { bot, err });
     });
   };
 
-  const pull = async (stanza: Element, bot: string, time: Date) => {
+  const pull = async (stanza: Element, bot: string) => {
+    if (!isStanzaKind(stanza.name)) return;
     if (isRequest(stanza) && !iqs.track(stanza, bot)) {
       refuse(stanza, new StanzaError("wait", "resource-constraint", { text: "too many iqs wait" }));
       return;
     }
     try {
-      await store.appendBotEvent(bot, serializeStanza(stanza), time.toISOString());
+      await store.append({
+        stream: ownerId(botOwner(bot)),
+        kind: stanza.name,
+        stanza: serializeStanza(stanza),
+      });
     } catch (err) {
       log.error("event not stored", { bot, err });
       refuse(
@@ -87,7 +95,7 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
         const time = now();
         if (options.history) record(stanza, bot.name, time);
         if (bot.webhook) webhooks.handle(bot.name, stanza, to);
-        else void pull(stanza, bot.name, time);
+        else void pull(stanza, bot.name);
       } catch (err) {
         log.error("bot routing failed", { err });
       }

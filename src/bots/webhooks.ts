@@ -15,7 +15,7 @@ export interface BotWebhooks {
   /** Hands a stanza to the bot's own webhook (the bot must have one). */
   handle(bot: string, stanza: Element, to: Jid): void;
   /** Admin: delivers one of the bot's dead letters again (see /v1/deliveries). */
-  retry(bot: string, id: number): Promise<RetryResult>;
+  retry(bot: string, id: string): Promise<RetryResult>;
   /** Starts the webhooks of these bots now, so what the last run left is delivered. */
   start(names: readonly string[]): void;
   stop(drainTimeoutMs: number): Promise<void>;
@@ -33,24 +33,28 @@ export interface BotWebhookOptions {
 }
 
 /**
- * One durable webhook dispatcher per bot that has a callback URL, delivering the
- * stream named after the bot (retries, order, dead letters as for the global
- * callback), with the bot's settings over the global ones (timeouts, retries,
- * concurrency, size limits stay global). Made at start for every webhook bot, so
- * a backlog left by the last run is delivered; a bot changed or deleted through
- * the API gets a new one, and the old one finishes what it has in flight.
+ * One durable webhook dispatcher per bot that has a callback URL, delivering the bot's
+ * stream (`bot:<name>`; retries, order, dead letters as for the global callback), with
+ * the bot's settings over the global ones (timeouts, retries, concurrency, size limits
+ * stay global). Made at start for every webhook bot, so a backlog left by the last run is
+ * delivered; a bot changed or deleted through the API gets a new one, and the old one
+ * finishes what it has in flight: the new one starts delivering once the old one has
+ * stopped and given its claims back, so the two never hold one conversation at once.
  */
 export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
   const { config, registry, link, log, store, metrics } = options;
   const hooks = new Map<string, Webhook>();
-  const retiring = new Set<Promise<void>>();
+  // By bot: a bot's next webhook starts once the last one has stopped and given its claims back.
+  const retiring = new Map<string, Promise<void>>();
 
   const retire = (name: string) => {
     const hook = hooks.get(name);
     if (!hook) return;
     hooks.delete(name);
-    const done = hook.stop(config.callbackTimeoutMs).finally(() => retiring.delete(done));
-    retiring.add(done);
+    const done = hook.stop(config.callbackTimeoutMs).finally(() => {
+      if (retiring.get(name) === done) retiring.delete(name);
+    });
+    retiring.set(name, done);
   };
   registry.onChange(retire);
 
@@ -75,13 +79,13 @@ export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
       link,
       log,
       store,
-      stream: name,
+      stream: ownerId(botOwner(name)),
       owner: ownerId(botOwner(name)),
       metrics,
     });
     hooks.set(name, hook);
-    hook
-      .start()
+    (retiring.get(name) ?? Promise.resolve())
+      .then(() => hook.start())
       .catch((err: unknown) => log.error("bot webhook did not start", { bot: name, err }));
     return hook;
   };
@@ -100,7 +104,7 @@ export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
     async stop(drainTimeoutMs) {
       const stopping = [...hooks.values()].map((hook) => hook.stop(drainTimeoutMs));
       hooks.clear();
-      await Promise.allSettled([...stopping, ...retiring]);
+      await Promise.allSettled([...stopping, ...retiring.values()]);
     },
   };
 }

@@ -14,11 +14,12 @@ import type { RoomDirectory } from "../rooms/directory.js";
 import type { Rooms } from "../rooms/index.js";
 import type { ConnectionState } from "../stanza/connection-states.js";
 import { StanzaError } from "../stanza/errors.js";
-import type { BotStore } from "../store/bots.js";
-import type { Backlog, Delivery, DeliveryQuery } from "../store/index.js";
+import type { EventLog } from "../store/events.js";
+import type { HistoryStore } from "../store/history.js";
+import type { Backlog, DeliveryQuery } from "../store/index.js";
 import type { Consumers } from "../stream/consumers.js";
 import type { StreamLimits } from "../stream/limits.js";
-import type { RetryResult } from "../webhook/index.js";
+import type { RetryResult, WebhookDelivery } from "../webhook/index.js";
 import { errorResponse } from "./errors.js";
 
 /** Per-request values handlers and middleware share through c.var. */
@@ -51,9 +52,9 @@ export interface HttpSettings {
 
 /** What the admin routes and /health need of the delivery side. */
 export interface DeliveriesView {
-  list(query: DeliveryQuery): Promise<Delivery[]>;
+  list(query: DeliveryQuery): Promise<WebhookDelivery[]>;
   backlog(): Promise<Backlog>;
-  retry(id: number): Promise<RetryResult>;
+  retry(id: string): Promise<RetryResult>;
 }
 
 /** What /health reports of the XMPP side. */
@@ -81,14 +82,10 @@ export interface RouteDeps {
   readonly deliveries?: DeliveriesView | undefined;
   readonly registry: BotRegistry;
   readonly store: Pick<
-    BotStore,
-    | "pageHistory"
-    | "acknowledge"
-    | "ackedEventId"
-    | "lastBotEventId"
-    | "readBotEvents"
-    | "watchEvents"
-  >;
+    EventLog,
+    "readEvents" | "lastEventId" | "watchEvents" | "ackedEventId" | "acknowledge"
+  > &
+    Pick<HistoryStore, "pageHistory">;
   /** Rooms (XEP-0045) of the bots (absent in tests of the HTTP layer alone). */
   readonly rooms?: Rooms | undefined;
   /** Public rooms of a MUC service (absent in tests of the HTTP layer alone). */

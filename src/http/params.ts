@@ -3,7 +3,7 @@
  * naming the parameter; a value above its maximum is clamped to it.
  */
 import { badRequest } from "../stanza/errors.js";
-import { isId } from "../store/bots.js";
+import { isId } from "../store/ids.js";
 
 /** Telegram's getUpdates bounds: at most 100 events per answer; waits are capped at 50 s. */
 export const MAX_EVENTS = 100;

@@ -28,13 +28,13 @@ export function createRoomEffects(options: EffectsOptions): RoomEffects {
     said(state, stanza, nick, body) {
       store
         .appendRoomMessage({
-          bot: state.seat.key,
+          owner: state.seat.key,
           room: state.room,
           nick,
           from: stanza.attrs.from ?? "",
           body,
           stanza: serializeStanza(stanza),
-          time: now().toISOString(),
+          time: now().getTime(),
         })
         .catch((err: unknown) => {
           log.error("room message not stored", { owner: state.seat.key, room: state.room, err });

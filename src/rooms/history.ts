@@ -134,7 +134,8 @@ export function storedHistoryPage(page: RoomMessagePage, room: string): RoomHist
     source: "store",
     messages: page.messages.map(({ id, time, nick, from, body, stanza }) => ({
       id,
-      time,
+      // The store keeps milliseconds; the answer says RFC 3339, as the archive's stamps do.
+      time: new Date(time).toISOString(),
       nick,
       from,
       body,

@@ -194,7 +194,7 @@ export function createRooms(options: RoomsOptions): Rooms {
     },
     async load() {
       for (const record of await store.listRooms()) {
-        const owner = ownerOf(record.bot);
+        const owner = ownerOf(record.owner);
         const seat = owner && seats.seatOf(owner);
         if (!seat) continue;
         watch(seat.connection);

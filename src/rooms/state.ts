@@ -31,7 +31,8 @@ export interface RoomState {
   readonly room: string;
   nick: string;
   password: string | undefined;
-  joinedAt: string;
+  /** Milliseconds since the epoch, when the bot first joined. */
+  joinedAt: number;
   status: RoomStatus;
   subject: string | undefined;
   /** By nick, the bot included. */
@@ -49,7 +50,8 @@ export interface RoomView {
   readonly status: RoomStatus;
   readonly subject: string | null;
   readonly occupants: readonly Occupant[];
-  readonly joinedAt: string;
+  /** Milliseconds since the epoch. */
+  readonly joinedAt: number;
 }
 
 export function roomView(state: RoomState): RoomView {

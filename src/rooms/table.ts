@@ -69,7 +69,7 @@ export function createRoomTable({ store, log, now }: RoomTableOptions): RoomTabl
       room,
       nick,
       password,
-      joinedAt: now().toISOString(),
+      joinedAt: now().getTime(),
       status: "joining",
       subject: undefined,
       occupants: new Map(),
@@ -99,7 +99,7 @@ export function createRoomTable({ store, log, now }: RoomTableOptions): RoomTabl
     },
     record: (state) =>
       store.putRoom({
-        bot: state.seat.key,
+        owner: state.seat.key,
         room: state.room,
         nick: state.nick,
         password: state.password,

@@ -2,7 +2,7 @@ import type { Logger } from "../log.js";
 import type { Store } from "./types.js";
 
 export interface PrunerOptions {
-  readonly store: Pick<Store, "prune" | "pruneBots">;
+  readonly store: Pick<Store, "prune">;
   readonly retentionMs: number;
   readonly log: Pick<Logger, "info" | "warn">;
   /** Pause between rounds when there was nothing (more) to prune. */
@@ -17,8 +17,8 @@ export interface Pruner {
 }
 
 /**
- * Deletes finished deliveries (delivered and dead letters), bots' pulled events
- * and history older than the retention, in small batches with a pause between
+ * Deletes finished deliveries (delivered and dead letters), logged events, history and room
+ * messages older than the retention (Store.prune), in small batches with a pause between
  * them, in the background.
  */
 export function startPruner(options: PrunerOptions): Pruner {
@@ -35,11 +35,8 @@ export function startPruner(options: PrunerOptions): Pruner {
     try {
       for (;;) {
         const before = now() - retentionMs;
-        // Webhook deliveries, then bots' pulled events and history: the same retention.
-        let removed = await store.prune(before, batch);
-        if (removed < batch) {
-          removed += await store.pruneBots(new Date(before).toISOString(), batch - removed);
-        }
+        // Finished deliveries, logged events, history and room messages: one retention.
+        const removed = await store.prune(before, batch);
         total += removed;
         if (removed < batch || stopped) break;
         // Let deliveries' commits in between batches.

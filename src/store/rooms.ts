@@ -1,25 +1,24 @@
 /**
- * What rooms (XEP-0045) need from the store: the rooms each bot has joined (so it
- * re-joins them after a reconnect or a restart) and the messages said in them while
- * the bot was there. Same rules as ./bots.ts: no SQL crosses this line, every
- * method is asynchronous, ids are decimal strings of increasing integers.
+ * What rooms (XEP-0045) need from the store: the rooms each owner is in (so they are
+ * re-joined after a reconnect or a restart) and the messages said in them while the owner
+ * was there. Kept by owner id (src/owner.ts).
  */
 
-/** A room a bot is in, as kept across restarts. */
+/** A room an owner is in, as kept across restarts. */
 export interface RoomRecord {
-  /** The bot's name. */
-  readonly bot: string;
+  /** The owner id. */
+  readonly owner: string;
   /** The room's bare JID, normalised. */
   readonly room: string;
   readonly nick: string;
   readonly password?: string | undefined;
-  /** RFC 3339, when the bot first joined. */
-  readonly joinedAt: string;
+  /** Milliseconds since the epoch, when the owner first joined. */
+  readonly joinedAt: number;
 }
 
-/** One groupchat message to keep (the room's reflection of the bot's own included). */
+/** One groupchat message to keep (the room's reflection of the owner's own included). */
 export interface RoomMessageInput {
-  readonly bot: string;
+  readonly owner: string;
   readonly room: string;
   /** The sender's nick in the room ("" for the room itself). */
   readonly nick: string;
@@ -28,11 +27,11 @@ export interface RoomMessageInput {
   readonly body: string;
   /** The whole stanza as XML. */
   readonly stanza: string;
-  /** RFC 3339, when the bridge received it. */
-  readonly time: string;
+  /** Milliseconds since the epoch, when the bridge received it. */
+  readonly time: number;
 }
 
-export interface RoomMessage extends Omit<RoomMessageInput, "bot" | "room"> {
+export interface RoomMessage extends Omit<RoomMessageInput, "owner" | "room"> {
   readonly id: string;
 }
 
@@ -54,12 +53,13 @@ export interface RoomMessagePage {
 }
 
 export interface RoomStore {
-  /** Every bot's rooms (bot given: that bot's), by bot then room. */
-  listRooms(bot?: string): Promise<RoomRecord[]>;
-  /** Adds the room, or updates its nick and password. */
+  /** Every owner's rooms (owner given: that owner's), by owner then room. */
+  listRooms(owner?: string): Promise<RoomRecord[]>;
+  /** Adds the room, or updates its nick and password (joinedAt stays the first join's). */
   putRoom(room: RoomRecord): Promise<void>;
-  /** False when the bot was not in it. Its messages stay (history outlives a leave). */
-  deleteRoom(bot: string, room: string): Promise<boolean>;
+  /** False when the owner was not in it. Its messages stay (history outlives a leave). */
+  deleteRoom(owner: string, room: string): Promise<boolean>;
+  /** Committed with the other appends of the same event-loop turn. */
   appendRoomMessage(message: RoomMessageInput): Promise<RoomMessage>;
-  pageRoomMessages(bot: string, room: string, query: RoomMessageQuery): Promise<RoomMessagePage>;
+  pageRoomMessages(owner: string, room: string, query: RoomMessageQuery): Promise<RoomMessagePage>;
 }

@@ -1,4 +1,4 @@
-import type { BotStore, LogEvent } from "../store/bots.js";
+import type { EventLog, StoredEvent } from "../store/events.js";
 
 export interface Cursor {
   /** The id of the last event handed out (the consumer's position). */
@@ -7,25 +7,25 @@ export interface Cursor {
    * The next events after the position, at most `limit`; waits up to `waitMs`
    * for one to arrive when none are there. Resolves [] on timeout or abort.
    */
-  next(limit: number, waitMs: number, signal?: AbortSignal): Promise<LogEvent[]>;
+  next(limit: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]>;
   close(): void;
 }
 
 /**
- * A consumer's position in one bot's log. It reads from the store and keeps
- * nothing but its position, so a consumer that reads slowly costs no memory:
- * the log is the buffer.
+ * A consumer's position in one stream of the log (an owner's: `bot:<name>`). It reads from
+ * the store and keeps nothing but its position, so a consumer that reads slowly costs no
+ * memory: the log is the buffer.
  */
 export function createCursor(
-  store: Pick<BotStore, "readBotEvents" | "watchEvents">,
-  bot: string,
+  store: Pick<EventLog, "readEvents" | "watchEvents">,
+  stream: string,
   after: string,
 ): Cursor {
   let position = after;
   let appended = false;
   let wake: (() => void) | undefined;
   // Subscribed before the first read, so an append between a read and a wait is not missed.
-  const unwatch = store.watchEvents(bot, () => {
+  const unwatch = store.watchEvents(stream, () => {
     appended = true;
     wake?.();
   });
@@ -51,7 +51,7 @@ export function createCursor(
       const deadline = Date.now() + waitMs;
       for (;;) {
         appended = false;
-        const events = await store.readBotEvents(bot, position, limit);
+        const events = await store.readEvents(stream, position, limit);
         const last = events[events.length - 1];
         if (last) {
           position = last.id;

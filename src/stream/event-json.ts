@@ -1,6 +1,6 @@
 import { type JsonStanza, stanzaToJson } from "../formats/json/index.js";
 import { parseXmlElement } from "../formats/xml.js";
-import type { LogEvent } from "../store/bots.js";
+import type { StoredEvent } from "../store/events.js";
 
 /** The one event shape of SSE, WebSocket and long-poll. */
 export interface EventJson {
@@ -23,15 +23,17 @@ export interface EventFormat {
  * never should happen: the log holds what the server sent) still reaches the
  * consumer, as `{}` with its XML, rather than stopping the stream at it.
  */
-export function eventJson(event: LogEvent, format: EventFormat): EventJson {
+export function eventJson(event: StoredEvent, format: EventFormat): EventJson {
   let stanza: JsonStanza | undefined;
   try {
     stanza = stanzaToJson(parseXmlElement(event.stanza).root);
   } catch {}
+  // The store keeps milliseconds; consumers get RFC 3339.
+  const time = new Date(event.time).toISOString();
   if (stanza === undefined) {
-    return { id: event.id, time: event.time, stanza: {} as JsonStanza, xml: event.stanza };
+    return { id: event.id, time, stanza: {} as JsonStanza, xml: event.stanza };
   }
   return format.xml
-    ? { id: event.id, time: event.time, stanza, xml: event.stanza }
-    : { id: event.id, time: event.time, stanza };
+    ? { id: event.id, time, stanza, xml: event.stanza }
+    : { id: event.id, time, stanza };
 }

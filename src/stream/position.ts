@@ -1,4 +1,5 @@
-import { type BotStore, compareIds } from "../store/bots.js";
+import type { EventLog } from "../store/events.js";
+import { compareIds } from "../store/ids.js";
 
 /**
  * Where a consumer starts. With a position (`after`, or SSE's Last-Event-ID) it
@@ -8,12 +9,12 @@ import { type BotStore, compareIds } from "../store/bots.js";
  * unacknowledged is missed.
  */
 export async function startPosition(
-  store: Pick<BotStore, "acknowledge" | "ackedEventId" | "lastBotEventId">,
-  bot: string,
+  store: Pick<EventLog, "acknowledge" | "ackedEventId" | "lastEventId">,
+  stream: string,
   after: string | undefined,
 ): Promise<string> {
-  if (after === undefined) return store.ackedEventId(bot);
-  const last = await store.lastBotEventId(bot);
-  await store.acknowledge(bot, compareIds(after, last) > 0 ? last : after);
+  if (after === undefined) return store.ackedEventId(stream);
+  const last = await store.lastEventId(stream);
+  await store.acknowledge(stream, compareIds(after, last) > 0 ? last : after);
   return after;
 }

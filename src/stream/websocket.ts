@@ -1,7 +1,7 @@
 import type { WSContext, WSEvents } from "hono/ws";
 import type { WebSocket } from "ws";
 import type { Logger } from "../log.js";
-import type { BotStore } from "../store/bots.js";
+import type { EventLog } from "../store/events.js";
 import type { Consumer, Consumers } from "./consumers.js";
 import { type Cursor, createCursor } from "./cursor.js";
 import { type EventFormat, eventJson } from "./event-json.js";
@@ -9,7 +9,9 @@ import { SLOW_CONSUMER, type StreamLimits } from "./limits.js";
 
 export interface WebSocketOptions {
   readonly bot: string;
-  readonly store: Pick<BotStore, "readBotEvents" | "watchEvents">;
+  /** The bot's stream in the log (its owner id). */
+  readonly stream: string;
+  readonly store: Pick<EventLog, "readEvents" | "watchEvents">;
   /** Where the consumer starts: events after this id. */
   readonly after: string;
   readonly format: EventFormat;
@@ -98,7 +100,7 @@ export function webSocketEvents(options: WebSocketOptions): WSEvents<WebSocket> 
       const raw = ws.raw;
       if (!raw) return finish(INTERNAL, "no socket");
       consumers.add(consumer);
-      cursor = createCursor(options.store, bot, options.after);
+      cursor = createCursor(options.store, options.stream, options.after);
       run(raw, cursor).catch((err: unknown) => {
         log.error("event stream failed", { bot, err });
         finish(INTERNAL, "internal error");

@@ -4,22 +4,32 @@ import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import { parseXmlElement, serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
-import { GLOBAL_STREAM as GLOBAL_OWNER } from "../owner.js";
+import { GLOBAL_STREAM } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
-import { GLOBAL_STREAM, type Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook, type WebhookClient } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
 import { createWebhookHealth } from "./health.js";
 import { probeWebhook } from "./probe.js";
-import { type AttemptResult, createDurableQueue, type RetryResult } from "./queue.js";
+import { type AttemptResult, createDurableQueue, type QueueStore } from "./queue.js";
 import { allowsReply, errorReply, type Outcome, replyFor } from "./reply.js";
 import { buildDeliveryRequest, type DeliveryIdentity, probeHeaders } from "./request.js";
 import { asksNoRetry, isRetryable, nextDelay, retryAfterMs } from "./retry.js";
 import type { WebhookSettings } from "./settings.js";
 import { newWebhookId, secretKey } from "./signature.js";
 import { expandCallbackUrl } from "./url.js";
+import { storedWebhookId, type WebhookDelivery, withWebhookId } from "./webhook-id.js";
+
+export type RetryResult =
+  | { readonly status: "unknown" }
+  | { readonly status: "delivered"; readonly delivery: WebhookDelivery }
+  | {
+      readonly status: "requeued";
+      readonly delivery: WebhookDelivery;
+      readonly was: "pending" | "failed";
+    };
 
 export interface DispatcherOptions {
   readonly config: WebhookSettings;
@@ -27,13 +37,10 @@ export interface DispatcherOptions {
   readonly log: Logger;
   /** The pooled undici client (a MockAgent in unit tests). */
   readonly agent: WebhookClient;
-  readonly store: Pick<
-    Store,
-    "append" | "updateDeliveries" | "listDeliveries" | "getDelivery" | "requeueDelivery" | "backlog"
-  >;
+  readonly store: QueueStore & Pick<Store, "storeId">;
   readonly now?: () => number;
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
-  /** The log stream this webhook delivers: GLOBAL_STREAM (default) or a bot's name. */
+  /** The log stream this webhook delivers: GLOBAL_STREAM (default) or an owner's id. */
   readonly stream?: string;
   /** The owner id its calls are counted under (owner.ts): "global" unless told. */
   readonly owner?: string;
@@ -48,20 +55,11 @@ export interface WebhookDispatcher {
    */
   handle(stanza: Element, to: Jid): void;
   /** Admin: delivers a dead letter (or a waiting delivery) again, now. */
-  retry(id: number): Promise<RetryResult>;
+  retry(id: string): Promise<RetryResult>;
   /** Stops starting attempts, lets those in flight finish; the rest stays stored. */
   stop(): Promise<void>;
   /** Deliveries not finished (stored and waiting, or in flight). */
   readonly pending: number;
-}
-
-function pickStore(store: DispatcherOptions["store"]) {
-  return {
-    append: store.append.bind(store),
-    updateDeliveries: store.updateDeliveries.bind(store),
-    getDelivery: store.getDelivery.bind(store),
-    requeueDelivery: store.requeueDelivery.bind(store),
-  };
 }
 
 /** One line for the log and the admin API: what an attempt ended with. */
@@ -89,7 +87,7 @@ function describeOutcome(outcome: Outcome): string {
 export function createDispatcher(options: DispatcherOptions): WebhookDispatcher {
   const { config, link, log, agent } = options;
   const metrics = options.metrics ?? noMetrics;
-  const owner = options.owner ?? GLOBAL_OWNER;
+  const owner = options.owner ?? GLOBAL_STREAM;
   const now = options.now ?? Date.now;
   const url = config.callbackUrl;
   const settings = {
@@ -185,8 +183,9 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     if (decision.reply) await send(decision.reply);
   };
 
+  const { storeId } = options.store;
   const attempt = async (queued: {
-    delivery: { stanza: string; webhookId: string };
+    delivery: { id: string; stanza: string };
     attempts: number;
     element?: Element;
   }): Promise<AttemptResult> => {
@@ -198,11 +197,8 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       return { state: "failed", error: "stored stanza unreadable" };
     }
     const attempts = queued.attempts + 1;
-    const outcome = await call(
-      stanza,
-      { webhookId: queued.delivery.webhookId, attempt: attempts },
-      queued.delivery.stanza,
-    );
+    const webhookId = storedWebhookId(storeId, queued.delivery.id);
+    const outcome = await call(stanza, { webhookId, attempt: attempts }, queued.delivery.stanza);
     const error = describeOutcome(outcome);
     if (isRetryable(outcome)) {
       // Each failed attempt at debug; the episode once at warn (health.ts).
@@ -216,7 +212,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       if (delay !== undefined) return { state: "pending", retryAt: now() + delay, error };
       log.warn("webhook delivery failed for good; kept as a dead letter", {
         stanzaId: stanza.attrs.id,
-        webhookId: queued.delivery.webhookId,
+        webhookId,
         attempts,
         error,
       });
@@ -231,12 +227,9 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
 
   const stream = options.stream ?? GLOBAL_STREAM;
   const queue = createDurableQueue({
-    // Each webhook sees only its own stream's deliveries (the global one, or one bot's).
-    store: {
-      ...pickStore(options.store),
-      listDeliveries: (query) => options.store.listDeliveries({ ...query, stream }),
-      backlog: () => options.store.backlog(stream),
-    },
+    // Each webhook delivers only its own stream (the global one, or one owner's).
+    store: options.store,
+    stream,
     concurrency: config.callbackConcurrency,
     attempt,
     log,
@@ -279,7 +272,8 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       .enqueue(
         {
           stream,
-          kind: stanza.name,
+          // iqs are called at once, never stored (callNow).
+          kind: stanza.name === "presence" ? "presence" : "message",
           stanza: serializeStanza(stanza),
           conversation: `${from}\n${to}`,
         },
@@ -343,7 +337,12 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
         log.error("webhook dispatch failed", { err });
       }
     },
-    retry: (id) => queue.retry(id),
+    async retry(id) {
+      const result = await queue.retry(id);
+      return result.status === "unknown"
+        ? result
+        : { ...result, delivery: withWebhookId(storeId, result.delivery) };
+    },
     async stop() {
       stopped = true;
       await queue.stop();

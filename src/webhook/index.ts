@@ -5,7 +5,8 @@ import { createWebhookAgent } from "./deliver.js";
 import { createDispatcher, type DispatcherOptions, type WebhookDispatcher } from "./dispatcher.js";
 import type { WebhookSettings } from "./settings.js";
 
-export type { RetryResult } from "./queue.js";
+export type { RetryResult } from "./dispatcher.js";
+export { type WebhookDelivery, withWebhookId } from "./webhook-id.js";
 
 export interface Webhook {
   start(): Promise<void>;
@@ -23,7 +24,7 @@ export function createWebhook(options: {
   log: Logger;
   metrics?: Pick<Metrics, "webhookDeliveries">;
   store: DispatcherOptions["store"];
-  /** A bot's webhook delivers the stream named after the bot. */
+  /** A bot's webhook delivers its owner's stream (`bot:<name>`, src/owner.ts). */
   stream?: string;
   /** The owner id its calls are counted under: `bot:<name>` for a bot's (owner.ts). */
   owner?: string;

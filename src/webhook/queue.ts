@@ -1,21 +1,18 @@
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
-import type { AppendedEvent, Delivery, DeliveryUpdate, NewEvent, Store } from "../store/index.js";
-import { createScheduler, type RunResult } from "./scheduler.js";
+import type { Delivery, DeliveryUpdate, NewEvent, Store } from "../store/index.js";
+import { createBacklogReader } from "./backlog-reader.js";
+import { createLeaseKeeper, DEFAULT_LEASE_MS, newClaimant } from "./claim-lease.js";
+import { createDeliveryWindow, type QueuedDelivery } from "./delivery-window.js";
+import type { RunResult } from "./scheduler.js";
+
+export type { QueuedDelivery } from "./delivery-window.js";
 
 /** What one attempt decided; the queue records it and schedules accordingly. */
 export type AttemptResult =
   | { readonly state: "delivered" }
   | { readonly state: "pending"; readonly retryAt: number; readonly error: string }
   | { readonly state: "failed"; readonly error: string };
-
-/** A delivery held in memory; `attempts` moves on with each try. */
-export interface QueuedDelivery {
-  readonly delivery: Delivery;
-  attempts: number;
-  /** The stanza as read from the link, when still at hand (saves parsing it back). */
-  readonly element?: Element;
-}
 
 export type RetryResult =
   | { readonly status: "unknown" }
@@ -26,11 +23,22 @@ export type RetryResult =
       readonly was: "pending" | "failed";
     };
 
+export type QueueStore = Pick<
+  Store,
+  | "append"
+  | "recordOutcome"
+  | "claimDeliveries"
+  | "renewClaims"
+  | "releaseClaims"
+  | "getDelivery"
+  | "requeueDelivery"
+  | "backlog"
+>;
+
 export interface QueueOptions {
-  readonly store: Pick<
-    Store,
-    "append" | "updateDeliveries" | "listDeliveries" | "getDelivery" | "requeueDelivery" | "backlog"
-  >;
+  readonly store: QueueStore;
+  /** The stream this queue delivers (the global callback's, or an owner's). */
+  readonly stream: string;
   readonly concurrency: number;
   readonly attempt: (queued: QueuedDelivery) => Promise<AttemptResult>;
   readonly log: Logger;
@@ -39,123 +47,45 @@ export interface QueueOptions {
   readonly window?: number;
   /** Of which one conversation may hold at most this many. */
   readonly perConversation?: number;
+  /** How long this queue's claims hold without renewal. */
+  readonly leaseMs?: number;
 }
 
 export interface DurableQueue {
   /** Reads the backlog left by the previous run and starts delivering it. */
   start(): Promise<void>;
   /**
-   * Commits the event (grouped with others of the same tick), then schedules its
-   * delivery. Resolves once committed; rejects when it could not be (disk full...).
+   * Commits the event (the store groups the commits of one turn), then schedules its
+   * delivery. Resolves with its id once committed; rejects when it could not be (disk full...).
    */
-  enqueue(event: NewEvent & { readonly conversation: string }, element?: Element): Promise<number>;
+  enqueue(event: NewEvent & { readonly conversation: string }, element?: Element): Promise<string>;
   /** Admin: a dead letter (or a waiting delivery) goes again, now. */
-  retry(id: number): Promise<RetryResult>;
+  retry(id: string): Promise<RetryResult>;
   /** Deliveries not yet finished: stored, or waiting to be. */
   readonly pending: number;
-  /** Stops starting attempts, lets those in flight finish, commits what is left. */
+  /** Stops starting attempts, lets those in flight finish, commits what they decided. */
   stop(): Promise<void>;
 }
 
-const PAGE = 500;
 /**
- * Conversations waiting for a retry do not count against the window (so one stuck
- * conversation cannot starve the others), up to this many times the window.
- */
-const STUCK_FACTOR = 20;
-
-/**
- * The write-ahead delivery queue. Every event is committed before it is handed to
- * the scheduler; only a bounded window of deliveries is held in memory, the rest is
- * read back from the store in id order (so order per conversation survives both the
- * window and restarts). Commits are grouped per event-loop turn: one sync of the
- * log for many stanzas.
+ * The write-ahead delivery queue of one stream. Every event is committed before it is
+ * handed to the scheduler; deliveries are claimed (this queue's lease, ./claim-lease.ts)
+ * so no other consumer delivers them too; only a bounded window is held in memory
+ * (./delivery-window.ts), the rest is read back from the store in id order
+ * (./backlog-reader.ts), so order per conversation survives both the window and restarts.
  */
 export function createDurableQueue(options: QueueOptions): DurableQueue {
-  const { store, log } = options;
+  const { store, stream, log } = options;
   const now = options.now ?? Date.now;
-  const window = options.window ?? Math.max(1_000, options.concurrency * 4);
-  const perConversation = options.perConversation ?? 100;
-
+  const leases = createLeaseKeeper({
+    store,
+    lease: { claimant: newClaimant(stream), leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS },
+    log,
+  });
+  const { lease } = leases;
+  const outcomes = createOutcomeRecorder(store, log);
   let pending = 0;
   let stopped = false;
-
-  // --- grouped commits -------------------------------------------------------
-  interface Waiter {
-    readonly event: NewEvent & { readonly conversation: string };
-    readonly element: Element | undefined;
-    readonly resolve: (id: number) => void;
-    readonly reject: (err: unknown) => void;
-  }
-  let appends: Waiter[] = [];
-  let updates: DeliveryUpdate[] = [];
-  let flushScheduled = false;
-  // Every store call runs on this chain, one at a time, in order.
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(task: () => Promise<T>): Promise<T> => {
-    const next = chain.then(task, task);
-    chain = next.catch(() => {});
-    return next;
-  };
-
-  const commit = async () => {
-    const batch = appends;
-    const done = updates;
-    appends = [];
-    updates = [];
-    const record = async () => {
-      if (done.length === 0) return;
-      try {
-        await store.updateDeliveries(done, now());
-      } catch (err) {
-        // Not fatal: those deliveries stay pending in the store and go again after a restart.
-        log.warn("delivery outcomes not recorded", { count: done.length, err });
-      }
-    };
-    if (batch.length === 0) return record();
-    let appended: AppendedEvent[];
-    try {
-      // The outcomes ride in the appends' commit: one commit (and one sync) per turn.
-      appended = await store.append(
-        batch.map((w) => w.event),
-        now(),
-        done,
-      );
-    } catch (err) {
-      // Nothing of the commit was written: the outcomes get their own try.
-      await record();
-      pending -= batch.length;
-      for (const w of batch) w.reject(err);
-      return;
-    }
-    appendSeq += 1;
-    appended.forEach((event, i) => {
-      const w = batch[i] as Waiter;
-      admitNew(event, w.event, w.element);
-      w.resolve(event.id);
-    });
-  };
-
-  const flush = () => serial(commit);
-  const scheduleFlush = () => {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      void flush();
-    });
-  };
-
-  // --- the in-memory window ----------------------------------------------------
-  const held = new Map<number, QueuedDelivery>();
-  // Highest id queued per conversation in memory: rows read twice are skipped.
-  const lastQueued = new Map<string, number>();
-  // Conversations with more pending rows in the store than in memory.
-  const overflow = new Map<string, { reloading: boolean; missed: boolean }>();
-  let cursor = 0;
-  let caughtUp = false;
-  let appendSeq = 0;
-  let feeding = false;
 
   const run = async (queued: QueuedDelivery): Promise<RunResult> => {
     let result: AttemptResult;
@@ -168,203 +98,91 @@ export function createDurableQueue(options: QueueOptions): DurableQueue {
     }
     queued.attempts += 1;
     const { id } = queued.delivery;
+    const { attempts } = queued;
     if (result.state === "pending") {
-      updates.push({
-        id,
-        state: "pending",
-        attempts: queued.attempts,
-        nextAttemptAt: result.retryAt,
-        lastError: result.error,
-      });
-      scheduleFlush();
+      const { retryAt, error } = result;
+      outcomes.record({ id, state: "pending", attempts, nextAttemptAt: retryAt, lastError: error });
       // This conversation now waits: room for others that wait in the store.
-      if (!caughtUp) setImmediate(() => void feed());
+      setImmediate(() => reader.nudge());
       return { retryAt: result.retryAt };
     }
-    updates.push(
+    outcomes.record(
       result.state === "delivered"
-        ? { id, state: "delivered", attempts: queued.attempts }
-        : { id, state: "failed", attempts: queued.attempts, lastError: result.error },
+        ? { id, state: "delivered", attempts }
+        : { id, state: "failed", attempts, lastError: result.error },
     );
-    scheduleFlush();
-    held.delete(id);
+    window.finished(id);
     pending -= 1;
     return undefined;
   };
 
-  const scheduler = createScheduler<QueuedDelivery>({
+  const claim = (after: number, limit: number, conversation?: string) =>
+    store.claimDeliveries({ ...lease, stream, after: String(after), limit, conversation });
+
+  const window = createDeliveryWindow({
     concurrency: options.concurrency,
+    window: options.window ?? Math.max(1_000, options.concurrency * 4),
+    perConversation: options.perConversation ?? 100,
     run,
-    onEmpty: (conversation) => {
-      if (overflow.has(conversation)) void reload(conversation);
-      else lastQueued.delete(conversation);
-      if (!caughtUp) void feed();
+    readConversation: async (conversation, after, limit) => {
+      const page = await claim(after, limit, conversation);
+      reader.heldElsewhere(page.heldElsewhere);
+      return page.deliveries;
     },
+    drained: () => reader.nudge(),
+    log,
   });
-
-  const push = (delivery: Delivery, element?: Element) => {
-    const queued: QueuedDelivery = {
-      delivery,
-      attempts: delivery.attempts,
-      ...(element ? { element } : {}),
-    };
-    held.set(delivery.id, queued);
-    lastQueued.set(delivery.conversation, delivery.id);
-    scheduler.push(delivery.conversation, queued, delivery.nextAttemptAt);
-  };
-
-  /** Takes a pending row into memory unless it is there already or its conversation is full. */
-  const admit = (delivery: Delivery, element?: Element) => {
-    const { conversation, id } = delivery;
-    if (id <= (lastQueued.get(conversation) ?? 0)) return;
-    const spill = overflow.get(conversation);
-    if (spill) {
-      if (spill.reloading) spill.missed = true;
-      return;
-    }
-    if (scheduler.size(conversation) >= perConversation) {
-      overflow.set(conversation, { reloading: false, missed: false });
-      return;
-    }
-    push(delivery, element);
-  };
-
-  /** Deliveries in memory that could start (not held up by a retry wait). */
-  const active = () => scheduler.held - scheduler.heldWaiting;
-  const full = () => active() >= window || scheduler.held >= window * STUCK_FACTOR;
-
-  /** A just-committed event goes straight to memory when nothing older waits in the store. */
-  const admitNew = (
-    { id, time, webhookId }: AppendedEvent,
-    event: NewEvent & { readonly conversation: string },
-    element: Element | undefined,
-  ) => {
-    if (stopped) return;
-    if (!caughtUp || full()) {
-      caughtUp = false;
-      return;
-    }
-    cursor = id;
-    // Field by field rather than a spread of the event: one object shape for every
-    // delivery, and the spread's property-by-property copy showed in receive profiles.
-    const delivery: Delivery = {
-      id,
-      stream: event.stream,
-      time,
-      kind: event.kind,
-      stanza: event.stanza,
-      webhookId,
-      conversation: event.conversation,
-      state: "pending",
-      attempts: 0,
-      nextAttemptAt: 0,
-      updatedAt: time,
-      lastError: undefined,
-    };
-    admit(delivery, element);
-  };
-
-  /** Reads the store's pending deliveries in id order while the window has room. */
-  async function feed(): Promise<void> {
-    if (feeding || stopped) return;
-    feeding = true;
-    try {
-      while (
-        !stopped &&
-        !caughtUp &&
-        active() < window / 2 &&
-        scheduler.held < window * STUCK_FACTOR
-      ) {
-        const seq = appendSeq;
-        const rows = await serial(async () => {
-          await commit();
-          return store.listDeliveries({ state: "pending", after: cursor, limit: PAGE });
-        });
-        for (const row of rows) admit(row);
-        const last = rows[rows.length - 1];
-        if (last) cursor = Math.max(cursor, last.id);
-        if (rows.length < PAGE && seq === appendSeq) caughtUp = true;
-      }
-    } catch (err) {
-      log.error("reading the delivery backlog failed", { err });
-    } finally {
-      feeding = false;
-    }
-  }
-
-  /** A conversation that overflowed ran dry in memory: read its next rows. */
-  async function reload(conversation: string): Promise<void> {
-    const spill = overflow.get(conversation);
-    if (!spill || spill.reloading || stopped) return;
-    spill.reloading = true;
-    spill.missed = false;
-    try {
-      const rows = await serial(async () => {
-        await commit();
-        return store.listDeliveries({
-          state: "pending",
-          conversation,
-          after: lastQueued.get(conversation) ?? 0,
-          limit: perConversation,
-        });
-      });
-      spill.reloading = false;
-      if (rows.length < perConversation && !spill.missed) overflow.delete(conversation);
-      for (const row of rows) push(row);
-      if (rows.length === 0) {
-        if (overflow.has(conversation)) void reload(conversation);
-        else lastQueued.delete(conversation);
-      }
-    } catch (err) {
-      spill.reloading = false;
-      log.error("reading a conversation's backlog failed", { conversation, err });
-    }
-  }
+  const reader = createBacklogReader({ claim, window, log });
 
   return {
     async start() {
-      const backlog = await store.backlog();
+      const backlog = await store.backlog(stream);
       pending += backlog.pending;
       if (backlog.pending > 0) {
         log.info("delivering the backlog left by the last run", { pending: backlog.pending });
       }
-      await feed();
+      // Each renewal is also the time to look again at rows another claimant held.
+      await leases.start(() => reader.retake());
+      await reader.feed();
     },
     enqueue(event, element) {
       pending += 1;
-      return new Promise<number>((resolve, reject) => {
-        appends.push({ event, element, resolve, reject });
-        scheduleFlush();
-      });
+      return store.append(event, lease).then(
+        (appended) => {
+          // Field by field rather than a spread of the event: one object shape for every
+          // delivery, and the spread's property-by-property copy showed in receive profiles.
+          const delivery: Delivery = {
+            id: appended.id,
+            stream: event.stream,
+            time: appended.time,
+            kind: event.kind,
+            stanza: event.stanza,
+            conversation: event.conversation,
+            state: "pending",
+            attempts: 0,
+            nextAttemptAt: 0,
+            updatedAt: appended.time,
+            lastError: undefined,
+          };
+          reader.appended(delivery, element, appended.claimed);
+          return appended.id;
+        },
+        (err: unknown) => {
+          pending -= 1;
+          throw err;
+        },
+      );
     },
     async retry(id) {
-      const result = await serial(async (): Promise<RetryResult> => {
-        await commit();
-        const before = await store.getDelivery(id);
-        if (!before) return { status: "unknown" };
-        if (before.state === "delivered") return { status: "delivered", delivery: before };
-        const delivery = await store.requeueDelivery(id, now());
-        return delivery
-          ? { status: "requeued", delivery, was: before.state }
-          : { status: "unknown" };
-      });
-      if (result.status !== "requeued" || stopped) return result;
-      const { delivery } = result;
+      const before = await store.getDelivery(id);
+      if (!before) return { status: "unknown" };
+      if (before.state === "delivered") return { status: "delivered", delivery: before };
+      const delivery = await store.requeueDelivery(id, lease);
+      if (!delivery) return { status: "unknown" };
+      const result: RetryResult = { status: "requeued", delivery, was: before.state };
+      if (stopped) return result;
       if (result.was === "failed") pending += 1;
-      const inMemory = held.get(id);
-      if (inMemory) {
-        inMemory.attempts = 0;
-        scheduler.wake(delivery.conversation);
-      } else if (delivery.id > cursor && !caughtUp) {
-        // Ahead of the window: the feeder reads it in its turn.
-      } else if (delivery.id > (lastQueued.get(delivery.conversation) ?? 0)) {
-        admit(delivery);
-      } else {
-        // A dead letter behind what its conversation already delivered: it goes now.
-        const queued: QueuedDelivery = { delivery, attempts: 0 };
-        held.set(id, queued);
-        scheduler.push(delivery.conversation, queued, 0);
-      }
+      window.retried(delivery, reader.ahead(Number(delivery.id)));
       return result;
     },
     get pending() {
@@ -372,8 +190,49 @@ export function createDurableQueue(options: QueueOptions): DurableQueue {
     },
     async stop() {
       stopped = true;
-      await scheduler.close();
-      await flush();
+      reader.stop();
+      await window.close();
+      await outcomes.settled();
+      await leases.stop();
     },
+  };
+}
+
+/**
+ * Records outcomes (the store commits them with the turn's appends) and remembers which are
+ * still on their way, so stop() can wait for them. A failed commit is logged once, with how
+ * many outcomes it held.
+ */
+function createOutcomeRecorder(
+  store: Pick<Store, "recordOutcome">,
+  log: Pick<Logger, "warn">,
+): { record(update: DeliveryUpdate): void; settled(): Promise<void> } {
+  let inFlight = 0;
+  let idle: (() => void)[] = [];
+  let failed = 0;
+  const done = () => {
+    inFlight -= 1;
+    if (inFlight > 0) return;
+    const waiting = idle;
+    idle = [];
+    for (const resolve of waiting) resolve();
+  };
+  return {
+    record(update) {
+      inFlight += 1;
+      store.recordOutcome(update).then(done, (err: unknown) => {
+        // Not fatal: those deliveries stay pending in the store and go again after a restart.
+        failed += 1;
+        if (failed === 1) {
+          setImmediate(() => {
+            log.warn("delivery outcomes not recorded", { count: failed, err });
+            failed = 0;
+          });
+        }
+        done();
+      });
+    },
+    settled: () =>
+      inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve)),
   };
 }

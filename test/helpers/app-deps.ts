@@ -14,7 +14,7 @@ import type { Link } from "../../src/xmpp/link.js";
  * consumers' timer and closes the store.
  */
 export async function appDeps(config: Config, link: Link): Promise<AppDeps & { stop(): void }> {
-  const store = openStore(":memory:");
+  const store = await openStore(":memory:");
   const bots = await createBots({ config, store, link, log: silentLogger });
   const owners = createBotOwners(bots.registry, config.domain, link);
   const outbound = createOutbound({

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import xml, { type Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../src/formats/xml.js";
+import { botOwner, ownerId } from "../../src/owner.js";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
 import { type BotEvent, openSse, openWebSocket } from "../helpers/event-clients.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
@@ -238,9 +239,10 @@ describe("resuming a stream", () => {
 async function waitForEvents(bot: string, _token: string, after: string, count: number) {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if ((await bridge.bridge.store.readBotEvents(bot, after, count)).length >= count) return;
+    const stream = ownerId(botOwner(bot));
+    if ((await bridge.bridge.store.readEvents(stream, after, count)).length >= count) return;
     await new Promise<void>((resolve) => {
-      const off = bridge.bridge.store.watchEvents(bot, () => {
+      const off = bridge.bridge.store.watchEvents(stream, () => {
         off();
         clearTimeout(timer);
         resolve();
@@ -608,11 +610,11 @@ describe("slow consumers", () => {
   async function flood(bot: string) {
     const big = "x".repeat(64 * 1024);
     for (let n = 0; n < 300; n++) {
-      await bridge.bridge.store.appendBotEvent(
-        bot,
-        `<message from="alice@localhost/test" to="${bot}@${DOMAIN}" type="chat" id="flood-${n}"><body>${big}</body></message>`,
-        new Date().toISOString(),
-      );
+      await bridge.bridge.store.append({
+        stream: ownerId(botOwner(bot)),
+        kind: "message",
+        stanza: `<message from="alice@localhost/test" to="${bot}@${DOMAIN}" type="chat" id="flood-${n}"><body>${big}</body></message>`,
+      });
     }
   }
 

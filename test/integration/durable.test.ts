@@ -248,7 +248,8 @@ describe("durable delivery", () => {
         XMPP_REST_CALLBACK_URL: `${hook.url}/hook`,
         XMPP_REST_CALLBACK_RETRY: Array(100).fill("0.5").join(","),
       },
-      { store: { maxPageCount: 48 } },
+      // 48 pages of 4 KiB.
+      { store: { sizeLimitBytes: 48 * 4096 } },
     );
     const big = "x".repeat(2_000);
     const store = bridge.bridge.store;

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { conflict, notFound } from "../../stanza/errors.js";
-import type { Delivery } from "../../store/index.js";
+import type { WebhookDelivery } from "../../webhook/index.js";
 import type { BridgeApp, DeliveriesView, RouteDeps } from "../env.js";
 import { errorJson } from "../errors.js";
 import { authErrors, bearerSecurity, errorResponse } from "../schemas.js";
@@ -109,10 +109,10 @@ const retryDelivery = createRoute({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function toBody(d: Delivery): z.infer<typeof DeliveryBody> {
+function toBody(d: WebhookDelivery): z.infer<typeof DeliveryBody> {
   const [from = "", to = ""] = d.conversation.split("\n");
   return {
-    id: String(d.id),
+    id: d.id,
     webhookId: d.webhookId,
     state: d.state,
     kind: d.kind,
@@ -136,19 +136,20 @@ export function registerDeliveries(
 
   app.openapi(listDeliveries, async (c) => {
     const { state, after, limit = 100 } = c.req.valid("query");
-    const page = await deliveries.list({ state, after: Number(after ?? 0), limit });
+    // 0 and 007 name the same position as they did when ids were numbers.
+    const page = await deliveries.list({ state, after: String(Number(after ?? 0)), limit });
     const last = page[page.length - 1];
     return c.json(
       {
         deliveries: page.map(toBody),
-        next: page.length === limit && last ? String(last.id) : null,
+        next: page.length === limit && last ? last.id : null,
       },
       200,
     );
   });
 
   app.openapi(retryDelivery, async (c) => {
-    const id = Number(c.req.valid("param").id);
+    const { id } = c.req.valid("param");
     const result = await deliveries.retry(id);
     if (result.status === "requeued") return c.json(toBody(result.delivery), 202);
     const error =

@@ -2,16 +2,16 @@ import { describe, expect, it } from "vitest";
 import { createBotRegistry } from "../../../src/bots/registry.js";
 import { silentLogger } from "../../../src/log.js";
 import { parseJid } from "../../../src/stanza/jid.js";
-import { openStore } from "../../../src/store/index.js";
+import { openStore, type Store } from "../../../src/store/index.js";
 
 const CONFIG_TOKEN = "config-bot-token-0123456789";
 
-async function registry(store = openStore(":memory:")) {
+async function registry(store?: Store) {
   const r = createBotRegistry({
     domain: "rest.example.org",
     adminTokens: ["admin-token"],
     configured: { Fixed: { tokens: [CONFIG_TOKEN] } },
-    store,
+    store: store ?? (await openStore(":memory:")),
     log: silentLogger,
   });
   await r.load();
@@ -53,7 +53,7 @@ describe("the bot registry", () => {
   });
 
   it("keeps bots made at run time in the store, hashed, for the next start", async () => {
-    const store = openStore(":memory:");
+    const store = await openStore(":memory:");
     const first = await registry(store);
     const { token } = await first.put("kept", {});
     const [stored] = await store.listBots();

@@ -45,10 +45,7 @@ describe("parsing stops at the first limit", () => {
   });
 
   it.each([
-    [
-      "U+FFFD in an element name (invalid UTF-8 decodes to it)",
-      "<message><a\uFFFD/></message>",
-    ],
+    ["U+FFFD in an element name (invalid UTF-8 decodes to it)", "<message><a\uFFFD/></message>"],
     ["U+FEFF in an element name", "<message><bo\uFEFFdy>x</bo\uFEFFdy></message>"],
     ["U+FFFD in an attribute name", '<message><a b\uFFFD="1"/></message>'],
     ["U+FFFD in a prefix", '<message><p\uFFFD:a xmlns:p\uFFFD="u"/></message>'],

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { RoomArchive } from "../../../src/rooms/archive.js";
-import { archiveBefore, archiveCursorBefore, archiveHistoryPage } from "../../../src/rooms/history.js";
+import {
+  archiveBefore,
+  archiveCursorBefore,
+  archiveHistoryPage,
+} from "../../../src/rooms/history.js";
 import { StanzaError } from "../../../src/stanza/errors.js";
 
 const ROOM = "lobby@conference.localhost";

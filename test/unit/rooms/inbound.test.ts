@@ -28,7 +28,7 @@ function roomState(overrides: Partial<RoomState> = {}): RoomState {
     room: ROOM,
     nick: "Bot",
     password: undefined,
-    joinedAt: new Date().toISOString(),
+    joinedAt: Date.now(),
     status: "joined",
     subject: undefined,
     occupants: new Map(),

@@ -22,7 +22,7 @@ let sent: Element[];
 let answer: (presence: Element) => string[];
 
 beforeEach(async () => {
-  store = openStore(":memory:");
+  store = await openStore(":memory:");
   registry = createBotRegistry({
     domain: "rest.localhost",
     adminTokens: [],

@@ -1,32 +1,30 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+/**
+ * What only the SQLite store does (the contract, ./contract.ts, runs in
+ * ./sqlite.contract.test.ts): its file, its migrations, its lock, its backups.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  GLOBAL_STREAM,
   openStore,
   type Store,
-  StoreFullError,
   StoreOpenError,
+  type StoreTuning,
 } from "../../../src/store/index.js";
-import { SCHEMA_VERSION } from "../../../src/store/migrations.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../../src/store/sqlite/migrations.js";
 
 let dir: string;
 let stores: Store[];
 
-const open = (name = "store.db", options = {}) => {
-  const store = openStore(join(dir, name), options);
+const open = async (name = "store.db", tuning: StoreTuning = {}) => {
+  const store = await openStore(join(dir, name), tuning);
   stores.push(store);
   return store;
 };
-
-const event = (n: number, conversation = "a@x\nbot@rest") => ({
-  stream: GLOBAL_STREAM,
-  kind: "message",
-  stanza: `<message from="a@x" to="bot@rest"><body>${n}</body></message>`,
-  conversation,
-});
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "xmpp-rest-store-"));
@@ -38,104 +36,154 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("the SQLite store", () => {
-  it("appends events with increasing ids and keeps them across a reopen", async () => {
-    let store = open();
-    const first = await store.append([event(1), event(2)], 1_000);
-    const second = await store.append([event(3)], 2_000);
-    const ids = [...first, ...second].map((e) => e.id);
-    expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    expect(new Set(ids).size).toBe(3);
-    const webhookIds = [...first, ...second].map((e) => e.webhookId);
-    await store.close();
-    store = open();
-    const pending = await store.listDeliveries({ state: "pending", limit: 10 });
-    expect(pending.map((d) => d.id)).toEqual(ids);
-    // The webhook id is the same after a restart.
-    expect(pending.map((d) => d.webhookId)).toEqual(webhookIds);
-    expect((await store.readEvents(GLOBAL_STREAM, ids[0] ?? 0, 10)).map((e) => e.id)).toEqual(
-      ids.slice(1),
-    );
-  });
-
-  it("records attempts and outcomes, counts the backlog, and requeues dead letters", async () => {
-    const store = open();
-    const [a, b, c] = await store.append([event(1), event(2), event(3)], 1_000);
-    if (!a || !b || !c) throw new Error("append returned too few ids");
-    await store.updateDeliveries(
-      [
-        { id: a.id, state: "delivered", attempts: 1 },
-        { id: b.id, state: "failed", attempts: 8, lastError: "HTTP 500" },
-        { id: c.id, state: "pending", attempts: 2, nextAttemptAt: 9_000, lastError: "HTTP 503" },
-      ],
-      5_000,
-    );
-    expect(await store.backlog()).toEqual({ pending: 1, oldestPendingAt: 1_000, failed: 1 });
-    const [dead] = await store.listDeliveries({ state: "failed", limit: 10 });
-    expect(dead).toMatchObject({ id: b.id, attempts: 8, lastError: "HTTP 500" });
-    const waiting = await store.getDelivery(c.id);
-    expect(waiting).toMatchObject({ attempts: 2, nextAttemptAt: 9_000, state: "pending" });
-
-    expect(await store.requeueDelivery(a.id, 6_000)).toBeUndefined();
-    const again = await store.requeueDelivery(b.id, 6_000);
-    expect(again).toMatchObject({ state: "pending", attempts: 0, nextAttemptAt: 6_000 });
-    expect(await store.backlog()).toMatchObject({ pending: 2, failed: 0 });
-    const mine = await store.listDeliveries({
-      state: "pending",
-      conversation: "a@x\nbot@rest",
-      after: b.id,
-      limit: 10,
-    });
-    expect(mine.map((d) => d.id)).toEqual([c.id]);
-  });
-
-  it("prunes finished deliveries older than the cut-off, in batches, never pending ones", async () => {
-    const store = open();
-    const appended = await store.append(
-      Array.from({ length: 5 }, (_, i) => event(i)),
-      1_000,
-    );
-    const [keep, ...done] = appended.map((e) => e.id);
-    await store.updateDeliveries(
-      done.map((id) => ({ id, state: "delivered" as const, attempts: 1 })),
-      2_000,
-    );
-    expect(await store.prune(3_000, 3)).toBe(3);
-    expect(await store.prune(3_000, 3)).toBe(1);
-    expect(await store.prune(3_000, 3)).toBe(0);
-    const left = await store.readEvents(GLOBAL_STREAM, 0, 10);
-    expect(left.map((e) => e.id)).toEqual([keep]);
-  });
-
+describe("the SQLite store's file", () => {
   it("refuses a store written by a newer version, with one line", async () => {
     const path = join(dir, "newer.db");
     const db = new Database(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    expect(() => open("newer.db")).toThrow(StoreOpenError);
-    expect(() => open("newer.db")).toThrow(/newer xmpp-rest/);
+    await expect(open("newer.db")).rejects.toThrow(StoreOpenError);
+    await expect(open("newer.db")).rejects.toThrow(/newer xmpp-rest/);
   });
 
-  it("refuses a file that is not a store", () => {
+  it("refuses a file that is not a store", async () => {
     writeFileSync(join(dir, "junk.db"), "this is not a database, just text ".repeat(200));
-    expect(() => open("junk.db")).toThrow(StoreOpenError);
-    expect(() => open("junk.db")).toThrow(/not a usable xmpp-rest store/);
+    await expect(open("junk.db")).rejects.toThrow(StoreOpenError);
+    await expect(open("junk.db")).rejects.toThrow(/not a usable xmpp-rest store/);
   });
 
-  it.skipIf(process.getuid?.() === 0)("refuses a directory it cannot write", () => {
+  it.skipIf(process.getuid?.() === 0)("refuses a directory it cannot write", async () => {
     const locked = join(dir, "locked");
     mkdirSync(locked);
     chmodSync(locked, 0o500);
     try {
-      expect(() => open("locked/store.db")).toThrow(/not writable/);
+      await expect(open("locked/store.db")).rejects.toThrow(/not writable/);
     } finally {
       chmodSync(locked, 0o700);
     }
   });
 
-  it("can be backed up by another connection while it is open (SQLite online backup)", async () => {
-    const store = open();
-    await store.append([event(1), event(2)], 1_000);
+  it("is chosen by the form of XMPP_REST_STORE; a PostgreSQL URI is refused, its password unsaid", async () => {
+    for (const uri of ["postgres://u:secret@db/x", "postgresql://u:secret@db/x"]) {
+      const opening = openStore(uri);
+      await expect(opening).rejects.toThrow(StoreOpenError);
+      await expect(opening).rejects.toThrow(/PostgreSQL store not available yet/);
+      await expect(opening).rejects.not.toThrow(/secret/);
+    }
+    const memory = await openStore(":memory:");
+    stores.push(memory);
+    expect(memory.volatile).toBe(true);
+    expect((await open()).volatile).toBe(false);
+  });
+
+  it("migrates a version 3 store: bot names and the global stream become owner ids, its backlog stays deliverable", async () => {
+    const path = join(dir, "old.db");
+    const db = new Database(path);
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 3)) db.exec(migration.sql);
+      db.pragma("user_version = 3");
+      db.exec(`
+        INSERT INTO meta VALUES ('store-id', 'abc123');
+        INSERT INTO events (id, stream, time, kind, stanza) VALUES
+          (1, '', 10, 'message', '<message id="g"/>'),
+          (2, 'echo', 20, 'message', '<message id="e"/>');
+        INSERT INTO deliveries (event_id, conversation, state, next_attempt_at, updated_at)
+          VALUES (1, 'a@x' || char(10) || 'rest', 'pending', 10, 10);
+        INSERT INTO bots (name, token_hashes, created_at, updated_at) VALUES ('echo', '[]', 1, 2);
+        INSERT INTO bot_positions VALUES ('echo', 2);
+        INSERT INTO history (bot, direction, peer, sender, recipient, type, body, stanza, time)
+          VALUES ('echo', 'in', 'a@x', 'a@x/r', 'echo@rest', 'chat', 'hi', '<message/>', 30);
+        INSERT INTO rooms VALUES ('echo', 'lobby@muc', 'Echo', NULL, 40);
+        INSERT INTO room_messages (bot, room, nick, sender, body, stanza, time)
+          VALUES ('echo', 'lobby@muc', 'al', 'lobby@muc/al', 'yo', '<message/>', 50);
+      `);
+    })();
+    db.close();
+
+    const store = await open("old.db");
+    expect(store.storeId).toBe("abc123");
+    expect((await store.readEvents("global", "0", 10)).map((e) => e.id)).toEqual(["1"]);
+    expect((await store.readEvents("bot:echo", "0", 10)).map((e) => e.id)).toEqual(["2"]);
+    expect(await store.ackedEventId("bot:echo")).toBe("2");
+    expect(await store.getBot("echo")).toMatchObject({ createdAt: 1, updatedAt: 2 });
+    expect((await store.pageHistory("bot:echo", { limit: 10 })).entries.map((e) => e.body)).toEqual(
+      ["hi"],
+    );
+    expect(await store.listRooms("bot:echo")).toEqual([
+      { owner: "bot:echo", room: "lobby@muc", nick: "Echo", joinedAt: 40 },
+    ]);
+    const said = await store.pageRoomMessages("bot:echo", "lobby@muc", { limit: 10 });
+    expect(said.messages.map((m) => m.body)).toEqual(["yo"]);
+    const claimed = await store.claimDeliveries({
+      claimant: "q",
+      leaseMs: 1_000,
+      stream: "global",
+      limit: 10,
+    });
+    expect(claimed.deliveries.map((d) => [d.id, d.stream])).toEqual([["1", "global"]]);
+    expect(await store.backlog("global")).toMatchObject({ pending: 1 });
+    expect(await store.deleteBot("echo", "bot:echo")).toBe(true);
+    expect(await store.readEvents("bot:echo", "0", 10)).toEqual([]);
+  });
+});
+
+describe("one process per SQLite file", () => {
+  it("refuses a second opening of a file in use, with one line naming the file and who holds it", async () => {
+    await open();
+    const second = open();
+    await expect(second).rejects.toThrow(StoreOpenError);
+    await expect(second).rejects.toThrow(
+      new RegExp(
+        `store ${join(dir, "store.db")}: in use by another xmpp-rest \\(pid ${process.pid} on ${hostname()}`,
+      ),
+    );
+    const holder = JSON.parse(readFileSync(join(dir, "store.db.pid"), "utf8")) as { pid: number };
+    expect(holder.pid).toBe(process.pid);
+  });
+
+  it("lets the next one open the file once the holder closed it", async () => {
+    const first = await open();
+    await first.close();
+    const second = await open();
+    expect(second.volatile).toBe(false);
+  });
+
+  it("takes over the file of a process that was killed (the lock dies with it)", async () => {
+    const path = join(dir, "store.db");
+    // Another process takes the lock and is killed with it held.
+    const script = `
+      const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve("better-sqlite3"))});
+      const db = new Database(${JSON.stringify(`${path}.lock`)});
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.exec("BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (since TEXT); COMMIT");
+      process.kill(process.pid, "SIGKILL");
+    `;
+    const killed = spawnSync(process.execPath, ["-e", script]);
+    expect(killed.signal).toBe("SIGKILL");
+    const store = await open();
+    expect(store.location).toBe(path);
+  });
+
+  it("needs no lock in memory", async () => {
+    stores.push(await openStore(":memory:"), await openStore(":memory:"));
+  });
+});
+
+describe("backups while the store is open", () => {
+  it("can be backed up by another connection (SQLite online backup)", async () => {
+    const store = await open();
+    await store.append({
+      stream: "global",
+      kind: "message",
+      stanza: "<message/>",
+      conversation: "c",
+    });
+    await store.append({
+      stream: "global",
+      kind: "message",
+      stanza: "<message/>",
+      conversation: "c",
+    });
     const reader = new Database(join(dir, "store.db"), { readonly: true });
     try {
       await reader.backup(join(dir, "backup.db"));
@@ -150,51 +198,21 @@ describe("the SQLite store", () => {
     }
   });
 
-  it("records outcomes given to append in the same commit, and none of them when it fails", async () => {
-    const store = open("small.db", { maxPageCount: 40 });
-    const [a, b] = await store.append([event(1), event(2)], 1_000);
-    if (!a || !b) throw new Error("append returned too few ids");
-    const [c] = await store.append([event(3)], 2_000, [
-      { id: a.id, state: "delivered", attempts: 1 },
-      { id: b.id, state: "pending", attempts: 1, nextAttemptAt: 9_000, lastError: "HTTP 503" },
-    ]);
-    expect(await store.getDelivery(a.id)).toMatchObject({ state: "delivered", updatedAt: 2_000 });
-    expect(await store.getDelivery(b.id)).toMatchObject({ state: "pending", nextAttemptAt: 9_000 });
-    expect(await store.getDelivery(c?.id ?? 0)).toMatchObject({ state: "pending", attempts: 0 });
-
-    // A commit that cannot be written takes its outcomes down with it: all or nothing.
-    const huge = { ...event(4), stanza: `<message><body>${"x".repeat(400_000)}</body></message>` };
-    await expect(
-      store.append([huge], 3_000, [{ id: b.id, state: "delivered", attempts: 2 }]),
-    ).rejects.toBeInstanceOf(StoreFullError);
-    expect(await store.getDelivery(b.id)).toMatchObject({ state: "pending", attempts: 1 });
-  });
-
-  it("when full, refuses new events with StoreFullError and keeps what it has", async () => {
-    const store = open("small.db", { maxPageCount: 40 });
-    const big = (n: number) => ({
-      ...event(n),
-      stanza: `<message><body>${"x".repeat(3_000)}${n}</body></message>`,
+  const sqlite3 = spawnSync("sqlite3", ["-version"]).status === 0;
+  it.skipIf(!sqlite3)("can be backed up with the sqlite3 command, as the README says", async () => {
+    const store = await open();
+    await store.append({
+      stream: "global",
+      kind: "message",
+      stanza: "<message/>",
+      conversation: "c",
     });
-    const kept: number[] = [];
-    let full: unknown;
-    for (let i = 0; i < 200 && !full; i++) {
-      try {
-        kept.push(...(await store.append([big(i)], 1_000)).map((e) => e.id));
-      } catch (err) {
-        full = err;
-      }
-    }
-    expect(full).toBeInstanceOf(StoreFullError);
-    expect(kept.length).toBeGreaterThan(0);
-    const pending = await store.listDeliveries({ state: "pending", limit: 1_000 });
-    expect(pending.map((d) => d.id)).toEqual(kept);
-    // Recording outcomes still works, and pruning makes room again.
-    await store.updateDeliveries(
-      kept.map((id) => ({ id, state: "delivered" as const, attempts: 1 })),
-      2_000,
-    );
-    expect(await store.prune(3_000, 1_000)).toBe(kept.length);
-    await expect(store.append([big(999)], 4_000)).resolves.toHaveLength(1);
+    const backup = join(dir, "backup.sqlite");
+    execFileSync("sqlite3", [join(dir, "store.db"), `.backup '${backup}'`]);
+    // The copy is a store of its own: it opens (and locks) while the original runs.
+    const copy = await openStore(backup);
+    stores.push(copy);
+    expect(copy.storeId).toBe(store.storeId);
+    expect(await copy.readEvents("global", "0", 10)).toHaveLength(1);
   });
 });

@@ -52,13 +52,13 @@ const sentCount = (n: number) =>
     check();
   });
 
-beforeEach(() => {
+beforeEach(async () => {
   agent = new MockAgent();
   agent.disableNetConnect();
   sent = [];
   waiters = [];
   dir = mkdtempSync(join(tmpdir(), "xmpp-rest-dispatcher-"));
-  store = openStore(join(dir, "store.db"));
+  store = await openStore(join(dir, "store.db"));
 });
 
 afterEach(async () => {

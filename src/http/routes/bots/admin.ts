@@ -74,8 +74,8 @@ export function botJson(bot: Bot, consumers: Pick<Consumers, "countFor">): z.inf
     autoJoinOnInvite: bot.autoJoinOnInvite,
     tokens: bot.tokenCount,
     consumers: consumers.countFor(bot.name),
-    createdAt: bot.createdAt,
-    updatedAt: bot.updatedAt,
+    createdAt: new Date(bot.createdAt).toISOString(),
+    updatedAt: new Date(bot.updatedAt).toISOString(),
   };
 }
 

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { upgradeWebSocket } from "@hono/node-server";
 import { z } from "@hono/zod-openapi";
 import type { WSEvents } from "hono/ws";
+import { botOwner, ownerId } from "../../../owner.js";
 import { notAllowed } from "../../../stanza/errors.js";
 import { createCursor } from "../../../stream/cursor.js";
 import { longPoll } from "../../../stream/long-poll.js";
@@ -101,11 +102,13 @@ export function registerEvents(
       parseAfter(c.req.query("after"), "after") ??
       (sse ? parseAfter(c.req.header("last-event-id"), "Last-Event-ID") : undefined);
     const poll = websocket || sse ? undefined : parsePollParams(c.req.query());
-    const position = await startPosition(store, bot.name, after);
+    const stream = ownerId(botOwner(bot.name));
+    const position = await startPosition(store, stream, after);
 
     if (websocket) {
       const events = webSocketEvents({
         bot: bot.name,
+        stream,
         store,
         after: position,
         format,
@@ -122,7 +125,7 @@ export function registerEvents(
       const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
       const body = sseStream({
         bot: bot.name,
-        cursor: createCursor(store, bot.name, position),
+        cursor: createCursor(store, stream, position),
         format,
         limits,
         consumers,
@@ -144,7 +147,7 @@ export function registerEvents(
     const { waitMs, limit } = poll ?? { waitMs: 0, limit: 1 };
     const events = await longPoll({
       bot: bot.name,
-      cursor: createCursor(store, bot.name, position),
+      cursor: createCursor(store, stream, position),
       format,
       waitMs,
       limit,

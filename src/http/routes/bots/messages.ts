@@ -5,10 +5,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonToStanza } from "../../../formats/json/index.js";
 import { storedStanzaJson } from "../../../formats/json/stored.js";
-import { botOwner } from "../../../owner.js";
+import { botOwner, ownerId } from "../../../owner.js";
 import { badRequest, unprocessable } from "../../../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../../../stanza/jid.js";
-import type { HistoryEntry } from "../../../store/bots.js";
+import type { HistoryEntry } from "../../../store/history.js";
 import type { BridgeApp, RouteDeps } from "../../env.js";
 import {
   HISTORY_DEFAULT_LIMIT,
@@ -60,7 +60,9 @@ const SendBody = z
   });
 
 function messageJson(entry: HistoryEntry): z.infer<typeof HistoryMessage> {
-  const { id, time, direction, from, to, type, body } = entry;
+  const { id, direction, from, to, type, body } = entry;
+  // The store keeps milliseconds; the answer says RFC 3339.
+  const time = new Date(entry.time).toISOString();
   return {
     id,
     time,
@@ -143,7 +145,8 @@ export function registerMessages(
     const before = parseAfter(query.before, "before");
     const after = parseAfter(query.after, "after");
     const limit = historyLimit(query.limit);
-    const page = await store.pageHistory(bot.name, { with: peer, before, after, limit });
+    const owner = ownerId(botOwner(bot.name));
+    const page = await store.pageHistory(owner, { with: peer, before, after, limit });
     const oldest = page.entries[page.entries.length - 1];
     const newest = page.entries[0];
     return c.json(

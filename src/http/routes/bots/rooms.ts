@@ -7,7 +7,7 @@ import { jsonToStanza } from "../../../formats/json/index.js";
 import { botOwner } from "../../../owner.js";
 import { nickName, roomAddress, xmlText } from "../../../rooms/address.js";
 import { archiveBefore } from "../../../rooms/history.js";
-import type { Rooms } from "../../../rooms/index.js";
+import type { Rooms, RoomView } from "../../../rooms/index.js";
 import { unprocessable } from "../../../stanza/errors.js";
 import type { BridgeApp } from "../../env.js";
 import { historyLimit, parseAfter } from "../../params.js";
@@ -42,6 +42,15 @@ function roomMessage(fields: Record<string, unknown>, room: string) {
   return stanza;
 }
 
+/** A room in the answer's shape: times in RFC 3339 (the rooms and the store keep milliseconds). */
+function roomJson(room: RoomView) {
+  return {
+    ...room,
+    occupants: [...room.occupants],
+    joinedAt: new Date(room.joinedAt).toISOString(),
+  };
+}
+
 export function registerRooms(app: BridgeApp, rooms: Rooms): void {
   app.openapi(joinRoute, async (c) => {
     const bot = c.var.bot;
@@ -54,7 +63,7 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
       password,
       history: body.history,
     });
-    return c.json({ ...view, occupants: [...view.occupants], created }, 200);
+    return c.json({ ...roomJson(view), created }, 200);
   });
 
   app.openapi(leaveRoute, async (c) => {
@@ -64,12 +73,12 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
 
   app.openapi(listRoute, (c) => {
     const list = rooms.list(botOwner(c.var.bot.name));
-    return c.json({ rooms: list.map((r) => ({ ...r, occupants: [...r.occupants] })) }, 200);
+    return c.json({ rooms: list.map(roomJson) }, 200);
   });
 
   app.openapi(getRoute, (c) => {
     const view = rooms.get(botOwner(c.var.bot.name), roomAddress(c.req.valid("param").room));
-    return c.json({ ...view, occupants: [...view.occupants] }, 200);
+    return c.json(roomJson(view), 200);
   });
 
   app.openapi(postRoute, async (c) => {
@@ -94,6 +103,6 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
     const room = roomAddress(c.req.valid("param").room);
     const subject = xmlText(c.req.valid("json").subject, "subject");
     const view = await rooms.setSubject(botOwner(c.var.bot.name), room, subject);
-    return c.json({ ...view, occupants: [...view.occupants] }, 200);
+    return c.json(roomJson(view), 200);
   });
 }

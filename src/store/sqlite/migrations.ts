@@ -1,8 +1,8 @@
 /**
- * The schema, one numbered step at a time. A store records the last step applied
+ * The SQLite schema, one numbered step at a time. A store records the last step applied
  * (SQLite's user_version); start-up applies the missing ones in one transaction and
- * refuses a store written by a newer version. Later features add steps here (bots,
- * consumer positions, rooms, history), never edit an applied one.
+ * refuses a store written by a newer version. Later features add steps here, never edit
+ * an applied one.
  */
 export interface Migration {
   readonly version: number;
@@ -123,6 +123,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX room_messages_by_time ON room_messages (time);
 
       ALTER TABLE bots ADD COLUMN auto_join_on_invite INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 4,
+    description: "owner ids instead of bot names; delivery claims",
+    sql: `
+      -- Streams, positions, history and rooms are keyed by owner id (src/owner.ts): the
+      -- global callback's stream '' becomes 'global', a bot's name 'bot:<name>'.
+      UPDATE events SET stream = CASE stream WHEN '' THEN 'global' ELSE 'bot:' || stream END;
+      DROP INDEX events_of_bots_by_time;
+      -- Pruning logged events by age. The global stream's events all have deliveries and
+      -- go with them, so they stay out of this index (and out of its cost per append).
+      CREATE INDEX events_logged_by_time ON events (time) WHERE stream <> 'global';
+
+      CREATE TABLE stream_positions (
+        stream TEXT PRIMARY KEY,
+        acked INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO stream_positions (stream, acked) SELECT 'bot:' || bot, acked FROM bot_positions;
+      DROP TABLE bot_positions;
+
+      ALTER TABLE history RENAME COLUMN bot TO owner;
+      UPDATE history SET owner = 'bot:' || owner;
+      DROP INDEX history_by_bot;
+      DROP INDEX history_by_peer;
+      CREATE INDEX history_by_owner ON history (owner, id);
+      CREATE INDEX history_by_peer ON history (owner, peer, id);
+
+      ALTER TABLE rooms RENAME COLUMN bot TO owner;
+      UPDATE rooms SET owner = 'bot:' || owner;
+      ALTER TABLE room_messages RENAME COLUMN bot TO owner;
+      UPDATE room_messages SET owner = 'bot:' || owner;
+      DROP INDEX room_messages_by_room;
+      CREATE INDEX room_messages_by_room ON room_messages (owner, room, id);
+
+      -- Who claimed a delivery; a claim holds while its claimant's lease runs (one row per
+      -- claimant, so renewing costs one write however many rows it holds). A delivery's stream
+      -- is its event's.
+      ALTER TABLE deliveries ADD COLUMN claimant TEXT;
+      CREATE TABLE claimants (
+        claimant TEXT PRIMARY KEY,
+        lease_until INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -24,7 +24,7 @@ const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
 /**
  * Newest-first pages of a table's rows within one scope (`scope`: SQL conditions with
- * placeholders, e.g. "bot = ? AND room = ?"), keyed by id. With only `after`, the page is
+ * placeholders, e.g. "owner = ? AND room = ?"), keyed by id. With only `after`, the page is
  * the rows right after it (paging forward); otherwise the newest rows in range. Every
  * statement is prepared once, here.
  */

@@ -1,0 +1,50 @@
+/**
+ * One-to-one message history: messages with a body an owner sent or received, paged newest
+ * first by id (ids increase), optionally with one peer only.
+ */
+
+export type Direction = "in" | "out";
+
+export interface HistoryInput {
+  /** The owner id (src/owner.ts). */
+  readonly owner: string;
+  readonly direction: Direction;
+  /** The other side's bare JID: what `with` matches. */
+  readonly peer: string;
+  readonly from: string;
+  readonly to: string;
+  readonly type: string;
+  readonly body: string;
+  readonly stanza: string;
+  /** Milliseconds since the epoch, when the bridge received or sent it. */
+  readonly time: number;
+}
+
+export interface HistoryEntry extends Omit<HistoryInput, "owner" | "peer"> {
+  readonly id: string;
+}
+
+export interface HistoryQuery {
+  readonly with?: string | undefined;
+  /** Entries older than this id (the next page back). */
+  readonly before?: string | undefined;
+  /** Entries newer than this id (the next page forward). */
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  readonly entries: readonly HistoryEntry[];
+  /** Whether older entries than the oldest on this page exist (for `with`, if given). */
+  readonly hasOlder: boolean;
+  /** Whether newer entries than the newest on this page exist. */
+  readonly hasNewer: boolean;
+}
+
+export interface HistoryStore {
+  /** Committed with the other appends of the same event-loop turn. */
+  appendHistory(entry: HistoryInput): Promise<HistoryEntry>;
+  /** With only `after`: the entries right after it (paging forward); else the newest in range. */
+  pageHistory(owner: string, query: HistoryQuery): Promise<HistoryPage>;
+}
