@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import { createBots } from "./bots/index.js";
+import { type Bots, createBots } from "./bots/index.js";
 import { createBotOwners } from "./bots/owners.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
@@ -17,7 +17,7 @@ import { openStore, type Store, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
-import { createWebhook, withWebhookId } from "./webhook/index.js";
+import { createWebhook, type Webhook, withWebhookId } from "./webhook/index.js";
 import { createLink, type Link } from "./xmpp/link.js";
 
 export interface Bridge {
@@ -70,46 +70,15 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log, metrics });
-  const owners = createBotOwners(bots.registry, config.domain, link);
-  const outbound = createOutbound({
-    connectionFor: () => link,
-    owners,
-    claimAnswer: (answer, owner) =>
-      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
-    recordOutgoing: (owner, stanza) => {
-      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
-    },
-  });
-  const rooms = createRooms({
+  const { outbound, rooms, directory } = await wireOwners(config, log, {
     store,
-    seats: owners,
-    post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
-    log,
-    timeoutMs: config.iqTimeoutMs,
-  });
-  await rooms.load();
-  const directory = createRoomDirectory({
-    connection: link,
-    from: config.domain,
-    timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
+    link,
+    bots,
+    webhook,
   });
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs);
   metrics.readFrom({ backlog: () => store.backlog(), consumers: () => consumers.byKind() });
-
-  const inbound = createInbound(
-    { domain: config.domain, ownerAt: owners.ownerAt, rooms: rooms.handle },
-    {
-      owner(owner, stanza, to, { history }) {
-        const bot = owner.kind === "bot" ? bots.registry.get(owner.name) : undefined;
-        if (bot) bots.router.deliver(bot, stanza, to, { history });
-      },
-      global: (stanza, to) => webhook.handle(stanza, to),
-    },
-    log,
-  );
-  // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
-  link.onStanza(inbound.handle);
 
   const deliveries = {
     list: async (query: Parameters<Store["listDeliveries"]>[0]) =>
@@ -193,6 +162,55 @@ export async function startBridge(
       return stopping;
     },
   };
+}
+
+/**
+ * Bots as owners on the component link: the one way out, their rooms (seats), the room
+ * directory, and the one way in for everything the link receives.
+ */
+async function wireOwners(
+  config: Config,
+  log: Logger,
+  { store, link, bots, webhook }: { store: Store; link: Link; bots: Bots; webhook: Webhook },
+) {
+  const owners = createBotOwners(bots.registry, config.domain, link);
+  const outbound = createOutbound({
+    connectionFor: () => link,
+    owners,
+    claimAnswer: (answer, owner) =>
+      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
+    recordOutgoing: (owner, stanza) => {
+      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
+    },
+  });
+  const rooms = createRooms({
+    store,
+    seats: owners,
+    post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
+    log,
+    timeoutMs: config.iqTimeoutMs,
+  });
+  await rooms.load();
+  const directory = createRoomDirectory({
+    connection: link,
+    from: config.domain,
+    timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
+  });
+  const inbound = createInbound(
+    { domain: config.domain, ownerAt: owners.ownerAt, rooms: rooms.handle },
+    {
+      owner(owner, stanza, to, { history }) {
+        const bot = owner.kind === "bot" ? bots.registry.get(owner.name) : undefined;
+        if (bot) bots.router.deliver(bot, stanza, to, { history });
+      },
+      global: (stanza, to) => webhook.handle(stanza, to),
+    },
+    log,
+  );
+  // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
+  link.onStanza(inbound.handle);
+
+  return { outbound, rooms, directory };
 }
 
 function listen(

@@ -1,26 +1,25 @@
 import type { Element } from "@xmpp/xml";
-import { codecFor } from "../formats/index.js";
-import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
-import { parseXmlElement, serializeStanza } from "../formats/xml.js";
+import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
-import { type Metrics, noMetrics } from "../metrics.js";
+import type { Metrics } from "../metrics.js";
 import { GLOBAL_STREAM } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
-import type { Store } from "../store/index.js";
+import type { NewEvent, Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
-import { callWebhook, type WebhookClient } from "./deliver.js";
+import { createAttempt } from "./attempt.js";
+import { createWebhookCaller } from "./caller.js";
+import type { WebhookClient } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
 import { createWebhookHealth } from "./health.js";
-import { probeWebhook } from "./probe.js";
-import { type AttemptResult, createDurableQueue, type QueueStore } from "./queue.js";
-import { allowsReply, errorReply, type Outcome, replyFor } from "./reply.js";
-import { buildDeliveryRequest, type DeliveryIdentity, probeHeaders } from "./request.js";
-import { asksNoRetry, isRetryable, nextDelay, retryAfterMs } from "./retry.js";
+import { createIqCalls } from "./iq-calls.js";
+import { createDurableQueue, type QueueStore } from "./queue.js";
+import { allowsReply, errorReply } from "./reply.js";
 import type { WebhookSettings } from "./settings.js";
-import { newWebhookId, secretKey } from "./signature.js";
-import { expandCallbackUrl } from "./url.js";
-import { storedWebhookId, type WebhookDelivery, withWebhookId } from "./webhook-id.js";
+import { type WebhookDelivery, withWebhookId } from "./webhook-id.js";
+
+/** A stanza for the queue: committed to the log with its delivery in its conversation. */
+type QueuedEvent = NewEvent & { readonly conversation: string };
 
 export type RetryResult =
   | { readonly status: "unknown" }
@@ -62,71 +61,51 @@ export interface WebhookDispatcher {
   readonly pending: number;
 }
 
-/** One line for the log and the admin API: what an attempt ended with. */
-function describeOutcome(outcome: Outcome): string {
-  switch (outcome.kind) {
-    case "answered":
-      return `HTTP ${outcome.status}`;
-    case "too-large":
-      return `HTTP ${outcome.status}, answer larger than ${outcome.limit} bytes`;
-    case "timeout":
-      return `no answer within ${outcome.seconds}s`;
-    case "unreachable":
-      return `unreachable${outcome.reason ? `: ${outcome.reason}` : ""}`;
-    case "refused":
-      return outcome.error.message;
-  }
-}
-
 /**
  * Inbound stanzas to the webhook. Messages and presences are committed to the
  * store first and delivered from it (retried, in order per conversation, see
- * queue.ts); iqs are called at once and answered within the callback timeout, as
- * RFC 6120 §8.2.3 expects an answer, not a stored promise of one.
+ * queue.ts); iqs are called at once and answered within the callback timeout
+ * (./iq-calls.ts).
  */
 export function createDispatcher(options: DispatcherOptions): WebhookDispatcher {
-  const { config, link, log, agent } = options;
-  const metrics = options.metrics ?? noMetrics;
-  const owner = options.owner ?? GLOBAL_STREAM;
+  const { config, log } = options;
   const now = options.now ?? Date.now;
-  const url = config.callbackUrl;
-  const settings = {
-    url: url ?? "",
-    token: config.callbackToken,
-    key: config.callbackSecret ? secretKey(config.callbackSecret) : undefined,
-  };
-  const limits = { timeoutMs: config.callbackTimeoutMs, sizeLimit: config.stanzaSizeLimit };
-  const replyContext = { domain: config.domain, sizeLimit: config.stanzaSizeLimit };
+  const owner = options.owner ?? GLOBAL_STREAM;
+  const stream = options.stream ?? GLOBAL_STREAM;
   const filter = {
     domain: config.domain,
     stanzas: config.callbackStanzas,
     events: config.callbackEvents,
   };
+  const caller = createWebhookCaller({ ...options, owner, now });
   const health = createWebhookHealth(log);
-  let format: MediaType = config.callbackContentType;
-  if (!codecFor(format)) {
-    log.warn("webhook format not available, using XML", { format });
-    format = XMPP_XML;
-  }
-  let probed: Promise<void> | undefined;
-  let iqsInFlight = 0;
-  const iqCalls = new Set<Promise<void>>();
+  const { storeId } = options.store;
+  const attempt = createAttempt({
+    caller,
+    health,
+    retryMs: config.callbackRetryMs,
+    storeId,
+    log,
+    now,
+  });
+  const queue = createDurableQueue({
+    // Each webhook delivers only its own stream (the global one, or one owner's).
+    store: options.store,
+    stream,
+    concurrency: config.callbackConcurrency,
+    attempt,
+    log,
+    now,
+  });
+  const iqs = createIqCalls(caller, health, config.callbackConcurrency, log);
   let stopped = false;
   // Episodes, logged once each rather than once per refused stanza.
   let refusing: "queue-full" | "store-failed" | undefined;
 
-  const send = async (reply: Element) => {
-    try {
-      await link.send(reply);
-    } catch (err) {
-      log.warn("webhook reply not sent", { stanzaId: reply.attrs.id, to: reply.attrs.to, err });
-    }
-  };
-
   const refuse = (stanza: Element, error: StanzaError) => {
     if (!allowsReply(stanza)) return;
     const reply = errorReply(stanza, error);
-    if (reply) void send(reply);
+    if (reply) void caller.send(reply);
   };
 
   const busy = (stanza: Element, episode: "queue-full" | "store-failed", err?: unknown) => {
@@ -147,147 +126,24 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     );
   };
 
-  const call = async (stanza: Element, identity: DeliveryIdentity, stored?: string) => {
-    if (probed) await probed;
-    let request: ReturnType<typeof buildDeliveryRequest>;
-    try {
-      request = buildDeliveryRequest(settings, format, stanza, identity, now(), stored);
-    } catch (err) {
-      log.warn("stanza not encodable for the webhook", { stanzaId: stanza.attrs.id, format, err });
-    }
-    if (!request) {
-      const error = new StanzaError("cancel", "internal-server-error", {
-        text: `cannot encode as ${format}`,
-      });
-      return { kind: "refused", error } as const;
-    }
-    const started = performance.now();
-    const outcome = await callWebhook(agent, request, limits);
-    metrics.webhookDeliveries.observe(
-      { owner, outcome: outcomeLabel(outcome) },
-      (performance.now() - started) / 1000,
-    );
-    return outcome;
-  };
-
-  /** The reply (if any) the mod_rest rules give for a final outcome. */
-  const conclude = async (stanza: Element, outcome: Outcome) => {
-    const decision = replyFor(stanza, outcome, replyContext);
-    if (decision.problem) {
-      log.warn("webhook answer not used", {
-        stanzaId: stanza.attrs.id,
-        kind: stanza.name,
-        problem: decision.problem,
-      });
-    }
-    if (decision.reply) await send(decision.reply);
-  };
-
-  const { storeId } = options.store;
-  const attempt = async (queued: {
-    delivery: { id: string; stanza: string };
-    attempts: number;
-    element?: Element;
-  }): Promise<AttemptResult> => {
-    let stanza: Element;
-    try {
-      stanza = queued.element ?? parseXmlElement(queued.delivery.stanza).root;
-    } catch (err) {
-      log.error("stored stanza unreadable; kept as a dead letter", { err });
-      return { state: "failed", error: "stored stanza unreadable" };
-    }
-    const attempts = queued.attempts + 1;
-    const webhookId = storedWebhookId(storeId, queued.delivery.id);
-    const outcome = await call(stanza, { webhookId, attempt: attempts }, queued.delivery.stanza);
-    const error = describeOutcome(outcome);
-    if (isRetryable(outcome)) {
-      // Each failed attempt at debug; the episode once at warn (health.ts).
-      log.debug("webhook call failed", { stanzaId: stanza.attrs.id, attempt: attempts, error });
-      health.failed(error, { stanzaId: stanza.attrs.id });
-      const headers = "headers" in outcome ? outcome.headers : undefined;
-      const status = outcome.kind === "answered" ? outcome.status : 0;
-      const delay = asksNoRetry(headers)
-        ? undefined
-        : nextDelay(config.callbackRetryMs, attempts, retryAfterMs(status, headers, now()));
-      if (delay !== undefined) return { state: "pending", retryAt: now() + delay, error };
-      log.warn("webhook delivery failed for good; kept as a dead letter", {
-        stanzaId: stanza.attrs.id,
-        webhookId,
-        attempts,
-        error,
-      });
-      await conclude(stanza, outcome);
-      return { state: "failed", error };
-    }
-    if (outcome.kind !== "refused") health.answered();
-    await conclude(stanza, outcome);
-    const status = "status" in outcome ? outcome.status : 0;
-    return status >= 200 && status <= 299 ? { state: "delivered" } : { state: "failed", error };
-  };
-
-  const stream = options.stream ?? GLOBAL_STREAM;
-  const queue = createDurableQueue({
-    // Each webhook delivers only its own stream (the global one, or one owner's).
-    store: options.store,
-    stream,
-    concurrency: config.callbackConcurrency,
-    attempt,
-    log,
-    now,
-  });
-
-  /** iqs: one attempt now, answered by its outcome (never stored). */
-  const callNow = (stanza: Element) => {
-    if (iqsInFlight >= config.callbackConcurrency) {
-      busy(stanza, "queue-full");
-      return;
-    }
-    iqsInFlight += 1;
-    const run = call(stanza, { webhookId: newWebhookId(), attempt: 1 })
-      .then(async (outcome) => {
-        if (isRetryable(outcome)) {
-          const error = describeOutcome(outcome);
-          log.debug("webhook call failed", { stanzaId: stanza.attrs.id, error });
-          health.failed(error, { stanzaId: stanza.attrs.id });
-        } else if (outcome.kind !== "refused") health.answered();
-        await conclude(stanza, outcome);
-      })
-      .catch((err: unknown) =>
-        log.error("webhook iq call failed", { stanzaId: stanza.attrs.id, err }),
-      )
-      .finally(() => {
-        iqsInFlight -= 1;
-        iqCalls.delete(run);
-      });
-    iqCalls.add(run);
-  };
-
   const store = (stanza: Element) => {
     if (queue.pending >= config.callbackQueueSize) {
       busy(stanza, "queue-full");
       return;
     }
     const { from = "", to = "" } = stanza.attrs;
-    queue
-      .enqueue(
-        {
-          stream,
-          // iqs are called at once, never stored (callNow).
-          kind: stanza.name === "presence" ? "presence" : "message",
-          stanza: serializeStanza(stanza),
-          conversation: `${from}\n${to}`,
-        },
-        stanza,
-      )
-      .then(
-        () => {
-          if (refusing !== undefined && queue.pending < config.callbackQueueSize) {
-            log.info("webhook backlog accepts stanzas again", { pending: queue.pending });
-            refusing = undefined;
-          }
-        },
-        (err: unknown) => busy(stanza, "store-failed", err),
-      );
+    // iqs are called at once, never stored.
+    const kind = stanza.name === "presence" ? "presence" : "message";
+    const event = { stream, kind, stanza: serializeStanza(stanza), conversation: `${from}\n${to}` };
+    queue.enqueue(event as QueuedEvent, stanza).then(
+      () => {
+        if (refusing !== undefined && queue.pending < config.callbackQueueSize) {
+          log.info("webhook backlog accepts stanzas again", { pending: queue.pending });
+          refusing = undefined;
+        }
+      },
+      (err: unknown) => busy(stanza, "store-failed", err),
+    );
   };
 
   return {
@@ -295,44 +151,24 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
       return queue.pending;
     },
     async start() {
-      if (url !== undefined && !probed) {
-        probed = probeWebhook(
-          agent,
-          expandCallbackUrl(url, undefined),
-          probeHeaders(settings, now()),
-          limits,
-        )
-          .then((result) => {
-            if (result.type) {
-              format = result.type;
-              log.info("webhook probe chose a format", { format });
-            } else {
-              log.warn("webhook probe did not choose a format", { reason: result.reason, format });
-            }
-          })
-          .catch((err: unknown) => log.warn("webhook probe failed", { err }));
-      }
+      caller.probe();
       await queue.start();
     },
     handle(stanza, to) {
       try {
-        if (url === undefined || !shouldForward(stanza, filter, to)) {
+        if (config.callbackUrl === undefined || !shouldForward(stanza, filter, to)) {
           if (needsAnswer(stanza)) refuse(stanza, new StanzaError("cancel", "service-unavailable"));
           return;
         }
-        if (stanza.name === "iq") {
-          if (stopped) {
-            refuse(
-              stanza,
-              new StanzaError("cancel", "service-unavailable", {
-                text: "the bridge is stopping",
-              }),
-            );
-          } else callNow(stanza);
-          return;
-        }
-        // Stored even while stopping: delivered after the next start.
-        store(stanza);
+        if (stanza.name !== "iq") {
+          // Stored even while stopping: delivered after the next start.
+          store(stanza);
+        } else if (stopped) {
+          refuse(
+            stanza,
+            new StanzaError("cancel", "service-unavailable", { text: "the bridge is stopping" }),
+          );
+        } else if (!iqs.call(stanza)) busy(stanza, "queue-full");
       } catch (err) {
         log.error("webhook dispatch failed", { err });
       }
@@ -346,13 +182,8 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     async stop() {
       stopped = true;
       await queue.stop();
-      await Promise.allSettled([...iqCalls]);
-      if (probed) await probed;
+      await iqs.settled();
+      await caller.settled();
     },
   };
-}
-
-/** The metrics label of a webhook call's outcome: the status class when it answered. */
-function outcomeLabel(outcome: Outcome): string {
-  return outcome.kind === "answered" ? `${Math.floor(outcome.status / 100)}xx` : outcome.kind;
 }
