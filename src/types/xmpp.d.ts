@@ -44,7 +44,15 @@ declare module "@xmpp/xml" {
     Element: typeof ElementClass;
     escapeXML(s: string): string;
     escapeXMLText(s: string): string;
+    /** A streaming parser: `start` (the stream header), `element` (each top-level child), `end`, `error`. */
+    Parser: new () => XmlParser;
   }
+  interface XmlParser {
+    on(event: "start" | "element" | "end", listener: (element: Element) => void): this;
+    on(event: "error", listener: (error: Error) => void): this;
+    write(data: string): void;
+  }
+  export type Parser = XmlParser;
   const xml: XmlFactory;
   export default xml;
 }

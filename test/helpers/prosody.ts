@@ -5,7 +5,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { renderConfigTemplate } from "./config-template.js";
 import { serverPorts, waitForPort } from "./ports.js";
-import type { XmppServer, XmppServerOptions } from "./server.js";
+import {
+  ACCOUNT_HOST,
+  type AccountHost,
+  type XmppServer,
+  type XmppServerOptions,
+} from "./server.js";
+import { makeTestCa } from "./tls-ca.js";
 
 const run = promisify(execFile);
 const TEMPLATE = join(
@@ -57,15 +63,24 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     LOG_LEVEL: options.logLevel ?? "info",
   });
 
-  for (const user of options.users ?? []) {
-    await run("prosodyctl", [
-      "--config",
-      configPath,
-      "register",
-      user.username,
-      "localhost",
-      user.password,
-    ]);
+  const register = async (users: XmppServerOptions["users"], host: string) => {
+    for (const user of users ?? []) {
+      await run("prosodyctl", [
+        "--config",
+        configPath,
+        "register",
+        user.username,
+        host,
+        user.password,
+      ]);
+    }
+  };
+  await register(options.users, "localhost");
+  let accounts: AccountHost | undefined;
+  if (options.accountUsers) {
+    const ca = await makeTestCa(join(dataDir, "tls"), ACCOUNT_HOST);
+    await register(options.accountUsers, ACCOUNT_HOST);
+    accounts = { host: ACCOUNT_HOST, port: c2sPort, caFile: ca.caFile, caPem: ca.caPem };
   }
 
   let child: ChildProcess | undefined;
@@ -110,6 +125,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     service,
     silentService: service,
     mucDomain: "conference.localhost",
+    accounts,
     dataDir,
     kill,
     restart: launch,
