@@ -14,13 +14,20 @@
  * test/unit/store/contract.ts is the suite every implementation passes.
  */
 
+import type { AccountStore } from "./accounts.js";
 import type { BotStore } from "./bots.js";
 import type { DeliveryStore } from "./deliveries.js";
 import type { EventLog } from "./events.js";
 import type { HistoryStore } from "./history.js";
 import type { RoomStore } from "./rooms.js";
 
-export interface Store extends EventLog, DeliveryStore, BotStore, HistoryStore, RoomStore {
+export interface Store
+  extends EventLog,
+    DeliveryStore,
+    BotStore,
+    AccountStore,
+    HistoryStore,
+    RoomStore {
   /** Where the data lives, for logs (a path, or ":memory:"); never a password. */
   readonly location: string;
   /** True when nothing survives a restart (":memory:"). */

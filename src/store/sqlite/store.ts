@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Store } from "../types.js";
+import { createSqliteAccounts } from "./accounts.js";
 import { createSqliteBots } from "./bots.js";
 import { createSqliteClaims } from "./claims.js";
 import { createSqliteDeliveries } from "./deliveries.js";
@@ -33,6 +34,7 @@ export function createSqliteStore(parts: SqliteStoreParts): Store {
     ...createSqliteEventLog(db, writer, heads, now),
     ...createSqliteDeliveries(db, writer, claims, heads, now),
     ...createSqliteBots(db, writer),
+    ...createSqliteAccounts(db, writer),
     ...createSqliteHistory(db, writer),
     ...createSqliteRooms(db, writer),
     location,
