@@ -1,6 +1,10 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
+import { type Accounts, createAccounts } from "./accounts/index.js";
+import { createAccountOwners } from "./accounts/owners.js";
+import { createSealer, readSecretKey } from "./accounts/secrets.js";
 import { type Bots, createBots } from "./bots/index.js";
 import { createBotOwners } from "./bots/owners.js";
 import type { Config } from "./config.js";
@@ -8,17 +12,20 @@ import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
-import { createOutbound } from "./outbound/index.js";
-import { ownerOf } from "./owner.js";
+import { createOutbound, type OutboundConnection } from "./outbound/index.js";
+import { combineDirectories } from "./outbound/scope.js";
+import { type Owner, ownerId, ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
+import { combineSeats } from "./rooms/seat.js";
 import { StanzaError } from "./stanza/errors.js";
 import { openStore, type Store, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook, type Webhook, withWebhookId } from "./webhook/index.js";
-import { createLink, type Link } from "./xmpp/link.js";
+import { createSrvResolver } from "./xmpp/client/index.js";
+import { createLink, type Link, linkDownError } from "./xmpp/link.js";
 
 export interface Bridge {
   readonly link: Link;
@@ -37,6 +44,8 @@ export interface BridgeOptions {
   readonly store?: StoreTuning;
   /** Pacing of SSE/WebSocket/long-poll readers (tests shorten heartbeats and stall limits). */
   readonly streamLimits?: Partial<StreamLimits>;
+  /** Accounts' pings (XEP-0199) after this much silence (tests shorten it). */
+  readonly accountPingIntervalMs?: number;
 }
 
 /**
@@ -49,6 +58,8 @@ export async function startBridge(
   options: BridgeOptions = {},
 ): Promise<Bridge> {
   const metrics = config.metrics ? createMetrics() : noMetrics;
+  // Read before anything starts: a key file that cannot be read stops the start-up.
+  const secretKey = readSecretKey(config);
   const store = await openStore(config.store, options.store);
   if (store.volatile) {
     log.warn("store is in memory: stanzas not yet delivered are lost when the bridge stops");
@@ -70,12 +81,29 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log, metrics });
+  const accounts = createAccounts({
+    config,
+    store,
+    sealer: secretKey && createSealer(secretKey),
+    resolver: createSrvResolver(config.dnsServers),
+    ca: config.accountCaFile === undefined ? undefined : readFileSync(config.accountCaFile),
+    log,
+    metrics,
+    ...(options.initialBackoffMs !== undefined
+      ? { initialBackoffMs: options.initialBackoffMs }
+      : {}),
+    ...(options.accountPingIntervalMs !== undefined
+      ? { pingIntervalMs: options.accountPingIntervalMs }
+      : {}),
+  });
   const { outbound, rooms, directory } = await wireOwners(config, log, {
     store,
     link,
     bots,
+    accounts,
     webhook,
   });
+  await accounts.load();
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs);
   metrics.readFrom({ backlog: () => store.backlog(), consumers: () => consumers.byKind() });
@@ -88,6 +116,7 @@ export async function startBridge(
     retry: async (id: string) => {
       const owner = ownerOf((await store.getDelivery(id))?.stream ?? "");
       if (owner?.kind === "bot") return bots.retryDelivery(owner.name, id);
+      if (owner?.kind === "account") return accounts.retryDelivery(owner.jid, id);
       return webhook.retry(id);
     },
   };
@@ -95,7 +124,18 @@ export async function startBridge(
     settings: config,
     log,
     metrics,
-    tokens: bots.registry,
+    tokens: {
+      authenticate: (token) => bots.registry.authenticate(token) ?? accounts.authenticate(token),
+      onChange(listener) {
+        const offBots = bots.registry.onChange(listener);
+        const offAccounts = accounts.onChange(listener);
+        return () => {
+          offBots();
+          offAccounts();
+        };
+      },
+    },
+    accounts,
     outbound,
     linkStatus: () => ({ state: link.state, pendingIq: link.iqs.size }),
     deliveries,
@@ -116,7 +156,7 @@ export async function startBridge(
     consumers.stop();
     rooms.stop();
     await pruner.stop();
-    await Promise.all([webhook.stop(0), bots.stop(0)]);
+    await Promise.all([webhook.stop(0), bots.stop(0), accounts.stop(0)]);
     await store.close();
     throw err;
   }
@@ -145,7 +185,11 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
-    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs)]);
+    await Promise.all([
+      webhook.stop(drainTimeoutMs),
+      bots.stop(drainTimeoutMs),
+      accounts.stop(drainTimeoutMs),
+    ]);
     rooms.stop();
     await link.stop();
     await pruner.stop();
@@ -165,27 +209,46 @@ export async function startBridge(
 }
 
 /**
- * Bots as owners on the component link: the one way out, their rooms (seats), the room
- * directory, and the one way in for everything the link receives.
+ * Bots (on the component link) and accounts (each on its own session) as owners: the one way
+ * out, their rooms (seats), the room directory, and the one way in for every connection.
  */
 async function wireOwners(
   config: Config,
   log: Logger,
-  { store, link, bots, webhook }: { store: Store; link: Link; bots: Bots; webhook: Webhook },
+  {
+    store,
+    link,
+    bots,
+    accounts,
+    webhook,
+  }: { store: Store; link: Link; bots: Bots; accounts: Accounts; webhook: Webhook },
 ) {
-  const owners = createBotOwners(bots.registry, config.domain, link);
+  const botOwners = createBotOwners(bots.registry, config.domain, link);
+  const accountOwners = createAccountOwners(accounts);
+  // An account that is gone (deleted under a request) has no session: 503, nothing sent.
+  const noSession: OutboundConnection = {
+    state: "stopped",
+    from: { defaultFrom: "", allows: () => false, describe: "nothing" },
+    retryAfterSeconds: () => 1,
+    send: () => Promise.reject(linkDownError(1)),
+    request: () => Promise.reject(linkDownError(1)),
+  };
   const outbound = createOutbound({
-    connectionFor: () => link,
-    owners,
+    connectionFor: (principal) =>
+      principal.kind === "account" ? (accounts.connectionOf(principal.jid) ?? noSession) : link,
+    owners: combineDirectories(botOwners, accountOwners),
     claimAnswer: (answer, owner) =>
-      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
+      owner.kind === "bot"
+        ? bots.inboundIqs.claim(answer, owner.name)
+        : accounts.inboundIqs.claim(answer, ownerId(owner)),
     recordOutgoing: (owner, stanza) => {
       if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
+      else accounts.recordOutgoing(owner.jid, stanza);
     },
   });
   const rooms = createRooms({
     store,
-    seats: owners,
+    seats: combineSeats(botOwners, accountOwners),
     post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
     log,
     timeoutMs: config.iqTimeoutMs,
@@ -196,19 +259,38 @@ async function wireOwners(
     from: config.domain,
     timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
   });
+  const deliverToOwner = (
+    owner: Owner,
+    stanza: Parameters<typeof link.send>[0],
+    to: Parameters<Bots["router"]["deliver"]>[2],
+    options: { history: boolean },
+  ) => {
+    if (owner.kind === "account") {
+      accounts.deliver(owner, stanza, to, options);
+      return;
+    }
+    const bot = bots.registry.get(owner.name);
+    if (bot) bots.router.deliver(bot, stanza, to, options);
+  };
   const inbound = createInbound(
-    { domain: config.domain, ownerAt: owners.ownerAt, rooms: rooms.handle },
     {
-      owner(owner, stanza, to, { history }) {
-        const bot = owner.kind === "bot" ? bots.registry.get(owner.name) : undefined;
-        if (bot) bots.router.deliver(bot, stanza, to, { history });
-      },
-      global: (stanza, to) => webhook.handle(stanza, to),
+      servesAddress: (to) => to.domain === config.domain,
+      ownerAt: botOwners.ownerAt,
+      rooms: rooms.handle,
     },
+    { owner: deliverToOwner, global: (stanza, to) => webhook.handle(stanza, to) },
     log,
   );
   // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
+  // Everything an account's session receives is the account's (rooms first); nothing of it
+  // reaches the global callback.
+  const accountInbound = createInbound(
+    { servesAddress: accountOwners.serves, ownerAt: accountOwners.ownerAt, rooms: rooms.handle },
+    { owner: deliverToOwner, global: () => {} },
+    log,
+  );
+  accounts.onStanza((_jid, stanza) => accountInbound.handle(stanza));
 
   return { outbound, rooms, directory };
 }

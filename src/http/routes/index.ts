@@ -45,6 +45,7 @@
  * documentedRoute(): the operation is in the spec, but no zod runs on the request.
  */
 import type { BridgeApp, RouteDeps } from "../env.js";
+import { registerAccountRoutes } from "./accounts/index.js";
 import { registerBotRoutes } from "./bots/index.js";
 import { registerDeliveries } from "./deliveries.js";
 import { registerDocs } from "./docs.js";
@@ -60,6 +61,7 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerMetrics(app, deps);
   if (deps.deliveries) registerDeliveries(app, { ...deps, deliveries: deps.deliveries });
   registerBotRoutes(app, deps);
+  if (deps.accounts) registerAccountRoutes(app, { ...deps, accounts: deps.accounts });
   if (deps.directory) registerRoomDirectory(app, { ...deps, directory: deps.directory });
   registerOpenApi(app);
   registerDocs(app);

@@ -140,6 +140,12 @@ export function createClientConnection(options: ClientOptions): ClientConnection
 
     const onElement = (element: Element) => {
       if (sm.received(element, (t) => stream?.write(t))) return;
+      // RFC 6120 §8.1.2.1 and §8.1.1.1: a stanza without `from` comes from the account itself
+      // (its server on its behalf), one without `to` is for this session.
+      if (element.name === "message" || element.name === "presence" || element.name === "iq") {
+        element.attrs.from ??= options.jid;
+        if (boundJid) element.attrs.to ??= boundJid;
+      }
       // The answers to our own pings end here.
       if (
         element.name === "iq" &&

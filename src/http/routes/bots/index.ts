@@ -5,9 +5,10 @@
  */
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
+import { registerEvents } from "../owners/events.js";
+import { registerMessages } from "../owners/messages.js";
+import { BOT_MOUNT } from "../owners/mount.js";
 import { registerBotAdmin } from "./admin.js";
-import { registerEvents } from "./events.js";
-import { registerMessages } from "./messages.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
 
@@ -15,7 +16,15 @@ export function registerBotRoutes(
   app: BridgeApp,
   deps: Pick<
     RouteDeps,
-    "registry" | "consumers" | "readAuth" | "store" | "outbound" | "rooms" | "streamLimits" | "log"
+    | "registry"
+    | "consumers"
+    | "readAuth"
+    | "store"
+    | "outbound"
+    | "rooms"
+    | "streamLimits"
+    | "log"
+    | "accounts"
   >,
 ): void {
   // Every /v1/bots route: Bearer, or ?access_token= on GET for browsers.
@@ -26,8 +35,8 @@ export function registerBotRoutes(
   const bot = newApp();
   // Every path below /v1/bots/{name}/ (but not the bot itself, which PUT may create).
   bot.use("/:below{.+}", botLookup(deps.registry));
-  registerEvents(bot, deps);
-  registerMessages(bot, deps);
+  registerEvents(bot, deps, BOT_MOUNT);
+  registerMessages(bot, deps, BOT_MOUNT);
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
