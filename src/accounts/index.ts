@@ -22,6 +22,7 @@ import type { HistoryStore } from "../store/history.js";
 import type { DispatcherOptions } from "../webhook/dispatcher.js";
 import type { RetryResult } from "../webhook/index.js";
 import { createOwnerWebhooks } from "../webhook/owners.js";
+import { accountScope } from "../webhook/scope.js";
 import type { WebhookSettings } from "../webhook/settings.js";
 import type { ClientConnection, SrvResolver } from "../xmpp/client/index.js";
 import { type ConnectionInstruments, connectionMetrics } from "../xmpp/connection-metrics.js";
@@ -194,6 +195,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
       return () => listeners.delete(wrapped);
     },
     linkFor: (o) => ({ send: (stanza) => sendAs(o.kind === "account" ? o.jid : "", stanza) }),
+    scopeOf: (o) => (o.kind === "account" ? accountScope(o.jid) : undefined),
     log,
     store,
     metrics: options.metrics,

@@ -213,7 +213,8 @@ export function createAccountSession(options: SessionOptions): AccountSession {
         void connection.stop();
         options.stateChanged("auth-failed", reason);
       }
-      if (kind === "auth" || kind === "tls") settle({ ok: false, kind, reason });
+      // The first attempt's failure is the PUT's answer (a later one is retried).
+      settle({ ok: false, kind, reason });
     },
   });
   connection.onStateChange((state, reason) => {

@@ -9,6 +9,7 @@ import type { BotWebhook } from "../store/bots.js";
 import type { Link } from "../xmpp/link.js";
 import type { DispatcherOptions } from "./dispatcher.js";
 import { createWebhook, type RetryResult, type Webhook } from "./index.js";
+import type { WebhookScope } from "./scope.js";
 import type { WebhookSettings } from "./settings.js";
 
 export interface OwnerWebhooks {
@@ -28,6 +29,8 @@ export interface OwnerWebhookOptions {
   readonly webhookOf: (owner: Owner) => BotWebhook | undefined;
   /** Called with each owner created, changed or deleted. */
   readonly onChange: (listener: (owner: Owner) => void) => () => void;
+  /** Whose addresses the owner's webhook serves; undefined: the component's domain. */
+  readonly scopeOf?: (owner: Owner) => WebhookScope | undefined;
   /** Where the owner's webhook replies are sent (the component link, an account's session). */
   readonly linkFor: (owner: Owner) => Pick<Link, "send">;
   readonly log: Logger;
@@ -80,6 +83,7 @@ export function createOwnerWebhooks(options: OwnerWebhookOptions): OwnerWebhooks
         // An owner's webhook sees everything addressed to the owner.
         callbackStanzas: STANZA_KIND_LIST,
         callbackEvents: ["bare", "full"],
+        scope: options.scopeOf?.(owner),
       },
       link: options.linkFor(owner),
       log,
