@@ -345,9 +345,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         ? { initialBackoffMs: options.initialBackoffMs }
         : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
-      ready: (resumed) => {
-        if (!resumed) void catchUp(h);
-      },
+      beforePresence: () => catchUp(h),
       stateChanged: (state, reason) => stateChanged(h, state, reason),
     });
     h.session.connection.onStanza((stanza) => {

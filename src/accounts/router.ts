@@ -185,6 +185,8 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
         }
         // XEP-0313 results that no query waits for any more (it timed out): not an event.
         if (original.name === "message" && original.getChild("result", NS.mam)) return;
+        // The server's reflection of the session's own presence (RFC 6121 §4.2.2).
+        if (original.name === "presence" && original.attrs.from === original.attrs.to) return;
         let stanza = original;
         let direction: "in" | "out" = "in";
         const carbon = unwrapCarbon(original, account.jid);

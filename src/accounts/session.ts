@@ -59,8 +59,11 @@ export interface SessionOptions extends SupervisionTiming {
   readonly stanzaLimit?: number;
   readonly iqTimeoutMs: number;
   readonly pingIntervalMs?: number;
-  /** A session is ready (presence sent, carbons on); `resumed`: nothing was lost. */
-  readonly ready: (resumed: boolean) => void;
+  /**
+   * A new session, carbons on, before its initial presence: what a gap lost is recovered
+   * now, before the server hands the session anything held for it (RFC 6121 §4.2.2).
+   */
+  readonly beforePresence: () => Promise<void>;
   /** The state changed (auth-failed after a password change is worth an event). */
   readonly stateChanged: (state: AccountState, reason: string | undefined) => void;
 }
@@ -165,7 +168,18 @@ export function createAccountSession(options: SessionOptions): AccountSession {
       carbons,
       streamManagement: connection.streamManagement,
     };
+    await options.beforePresence();
     await connection.send(presenceStanza(settings));
+    // The server handles a session's stanzas in order: once a ping is answered, the presence
+    // is in effect, and messages to the bare JID come to this session (RFC 6121 §8.5.2).
+    await connection.request(
+      xml(
+        "iq",
+        { type: "get", to: domain, id: `xr-${randomBytes(6).toString("hex")}` },
+        xml("ping", { xmlns: NS.ping }),
+      ),
+      iqTimeoutMs,
+    );
   };
 
   const server = settings.server ? parseServer(settings.server) : undefined;
@@ -192,15 +206,11 @@ export function createAccountSession(options: SessionOptions): AccountSession {
       lastError = undefined;
       const done = resumed ? Promise.resolve() : setUp();
       done.then(
-        () => {
-          settle({ ok: true });
-          options.ready(resumed);
-        },
+        () => settle({ ok: true }),
         (err: unknown) => {
           lastError = `setting up the session failed: ${err instanceof Error ? err.message : String(err)}`;
           log.warn("account session not set up", { account: jid, err });
           settle({ ok: true });
-          options.ready(resumed);
         },
       );
     },
