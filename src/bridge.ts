@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { type Accounts, createAccounts } from "./accounts/index.js";
+import { createBasicLogins } from "./accounts/logins.js";
 import { createAccountOwners } from "./accounts/owners.js";
 import { createSealer, readSecretKey } from "./accounts/secrets.js";
 import { type Bots, createBots } from "./bots/index.js";
@@ -106,6 +107,12 @@ export async function startBridge(
   await accounts.load();
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs);
+  const logins = createBasicLogins({
+    settings: config,
+    accounts,
+    openStreams: (jid) => consumers.countFor(ownerId({ kind: "account", jid })),
+    log,
+  });
   metrics.readFrom({ backlog: () => store.backlog(), consumers: () => consumers.byKind() });
 
   const deliveries = {
@@ -125,7 +132,10 @@ export async function startBridge(
     log,
     metrics,
     tokens: {
-      authenticate: (token) => bots.registry.authenticate(token) ?? accounts.authenticate(token),
+      authenticate: (token) =>
+        bots.registry.authenticate(token) ??
+        accounts.authenticate(token) ??
+        logins.authenticate(token),
       onChange(listener) {
         const offBots = bots.registry.onChange(listener);
         const offAccounts = accounts.onChange(listener);
@@ -136,6 +146,7 @@ export async function startBridge(
       },
     },
     accounts,
+    ...(logins.enabled ? { basic: logins.login, logins } : {}),
     outbound,
     linkStatus: () => ({ state: link.state, pendingIq: link.iqs.size }),
     deliveries,
@@ -156,6 +167,7 @@ export async function startBridge(
     consumers.stop();
     rooms.stop();
     await pruner.stop();
+    await logins.stop();
     await Promise.all([webhook.stop(0), bots.stop(0), accounts.stop(0)]);
     await store.close();
     throw err;
@@ -185,6 +197,7 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
+    await logins.stop();
     await Promise.all([
       webhook.stop(drainTimeoutMs),
       bots.stop(drainTimeoutMs),

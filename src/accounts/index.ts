@@ -5,6 +5,8 @@
  * registry (PUT, GET, DELETE), their sessions, their sealed secrets, and the catch-up that
  * recovers from the archive what a gap lost.
  */
+
+import { randomBytes } from "node:crypto";
 import xml, { type Element } from "@xmpp/xml";
 import type { Principal } from "../access/principal.js";
 import { generateToken, hashToken, TokenTable } from "../access/tokens.js";
@@ -30,7 +32,7 @@ import { queryArchive } from "./archive.js";
 import { type AccountHistoryPage, type AccountHistoryQuery, accountHistory } from "./history.js";
 import type { AccountInput, AccountSettings } from "./input.js";
 import { createAccountRouter, type DeliverOptions } from "./router.js";
-import type { LoginSecrets, Sealer } from "./secrets.js";
+import { type LoginSecrets, type Sealer, secretsMatch } from "./secrets.js";
 import {
   type AccountFeatures,
   type AccountSession,
@@ -55,6 +57,8 @@ export interface Account {
   readonly lastError: string | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** A user's own login (Basic), not kept by the operator. */
+  readonly transient: boolean;
 }
 
 export interface PutAccountResult {
@@ -99,6 +103,20 @@ export interface Accounts {
   put(jid: string, input: AccountInput): Promise<PutAccountResult>;
   /** Unavailable presence, stream closed, everything about it forgotten. */
   delete(jid: string): Promise<boolean>;
+  /**
+   * A session for a user who logs in with Basic (README, "Accounts", "Users who log in
+   * themselves"): kept in memory only (no store row, no token), closed by close(). The
+   * server checks the password; 401/502/504 as PUT.
+   */
+  open(jid: string, password: string, server: string | undefined): Promise<Account>;
+  /** Ends a session open() made (unavailable presence, stream closed); its log stays. */
+  close(jid: string): Promise<void>;
+  /**
+   * Whether the password is the one this account logs in with, checked in constant time
+   * against what the bridge holds (the password, or the SCRAM keys derived again with the
+   * server's salt); undefined when the bridge cannot tell.
+   */
+  checkPassword(jid: string, password: string): boolean | undefined;
   authenticate(token: string): Principal | undefined;
   onChange(listener: (jid: string) => void): () => void;
   /** The account's session, for the way out. */
@@ -123,6 +141,8 @@ interface Held {
   session: AccountSession;
   /** Archive ids delivered lately (catch-up de-duplication). */
   seen: Set<string>;
+  /** A Basic login's session: in memory only. */
+  transient: boolean;
   /** While a catch-up runs, live archive ids are not written as the position. */
   catchingUp: boolean;
 }
@@ -160,6 +180,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
     lastError: h.session.lastError,
     createdAt: h.record.createdAt,
     updatedAt: h.record.updatedAt,
+    transient: h.transient,
   });
 
   const rebuildTokens = () => {
@@ -318,6 +339,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
       secrets,
       seen: new Set<string>(),
       catchingUp: false,
+      transient: false,
     } as Held;
     h.session = createAccountSession({
       jid: record.jid,
@@ -329,7 +351,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         const sealed = sealer.seal(next, record.jid);
         h.record = { ...h.record, credentials: sealed };
         // Only once the account is kept (a PUT whose login fails stores nothing).
-        if (held.get(record.jid) === h) {
+        if (held.get(record.jid) === h && !h.transient) {
           store.setAccountCredentials(record.jid, sealed).catch((err: unknown) => {
             log.error("account credentials not stored", { account: record.jid, err });
           });
@@ -395,7 +417,10 @@ export function createAccounts(options: AccountsOptions): Accounts {
       return h && view(h);
     },
     list() {
-      return [...held.values()].map(view).sort((a, b) => a.jid.localeCompare(b.jid));
+      return [...held.values()]
+        .filter((h) => !h.transient)
+        .map(view)
+        .sort((a, b) => a.jid.localeCompare(b.jid));
     },
     async put(jid, input) {
       const seal = requireSealer();
@@ -441,8 +466,56 @@ export function createAccounts(options: AccountsOptions): Accounts {
       log.info(existing ? "account updated" : "account added", { account: jid });
       return { account: view(h), created: !existing, ...(token ? { token } : {}) };
     },
+    async open(jid, password, server) {
+      const existing = held.get(jid);
+      if (existing) return view(existing);
+      const time = Date.now();
+      const settings: AccountSettings = {
+        server,
+        resource: `xmpp-rest-${randomBytes(3).toString("hex")}`,
+        presence: {},
+      };
+      const record: AccountRecord = {
+        jid,
+        credentials: "",
+        settings: JSON.stringify(settings),
+        tokenHashes: [],
+        createdAt: time,
+        updatedAt: time,
+      };
+      const h = startSession(record, settings, { password });
+      h.transient = true;
+      const outcome = await h.session.firstOutcome(options.loginTimeoutMs ?? 20_000);
+      if (!outcome.ok) {
+        await h.session.stop();
+        throw loginError(outcome.kind, outcome.reason);
+      }
+      // Another request may have opened it meanwhile: one session per account.
+      const raced = held.get(jid);
+      if (raced) {
+        await h.session.stop();
+        return view(raced);
+      }
+      held.set(jid, h);
+      changed(jid);
+      log.info("account session opened", { account: jid });
+      return view(h);
+    },
+    async close(jid) {
+      const h = held.get(jid);
+      if (!h?.transient) return;
+      held.delete(jid);
+      await h.session.stop();
+      changed(jid);
+      log.info("account session closed", { account: jid });
+    },
+    checkPassword(jid, password) {
+      const h = held.get(jid);
+      return h ? secretsMatch(h.secrets, password) : undefined;
+    },
     async delete(jid) {
       const h = held.get(jid);
+      if (h?.transient) return false;
       const existed = await store.deleteAccount(jid, ownerId(owner(jid)));
       if (h) {
         held.delete(jid);

@@ -4,9 +4,15 @@
  * nonce per seal, and the account's JID as associated data, so a sealed value copied onto
  * another account's row does not open. The store only ever holds the sealed text.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { ScramKeys } from "../xmpp/client/index.js";
+import { deriveScramKeys, type ScramKeys } from "../xmpp/client/index.js";
 
 /** What a login needs: the password, or (servers with a stable salt) the SCRAM keys only. */
 export interface LoginSecrets {
@@ -69,4 +75,20 @@ export function readSecretKey(settings: {
     );
   }
   return Buffer.from(text, "hex");
+}
+
+/**
+ * Whether `password` is the one these secrets log in with: compared in constant time with the
+ * kept password, or, where only the SCRAM keys are kept, with the ClientKey derived again from
+ * it with the server's salt and iteration count (RFC 5802 §3). Undefined when nothing is kept.
+ */
+export function secretsMatch(secrets: LoginSecrets, password: string): boolean | undefined {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  if (secrets.password !== undefined) {
+    return timingSafeEqual(digest(secrets.password), digest(password));
+  }
+  const kept = secrets.scram;
+  if (!kept) return undefined;
+  const derived = deriveScramKeys(kept.hash, password, kept.salt, kept.iterations);
+  return timingSafeEqual(digest(derived.clientKey), digest(kept.clientKey));
 }

@@ -7,6 +7,7 @@ import { type Hook, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
 import type { Principal } from "../access/principal.js";
 import type { Account, Accounts } from "../accounts/index.js";
+import type { BasicLogins } from "../accounts/logins.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -113,6 +114,8 @@ export interface RouteDeps {
   readonly rooms?: Rooms | undefined;
   /** The accounts (absent in tests of the HTTP layer alone). */
   readonly accounts?: AccountsApi | undefined;
+  /** Browser tokens for users who log in themselves (absent when Basic logins are off). */
+  readonly logins?: Pick<BasicLogins, "issueToken"> | undefined;
   /** Public rooms of a MUC service (absent in tests of the HTTP layer alone). */
   readonly directory?: RoomDirectory | undefined;
   readonly consumers: Consumers;

@@ -31,7 +31,7 @@ export type { Endpoint, SrvResolver } from "./resolve.js";
 export { createSrvResolver, parseServer } from "./resolve.js";
 export type { SaslCredentials, SaslOutcome } from "./sasl.js";
 export { saslPrep } from "./saslprep.js";
-export type { ScramKeys } from "./scram.js";
+export { deriveKeys as deriveScramKeys, type ScramKeys } from "./scram.js";
 
 /** Why an attempt failed, as an account's state tells it. */
 export type FailureKind = "auth" | "tls" | "connect" | "protocol" | "timeout";
