@@ -83,6 +83,16 @@ export function unwrapCarbon(
   return undefined;
 }
 
+/** RFC 6121 §2.1.6: an iq set with a roster query from the account's bare JID. */
+export function isRosterPush(stanza: Element, jid: string): boolean {
+  return (
+    stanza.name === "iq" &&
+    stanza.attrs.type === "set" &&
+    stanza.attrs.from === jid &&
+    stanza.getChild("query", NS.roster) !== undefined
+  );
+}
+
 function result(iq: Element, ...children: Element[]): Element {
   const { from = "", id = "" } = iq.attrs;
   return xml("iq", { type: "result", to: from, id }, ...children);
@@ -142,6 +152,20 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
     });
   };
 
+  /** Appends to the account's log without treating it as a request to answer. */
+  const logOnly = async (account: RoutedAccount, stanza: Element) => {
+    if (account.webhook) return;
+    try {
+      await store.append({
+        stream: ownerId(account.owner),
+        kind: stanza.name as "iq",
+        stanza: serializeStanza(stanza),
+      });
+    } catch (err) {
+      log.error("event not stored", { account: account.jid, err });
+    }
+  };
+
   const pull = async (account: RoutedAccount, stanza: Element) => {
     if (!isStanzaKind(stanza.name)) return;
     if (isRequest(stanza) && !track(stanza, account.owner)) {
@@ -181,6 +205,13 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
         const answer = automaticAnswer(original);
         if (answer) {
           reply(account.jid, answer);
+          return;
+        }
+        // RFC 6121 §2.1.6: a roster push (from the account itself) is acknowledged at once,
+        // and is an event for the caller.
+        if (isRosterPush(original, account.jid)) {
+          reply(account.jid, result(original));
+          void logOnly(account, original);
           return;
         }
         // XEP-0313 results that no query waits for any more (it timed out): not an event.
