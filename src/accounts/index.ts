@@ -424,7 +424,9 @@ export function createAccounts(options: AccountsOptions): Accounts {
     },
     async put(jid, input) {
       const seal = requireSealer();
-      const existing = held.get(jid);
+      const previous = held.get(jid);
+      // A user's own session (Basic) is replaced, but the account is new to the store.
+      const existing = previous?.transient ? undefined : previous;
       const time = Date.now();
       let token: string | undefined;
       let tokenHashes = existing?.record.tokenHashes;
@@ -444,9 +446,9 @@ export function createAccounts(options: AccountsOptions): Accounts {
         updatedAt: time,
       };
       // One session per account: the old one goes before the new one logs in.
-      if (existing) {
+      if (previous) {
         held.delete(jid);
-        await existing.session.stop();
+        await previous.session.stop();
       }
       const h = startSession(record, input.settings, secrets);
       const outcome = await h.session.firstOutcome(options.loginTimeoutMs ?? 20_000);
