@@ -27,7 +27,11 @@ import { createOwnerWebhooks } from "../webhook/owners.js";
 import { accountScope } from "../webhook/scope.js";
 import type { WebhookSettings } from "../webhook/settings.js";
 import type { ClientConnection, SrvResolver } from "../xmpp/client/index.js";
-import { type ConnectionInstruments, connectionMetrics } from "../xmpp/connection-metrics.js";
+import {
+  type ConnectionInstruments,
+  connectionMetrics,
+  countedStates,
+} from "../xmpp/connection-metrics.js";
 import { queryArchive } from "./archive.js";
 import { type AccountHistoryPage, type AccountHistoryQuery, accountHistory } from "./history.js";
 import type { AccountInput, AccountSettings } from "./input.js";
@@ -360,7 +364,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
       resolver: options.resolver,
       ca: options.ca,
       log,
-      metrics,
+      // One set of series for every account: their state gauges count the sessions per state.
+      metrics: { ...metrics, state: countedStates(metrics.state) },
       stanzaLimit: config.serverStanzaLimit,
       iqTimeoutMs: config.iqTimeoutMs,
       ...(options.initialBackoffMs !== undefined
