@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
+import type { Element } from "@xmpp/xml";
 import { WebSocketServer } from "ws";
 import { type Accounts, createAccounts } from "./accounts/index.js";
 import { createBasicLogins } from "./accounts/logins.js";
@@ -82,8 +83,12 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log, metrics });
+  // The way out is made with the owners (below); the accounts send through it once it is.
+  let sendOut: (owner: Owner, stanza: Element) => Promise<void> = () =>
+    Promise.reject(new Error("the way out is not ready"));
   const accounts = createAccounts({
     config,
+    sendOut: (owner, stanza) => sendOut(owner, stanza),
     store,
     sealer: secretKey && createSealer(secretKey),
     resolver: createSrvResolver(config.dnsServers),
@@ -104,6 +109,10 @@ export async function startBridge(
     accounts,
     webhook,
   });
+  sendOut = async (owner, stanza) => {
+    outbound.prepare(owner, stanza);
+    await outbound.send(owner, stanza, { timeoutMs: config.iqTimeoutMs, history: false });
+  };
   await accounts.load();
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs);

@@ -19,6 +19,7 @@ import { notAllowed, notAuthorized, StanzaError, timedOut, unavailable } from ".
 import { type Jid, parseJid } from "../stanza/jid.js";
 import type { AccountRecord, AccountStore } from "../store/accounts.js";
 import type { BotWebhook } from "../store/bots.js";
+import type { ContactStore } from "../store/contacts.js";
 import type { EventLog } from "../store/events.js";
 import type { HistoryStore } from "../store/history.js";
 import type { DispatcherOptions } from "../webhook/dispatcher.js";
@@ -34,8 +35,9 @@ import {
 } from "../xmpp/connection-metrics.js";
 import { queryArchive } from "./archive.js";
 import { type AccountHistoryPage, type AccountHistoryQuery, accountHistory } from "./history.js";
-import type { AccountInput, AccountSettings } from "./input.js";
-import { createAccountRouter, type DeliverOptions } from "./router.js";
+import type { AccountInput, AccountSettings, PresenceSettings } from "./input.js";
+import { type AccountRoster, createRoster } from "./roster.js";
+import { createAccountRouter, type DeliverOptions, isRosterPush } from "./router.js";
 import { type LoginSecrets, type Sealer, secretsMatch } from "./secrets.js";
 import {
   type AccountFeatures,
@@ -81,6 +83,7 @@ export interface AccountsSettings extends WebhookSettings {
 export interface AccountsOptions {
   readonly config: AccountsSettings;
   readonly store: AccountStore &
+    ContactStore &
     Pick<EventLog, "append"> &
     Pick<HistoryStore, "appendHistory" | "pageHistory"> &
     DispatcherOptions["store"];
@@ -90,6 +93,11 @@ export interface AccountsOptions {
   /** Extra CAs trusted for the accounts' servers (XMPP_REST_ACCOUNT_CA_FILE). */
   readonly ca?: string | Buffer | undefined;
   readonly log: Logger;
+  /**
+   * Sends a stanza as an account through the one way out (src/outbound/: scope, from rule,
+   * link state): subscription presence, markers.
+   */
+  readonly sendOut: (owner: Owner, stanza: Element) => Promise<void>;
   readonly metrics: ConnectionInstruments & Pick<Metrics, "webhookDeliveries">;
   /** How long PUT waits for the first login. */
   readonly loginTimeoutMs?: number;
@@ -123,6 +131,12 @@ export interface Accounts {
   checkPassword(jid: string, password: string): boolean | undefined;
   authenticate(token: string): Principal | undefined;
   onChange(listener: (jid: string) => void): () => void;
+  /** The account's contacts, presence of contacts and subscription requests (RFC 6121). */
+  rosterOf(jid: string): AccountRoster | undefined;
+  /** The presence the account shows. */
+  presenceOf(jid: string): PresenceSettings | undefined;
+  /** Shows a presence now and at later logins (kept with an operator's account). */
+  setPresence(jid: string, presence: PresenceSettings): Promise<PresenceSettings>;
   /** The account's session, for the way out. */
   connectionOf(jid: string): ClientConnection | undefined;
   /** Every stanza any account's session receives (before routing). */
@@ -143,6 +157,7 @@ interface Held {
   settings: AccountSettings;
   secrets: LoginSecrets;
   session: AccountSession;
+  roster: AccountRoster;
   /** Archive ids delivered lately (catch-up de-duplication). */
   seen: Set<string>;
   /** A Basic login's session: in memory only. */
@@ -372,13 +387,37 @@ export function createAccounts(options: AccountsOptions): Accounts {
         ? { initialBackoffMs: options.initialBackoffMs }
         : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
-      beforePresence: () => catchUp(h),
+      // RFC 6121 §2.2: the roster before the initial presence, then what a gap lost.
+      beforePresence: async () => {
+        await h.roster.fetch().catch((err: unknown) => {
+          log.warn("roster not fetched", { account: record.jid, err });
+        });
+        await catchUp(h);
+      },
       stateChanged: (state, reason) => stateChanged(h, state, reason),
     });
     h.session.connection.onStanza((stanza) => {
       for (const handler of stanzaHandlers) handler(record.jid, stanza);
     });
-    h.session.start();
+    h.roster = createRoster({
+      jid: record.jid,
+      owner: ownerId(owner(record.jid)),
+      store,
+      session: {
+        request: async (iq) => (await h.session.connection.request(iq, config.iqTimeoutMs)).reply,
+        send: (stanza) => options.sendOut(owner(record.jid), stanza),
+        offers: () => h.session.connection.offers,
+      },
+      log,
+    });
+    // What the store keeps of its contacts first: the session's roster fetch builds on it.
+    h.roster.load().then(
+      () => h.session.start(),
+      (err: unknown) => {
+        log.error("account contacts not read from the store", { account: record.jid, err });
+        h.session.start();
+      },
+    );
     return h;
   };
 
@@ -538,6 +577,19 @@ export function createAccounts(options: AccountsOptions): Accounts {
       return () => listeners.delete(listener);
     },
     connectionOf: (jid) => held.get(jid)?.session.connection,
+    rosterOf: (jid) => held.get(jid)?.roster,
+    presenceOf: (jid) => held.get(jid)?.session.presence,
+    async setPresence(jid, presence) {
+      const h = held.get(jid);
+      if (!h) throw unavailable(`account ${jid} is not kept online`);
+      await h.session.setPresence(presence);
+      h.settings = { ...h.settings, presence };
+      if (!h.transient) {
+        h.record = { ...h.record, settings: JSON.stringify(h.settings), updatedAt: Date.now() };
+        await store.putAccount(h.record);
+      }
+      return presence;
+    },
     onStanza(handler) {
       stanzaHandlers.add(handler);
       return () => stanzaHandlers.delete(handler);
@@ -546,6 +598,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
       if (o.kind !== "account") return;
       const h = held.get(o.jid);
       if (!h) return;
+      if (stanza.name === "presence" || isRosterPush(stanza, o.jid)) h.roster.observe(stanza);
       router.deliver(
         { jid: o.jid, owner: o, webhook: h.record.webhook !== undefined },
         stanza,

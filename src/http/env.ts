@@ -56,7 +56,10 @@ export interface Subject {
 }
 
 /** What the HTTP layer uses of the accounts. */
-export type AccountsApi = Pick<Accounts, "get" | "list" | "put" | "delete" | "history">;
+export type AccountsApi = Pick<
+  Accounts,
+  "get" | "list" | "put" | "delete" | "history" | "rosterOf" | "presenceOf" | "setPresence"
+>;
 
 export type BridgeApp = OpenAPIHono<AppEnv>;
 

@@ -16,6 +16,7 @@
 
 import type { AccountStore } from "./accounts.js";
 import type { BotStore } from "./bots.js";
+import type { ContactStore } from "./contacts.js";
 import type { DeliveryStore } from "./deliveries.js";
 import type { EventLog } from "./events.js";
 import type { HistoryStore } from "./history.js";
@@ -26,6 +27,7 @@ export interface Store
     DeliveryStore,
     BotStore,
     AccountStore,
+    ContactStore,
     HistoryStore,
     RoomStore {
   /** Where the data lives, for logs (a path, or ":memory:"); never a password. */

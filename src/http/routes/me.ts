@@ -11,6 +11,7 @@ import { meLookup } from "../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../env.js";
 import { accountSecurity, authErrors, errorResponse } from "../schemas.js";
 import { AccountView, accountJson } from "./accounts/admin.js";
+import { registerContacts } from "./accounts/contacts.js";
 import { json } from "./bots/params.js";
 import { registerEvents } from "./owners/events.js";
 import { registerMessages } from "./owners/messages.js";
@@ -79,5 +80,6 @@ export function registerMe(
   me.use("*", lookup);
   registerEvents(me, deps, ME_MOUNT);
   registerMessages(me, deps, ME_MOUNT);
+  registerContacts(me, deps, ME_MOUNT);
   app.route("/v1/me", me);
 }

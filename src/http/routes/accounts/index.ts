@@ -9,6 +9,7 @@ import { registerEvents } from "../owners/events.js";
 import { registerMessages } from "../owners/messages.js";
 import { ACCOUNT_MOUNT } from "../owners/mount.js";
 import { registerAccountAdmin } from "./admin.js";
+import { registerContacts } from "./contacts.js";
 
 export function registerAccountRoutes(
   app: BridgeApp,
@@ -25,5 +26,6 @@ export function registerAccountRoutes(
   account.use("/:below{.+}", accountLookup(deps.accounts));
   registerEvents(account, deps, ACCOUNT_MOUNT);
   registerMessages(account, deps, ACCOUNT_MOUNT);
+  registerContacts(account, deps, ACCOUNT_MOUNT);
   app.route("/v1/accounts/:jid", account);
 }
