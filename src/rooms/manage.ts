@@ -17,12 +17,8 @@ import {
   visibleAffiliations,
 } from "./admin.js";
 import { askRoom } from "./ask.js";
-import {
-  type RoomConfig,
-  type RoomConfigSummary,
-  type RoomConfigView,
-  summariseRoomInfo,
-} from "./config.js";
+import type { RoomConfig, RoomConfigSummary, RoomConfigView } from "./config.js";
+import { summariseRoomInfo } from "./config-form.js";
 import { noOccupant, notInRoom } from "./errors.js";
 import {
   type ConfigChanged,

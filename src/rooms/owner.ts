@@ -6,7 +6,8 @@ import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
 import { askRoom, type RoomAsk } from "./ask.js";
-import { fillConfigForm, type RoomConfig, type RoomConfigView, readConfigForm } from "./config.js";
+import type { RoomConfig, RoomConfigView } from "./config.js";
+import { fillConfigForm, readConfigForm } from "./config-form.js";
 import { cancelledForm, destroyRequest, ownerIq } from "./stanzas.js";
 
 export interface ConfigChanged {

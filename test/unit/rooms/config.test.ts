@@ -1,12 +1,12 @@
 import type { Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../../src/formats/xml.js";
+import { checkRoomConfig } from "../../../src/rooms/config.js";
 import {
-  checkRoomConfig,
   fillConfigForm,
   readConfigForm,
   summariseRoomInfo,
-} from "../../../src/rooms/config.js";
+} from "../../../src/rooms/config-form.js";
 
 const X = `xmlns="jabber:x:data"`;
 const field = (name: string, type: string, ...values: string[]) =>
