@@ -87,16 +87,17 @@ export function createRoomManagement(options: RoomManagementOptions): RoomManage
       const query = info.getChild("query", NS.discoInfo);
       return { ...roomView(state), config: query ? summariseRoomInfo(query) : null, affiliations };
     },
-    config: (owner, room) => readConfig(ask(owner, room)),
-    configure: (owner, room, config) => changeConfig(ask(owner, room), config),
+    // Async throughout: "not in the room" is a rejection like the room's own refusals.
+    config: async (owner, room) => readConfig(ask(owner, room)),
+    configure: async (owner, room, config) => changeConfig(ask(owner, room), config),
     async affiliations(owner, room, which) {
       const target = ask(owner, room);
       if (which === undefined) return visibleAffiliations(target);
       return { [which]: await listAffiliation(target, which) };
     },
-    setAffiliation: (owner, room, jid, affiliation, reason) =>
+    setAffiliation: async (owner, room, jid, affiliation, reason) =>
       setAffiliation(ask(owner, room), jid, affiliation, reason),
-    setRole(owner, room, nick, role, reason) {
+    async setRole(owner, room, nick, role, reason) {
       const state = joined(owner, room);
       if (!state.occupants.has(nick)) throw noOccupant(room, nick);
       return setRole(roomAsk(state, timeoutMs), nick, role, reason);

@@ -170,4 +170,20 @@ describe("setting a room up on joining", () => {
     expect(rooms.list(B)).toEqual([]);
     expect(await store.listRooms(ownerId(B))).toEqual([]);
   });
+
+  it("answers 504 when the room does not answer an owner's request, and 404 for a nick it has not seen", async () => {
+    answer = enters;
+    await rooms.join(B, ROOM, { nick: "B" });
+    await expect(rooms.config(B, ROOM)).rejects.toMatchObject({
+      status: 504,
+      condition: "remote-server-timeout",
+    });
+    await expect(rooms.setRole(B, ROOM, "nobody", "none")).rejects.toMatchObject({
+      status: 404,
+      condition: "item-not-found",
+    });
+    await expect(rooms.config(B, "elsewhere@muc.localhost")).rejects.toMatchObject({
+      status: 409,
+    });
+  });
 });
