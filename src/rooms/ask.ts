@@ -4,6 +4,7 @@ import { StanzaError } from "../stanza/errors.js";
 import type { IqReply } from "../xmpp/iq-tracker.js";
 import { adminRefusal } from "./errors.js";
 import type { RoomConnection } from "./seat.js";
+import type { RoomState } from "./state.js";
 
 /** The part of a connection an iq the bridge asks itself needs. */
 export type Asker = Pick<RoomConnection, "request">;
@@ -60,4 +61,14 @@ export async function askRoom(ask: RoomAsk, build: (id: string) => Element): Pro
   } catch (err) {
     throw err instanceof StanzaError && err.by !== undefined ? adminRefusal(err) : err;
   }
+}
+
+/** The seat of `state` asking its room. */
+export function roomAsk(state: RoomState, timeoutMs: number): RoomAsk {
+  return {
+    connection: state.seat.connection,
+    from: state.seat.address,
+    room: state.room,
+    timeoutMs,
+  };
 }

@@ -16,7 +16,7 @@ import {
   setRole,
   visibleAffiliations,
 } from "./admin.js";
-import { askRoom } from "./ask.js";
+import { askRoom, roomAsk } from "./ask.js";
 import type { RoomConfig, RoomConfigSummary, RoomConfigView } from "./config.js";
 import { summariseRoomInfo } from "./config-form.js";
 import { noOccupant, notInRoom } from "./errors.js";
@@ -28,7 +28,6 @@ import {
   readConfig,
 } from "./owner.js";
 import type { Seat } from "./seat.js";
-import { roomAsk } from "./setup.js";
 import { roomInfoIq } from "./stanzas.js";
 import { type RoomView, roomKey, roomView } from "./state.js";
 import type { RoomTable } from "./table.js";

@@ -4,7 +4,7 @@
  */
 
 import { setAffiliation } from "./admin.js";
-import type { RoomAsk } from "./ask.js";
+import { roomAsk } from "./ask.js";
 import { hasChanges, type RoomConfig } from "./config.js";
 import { notPermitted } from "./errors.js";
 import { configureNewRoom, submitConfig } from "./owner.js";
@@ -22,15 +22,6 @@ export function wantsSetup(setup: RoomSetup): boolean {
   return (
     (setup.config !== undefined && hasChanges(setup.config)) || (setup.members?.length ?? 0) > 0
   );
-}
-
-export function roomAsk(state: RoomState, timeoutMs: number): RoomAsk {
-  return {
-    connection: state.seat.connection,
-    from: state.seat.address,
-    room: state.room,
-    timeoutMs,
-  };
 }
 
 /**
