@@ -114,7 +114,7 @@ describe("setting a room up on joining", () => {
     `<presence from="${presence.attrs.to}" to="b@rest.localhost/rooms"><x xmlns="http://jabber.org/protocol/muc#user">${item}${codes.map((c) => `<status code="${c}"/>`).join("")}</x></presence>`;
   const result = (iq: Element, inner = "") =>
     `<iq type="result" id="${iq.attrs.id}" from="${iq.attrs.to}" to="${iq.attrs.from}">${inner}</iq>`;
-  const ownerForm = `<query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="form"><field var="FORM_TYPE" type="hidden"><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var="muc#roomconfig_roomname" type="text-single"/><field var="muc#roomconfig_membersonly" type="boolean"/></x></query>`;
+  const ownerForm = `<query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="form"><field var="FORM_TYPE" type="hidden"><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var="muc#roomconfig_roomname" type="text-single"/><field var="muc#roomconfig_membersonly" type="boolean"/><field var="muc#roomconfig_roomsecret" type="text-private"/></x></query>`;
   /** A room that answers its owner's requests; `item` is the bot's affiliation and role. */
   const room = (item: string, codes: number[]) => (stanza: Element) => {
     if (stanza.name === "presence") {
@@ -133,11 +133,11 @@ describe("setting a room up on joining", () => {
     return parts.filter((p) => p !== undefined).join(" ");
   };
 
-  it("configures a room it creates from the owner form (no instant room), then adds the members", async () => {
+  it("configures a room it creates from the owner form (no instant room), adds the members, and keeps the password it set", async () => {
     answer = room(`<item affiliation="owner" role="moderator"/>`, [201]);
     const joined = await rooms.join(B, ROOM, {
       nick: "B",
-      config: { name: "Team", membersOnly: true, maxOccupants: 9 },
+      config: { name: "Team", membersOnly: true, maxOccupants: 9, password: "s3cret" },
       members: ["a@localhost", "c@localhost"],
     });
     expect(joined).toMatchObject({ created: true, ignored: ["maxOccupants"] });
@@ -156,7 +156,10 @@ describe("setting a room up on joining", () => {
       "FORM_TYPE=http://jabber.org/protocol/muc#roomconfig",
       "muc#roomconfig_roomname=Team",
       "muc#roomconfig_membersonly=1",
+      "muc#roomconfig_roomsecret=s3cret",
     ]);
+    // The password it gave the room is the one it re-enters with.
+    expect((await store.listRooms(ownerId(B)))[0]?.password).toBe("s3cret");
   });
 
   it("answers 403 to a configuration of a room it does not own, and leaves it again", async () => {
