@@ -44,7 +44,9 @@ export function roomPresence(state: RoomState, stanza: Element, effects: RoomEff
     return "room";
   }
 
-  if (p.self) {
+  // §10.9: a destroyed room sends each occupant one unavailable presence, its own; ejabberd
+  // 23.01 leaves status 110 out of it, so the destruction itself says it is about the seat.
+  if (p.self || (p.type === "unavailable" && p.destroyed !== undefined)) {
     if (p.type === "available") {
       state.occupants.set(p.nick, p.occupant);
       if (pending && !pending.selfSeen) {
@@ -82,6 +84,7 @@ export function roomPresence(state: RoomState, stanza: Element, effects: RoomEff
       nick: p.nick,
       actor: p.actor,
       reason: p.destroyed?.reason ?? p.reason,
+      alternate: p.destroyed?.alternate,
       ...(type === "removed" ? { cause: removal ?? "left" } : {}),
     });
   }

@@ -1,6 +1,8 @@
 /**
- * Rooms (XEP-0045) for owners, through their seats: join, leave, post, subject, history
- * (the store, then the room's archive), mediated invitations; occupants tracked from
+ * Rooms (XEP-0045) for owners, through their seats: join (with a configuration and members),
+ * leave, post, subject, history (the store, then the room's archive), mediated invitations,
+ * administration (./manage.ts: details, configuration, affiliations, roles, destruction);
+ * occupants tracked from
  * presence; the rooms each seat is in kept in the store and re-joined after every reconnect
  * and restart; invitations noted and, where the owner wants it, accepted. Every room stanza
  * to an owner gets a room-event note (./notes.ts) and then takes the owner's usual way
@@ -25,6 +27,7 @@ import {
 import type { Verdict } from "./inbound.js";
 import { type InviteOutcome, invite } from "./invite.js";
 import { createJoining, type JoinRequest, type JoinResult } from "./joining.js";
+import { createRoomManagement, type RoomManagement } from "./manage.js";
 import { createRoomRouter } from "./router.js";
 import { connectionDown, type RoomConnection, type Seat, type Seats } from "./seat.js";
 import { subjectMessage } from "./stanzas.js";
@@ -32,17 +35,20 @@ import { type RoomView, roomView } from "./state.js";
 import { createSubjectWaiters } from "./subjects.js";
 import { createRoomTable } from "./table.js";
 
+export type { Affiliation, AffiliationLists, ListedAffiliation, Role } from "./admin.js";
+export type { RoomConfig, RoomConfigSummary, RoomConfigView } from "./config.js";
 export type { JoinRequest, JoinResult } from "./joining.js";
+export type { RoomDetails, RoomManagement } from "./manage.js";
+export type { ConfigChanged, Destruction } from "./owner.js";
 export type { RoomConnection, Seat, Seats } from "./seat.js";
 export type { RoomView } from "./state.js";
 
-export interface Rooms {
+export interface Rooms extends RoomManagement {
+  /** Enters (creating the room where the service allows) and sets it up as asked. */
   join(owner: Owner, room: string, request: JoinRequest): Promise<JoinResult>;
   /** 409 (not in the room) when the owner was not there. */
   leave(owner: Owner, room: string): Promise<void>;
   list(owner: Owner): RoomView[];
-  /** 409 when the owner is not in the room. */
-  get(owner: Owner, room: string): RoomView;
   /** Says something in a room (a groupchat message from the seat); 409 when not in. */
   post(owner: Owner, room: string, message: Element): Promise<void>;
   /** Changes the subject and waits for the room to reflect it (§8.1). */
@@ -124,7 +130,9 @@ export function createRooms(options: RoomsOptions): Rooms {
     },
   });
 
+  const manage = createRoomManagement({ table, seatOf, timeoutMs });
   const api: Rooms = {
+    ...manage,
     join: (owner, room, request) => joining.join(seatOf(owner), room, request),
     async leave(owner, room) {
       if (!(await joining.leave(seatOf(owner), room))) {
@@ -132,11 +140,6 @@ export function createRooms(options: RoomsOptions): Rooms {
       }
     },
     list: (owner) => table.ofSeat(seatOf(owner).key).map(roomView),
-    get(owner, room) {
-      const state = table.get(seatOf(owner), room);
-      if (!state) throw notInRoom(owner, room, "it has not joined it (PUT .../rooms/{room} first)");
-      return roomView(state);
-    },
     async post(owner, room, message) {
       const seat = seatOf(owner);
       table.joined(seat, room);

@@ -45,7 +45,9 @@ export const NS = {
   muc: "http://jabber.org/protocol/muc", // XEP-0045
   mucUser: "http://jabber.org/protocol/muc#user", // XEP-0045 §7
   mucOwner: "http://jabber.org/protocol/muc#owner", // XEP-0045 §10
-  roomInfo: "http://jabber.org/protocol/muc#roominfo", // XEP-0045 §15.5.4
+  mucAdmin: "http://jabber.org/protocol/muc#admin", // XEP-0045 §8, §9
+  mucRoomConfig: "http://jabber.org/protocol/muc#roomconfig", // XEP-0045 §15.5.3 (FORM_TYPE)
+  mucRoomInfo: "http://jabber.org/protocol/muc#roominfo", // XEP-0045 §15.5.4 (FORM_TYPE)
   roomEvent: "urn:xmpp-rest:room-event:0", // the bridge's note on room stanzas (README, "Rooms")
   idle: "urn:xmpp:idle:1", // XEP-0319
   vcardUpdate: "vcard-temp:x:update", // XEP-0153

@@ -170,6 +170,24 @@ describe("presences once in", () => {
     }
   });
 
+  it("takes ejabberd's destruction presence without status 110 as the bot's own, with the alternate", () => {
+    const { calls, effects } = recorder();
+    const out = presence(
+      "Bot",
+      `<destroy jid="new@muc.localhost"><reason>moving</reason></destroy><item role="none" affiliation="none"/>`,
+      "unavailable",
+    );
+    const state = roomState();
+    state.occupants.set("Bot", { nick: "Bot", role: "moderator", affiliation: "owner" });
+    expect(roomPresence(state, out, effects)).toBe("room");
+    expect(noteOf(out)).toMatchObject({
+      type: "destroyed",
+      reason: "moving",
+      alternate: "new@muc.localhost",
+    });
+    expect(calls).toEqual(["removed"]);
+  });
+
   it("drops ejabberd's presences from the bare room", () => {
     const bare = stanza(`<presence from="${ROOM}" type="unavailable"/>`);
     expect(roomPresence(roomState(), bare, recorder().effects)).toBe("consumed");

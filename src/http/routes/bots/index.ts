@@ -10,6 +10,7 @@ import { registerEvents } from "./events.js";
 import { registerMessages } from "./messages.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
+import { registerRoomAdmin } from "./rooms-admin.js";
 
 export function registerBotRoutes(
   app: BridgeApp,
@@ -31,6 +32,7 @@ export function registerBotRoutes(
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
+    registerRoomAdmin(bot, deps.rooms);
   }
   app.route("/v1/bots/:name", bot);
 }
