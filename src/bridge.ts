@@ -12,7 +12,7 @@ import { createOutbound } from "./outbound/index.js";
 import { ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
-import { StanzaError } from "./stanza/errors.js";
+import { serviceUnavailable } from "./stanza/errors.js";
 import { openStore, type Store, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
@@ -134,12 +134,7 @@ export async function startBridge(
     consumers.stop();
     const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
-      link.iqs.failAll(
-        new StanzaError("cancel", "service-unavailable", {
-          text: "the bridge is shutting down",
-          status: 503,
-        }),
-      );
+      link.iqs.failAll(serviceUnavailable("the bridge is shutting down"));
       const http = server as { closeAllConnections?: () => void };
       setTimeout(() => http.closeAllConnections?.(), 500).unref();
     }, drainTimeoutMs);

@@ -2,7 +2,7 @@ import type { Element } from "@xmpp/xml";
 import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { botOwner, ownerId } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { busy, type StanzaError } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
 import { isStanzaKind } from "../stanza/kinds.js";
 import type { EventLog } from "../store/events.js";
@@ -66,7 +66,7 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
   const pull = async (stanza: Element, bot: string) => {
     if (!isStanzaKind(stanza.name)) return;
     if (isRequest(stanza) && !iqs.track(stanza, bot)) {
-      refuse(stanza, new StanzaError("wait", "resource-constraint", { text: "too many iqs wait" }));
+      refuse(stanza, busy("too many iqs wait"));
       return;
     }
     try {
@@ -77,10 +77,7 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
       });
     } catch (err) {
       log.error("event not stored", { bot, err });
-      refuse(
-        stanza,
-        new StanzaError("wait", "resource-constraint", { text: "the bot cannot take it now" }),
-      );
+      refuse(stanza, busy("the bot cannot take it now"));
     }
   };
 

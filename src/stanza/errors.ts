@@ -222,6 +222,14 @@ export function unavailable(text: string, retryAfter?: number): StanzaError {
   return new StanzaError("wait", "service-unavailable", { text, status: 503, retryAfter });
 }
 
+/**
+ * The default answer to a request nobody here serves (RFC 6120 §8.2.3 wants every iq get/set
+ * answered): cancel/service-unavailable, 503.
+ */
+export function serviceUnavailable(text?: string): StanzaError {
+  return new StanzaError("cancel", "service-unavailable", { text, status: 503 });
+}
+
 /** Nobody answered in time: 504 wait/remote-server-timeout. */
 export function timedOut(text: string): StanzaError {
   return new StanzaError("wait", "remote-server-timeout", { text, status: 504 });

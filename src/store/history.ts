@@ -3,7 +3,9 @@
  * first by id (ids increase), optionally with one peer only.
  */
 
-export type Direction = "in" | "out";
+/** Which way a message went, seen from its owner: one list, the API's enum derives from it. */
+export const DIRECTIONS = ["in", "out"] as const;
+export type Direction = (typeof DIRECTIONS)[number];
 
 export interface HistoryInput {
   /** The owner id (src/owner.ts). */

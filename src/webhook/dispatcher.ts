@@ -3,7 +3,7 @@ import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { GLOBAL_STREAM } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { busy, type StanzaError, serviceUnavailable } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
 import type { NewEvent, Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
@@ -108,7 +108,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     if (reply) void caller.send(reply);
   };
 
-  const busy = (stanza: Element, episode: "queue-full" | "store-failed", err?: unknown) => {
+  const overloaded = (stanza: Element, episode: "queue-full" | "store-failed", err?: unknown) => {
     if (refusing !== episode) {
       refusing = episode;
       log.warn(
@@ -118,17 +118,12 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
         { pending: queue.pending, limit: config.callbackQueueSize, err },
       );
     }
-    refuse(
-      stanza,
-      new StanzaError("wait", "resource-constraint", {
-        text: "too many stanzas wait for the bot",
-      }),
-    );
+    refuse(stanza, busy("too many stanzas wait for the bot"));
   };
 
   const store = (stanza: Element) => {
     if (queue.pending >= config.callbackQueueSize) {
-      busy(stanza, "queue-full");
+      overloaded(stanza, "queue-full");
       return;
     }
     const { from = "", to = "" } = stanza.attrs;
@@ -142,7 +137,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
           refusing = undefined;
         }
       },
-      (err: unknown) => busy(stanza, "store-failed", err),
+      (err: unknown) => overloaded(stanza, "store-failed", err),
     );
   };
 
@@ -157,18 +152,15 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     handle(stanza, to) {
       try {
         if (config.callbackUrl === undefined || !shouldForward(stanza, filter, to)) {
-          if (needsAnswer(stanza)) refuse(stanza, new StanzaError("cancel", "service-unavailable"));
+          if (needsAnswer(stanza)) refuse(stanza, serviceUnavailable());
           return;
         }
         if (stanza.name !== "iq") {
           // Stored even while stopping: delivered after the next start.
           store(stanza);
         } else if (stopped) {
-          refuse(
-            stanza,
-            new StanzaError("cancel", "service-unavailable", { text: "the bridge is stopping" }),
-          );
-        } else if (!iqs.call(stanza)) busy(stanza, "queue-full");
+          refuse(stanza, serviceUnavailable("the bridge is stopping"));
+        } else if (!iqs.call(stanza)) overloaded(stanza, "queue-full");
       } catch (err) {
         log.error("webhook dispatch failed", { err });
       }

@@ -8,7 +8,7 @@ import { storedStanzaJson } from "../../../formats/json/stored.js";
 import { botOwner, ownerId } from "../../../owner.js";
 import { badRequest, unprocessable } from "../../../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../../../stanza/jid.js";
-import type { HistoryEntry } from "../../../store/history.js";
+import { DIRECTIONS, type HistoryEntry } from "../../../store/history.js";
 import type { BridgeApp, RouteDeps } from "../../env.js";
 import {
   HISTORY_DEFAULT_LIMIT,
@@ -23,7 +23,7 @@ const HistoryMessage = z
   .object({
     id: z.string().openapi({ description: "History id, for before= and after=" }),
     time: z.string().openapi({ description: "RFC 3339" }),
-    direction: z.enum(["in", "out"]),
+    direction: z.enum(DIRECTIONS),
     from: z.string(),
     to: z.string(),
     type: z.string(),
