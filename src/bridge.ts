@@ -2,13 +2,12 @@ import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { type Bots, createBots } from "./bots/index.js";
-import { createBotOwners } from "./bots/owners.js";
+import { createBotOutbound, createBotOwners } from "./bots/owners.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
 import { createMetrics, noMetrics } from "./metrics.js";
-import { createOutbound } from "./outbound/index.js";
 import { ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
@@ -169,15 +168,7 @@ async function wireOwners(
   { store, link, bots, webhook }: { store: Store; link: Link; bots: Bots; webhook: Webhook },
 ) {
   const owners = createBotOwners(bots.registry, config.domain, link);
-  const outbound = createOutbound({
-    connectionFor: () => link,
-    owners,
-    claimAnswer: (answer, owner) =>
-      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
-    recordOutgoing: (owner, stanza) => {
-      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
-    },
-  });
+  const outbound = createBotOutbound(bots, owners, link);
   const rooms = createRooms({
     store,
     seats: owners,

@@ -3,6 +3,8 @@
  * first by id (ids increase), optionally with one peer only.
  */
 
+import type { PageFlags, PageQuery } from "./paging.js";
+
 /** Which way a message went, seen from its owner: one list, the API's enum derives from it. */
 export const DIRECTIONS = ["in", "out"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -26,22 +28,14 @@ export interface HistoryEntry extends Omit<HistoryInput, "owner" | "peer"> {
   readonly id: string;
 }
 
-export interface HistoryQuery {
+export interface HistoryQuery extends PageQuery {
+  /** Only with this bare JID (the flags then count only its entries too). */
   readonly with?: string | undefined;
-  /** Entries older than this id (the next page back). */
-  readonly before?: string | undefined;
-  /** Entries newer than this id (the next page forward). */
-  readonly after?: string | undefined;
-  readonly limit: number;
 }
 
-export interface HistoryPage {
+export interface HistoryPage extends PageFlags {
   /** Newest first. */
   readonly entries: readonly HistoryEntry[];
-  /** Whether older entries than the oldest on this page exist (for `with`, if given). */
-  readonly hasOlder: boolean;
-  /** Whether newer entries than the newest on this page exist. */
-  readonly hasNewer: boolean;
 }
 
 export interface HistoryStore {

@@ -4,6 +4,8 @@
  * was there. Kept by owner id (src/owner.ts).
  */
 
+import type { PageFlags, PageQuery } from "./paging.js";
+
 /** A room an owner is in, as kept across restarts. */
 export interface RoomRecord {
   /** The owner id. */
@@ -35,21 +37,11 @@ export interface RoomMessage extends Omit<RoomMessageInput, "owner" | "room"> {
   readonly id: string;
 }
 
-export interface RoomMessageQuery {
-  /** Messages older than this id (the next page back). */
-  readonly before?: string | undefined;
-  /** Messages newer than this id (the next page forward). */
-  readonly after?: string | undefined;
-  readonly limit: number;
-}
+export type RoomMessageQuery = PageQuery;
 
-export interface RoomMessagePage {
+export interface RoomMessagePage extends PageFlags {
   /** Newest first. */
   readonly messages: readonly RoomMessage[];
-  /** Whether the store holds older messages of this room than the oldest on the page. */
-  readonly hasOlder: boolean;
-  /** Whether it holds newer ones than the newest on the page. */
-  readonly hasNewer: boolean;
 }
 
 export interface RoomStore {

@@ -13,7 +13,7 @@ import type { WebhookClient } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
 import { createWebhookHealth } from "./health.js";
 import { createIqCalls } from "./iq-calls.js";
-import { createDurableQueue, type QueueStore } from "./queue.js";
+import { createDurableQueue, type RetryResult as QueueRetry, type QueueStore } from "./queue.js";
 import { allowsReply, errorReply } from "./reply.js";
 import type { WebhookSettings } from "./settings.js";
 import { type WebhookDelivery, withWebhookId } from "./webhook-id.js";
@@ -21,14 +21,8 @@ import { type WebhookDelivery, withWebhookId } from "./webhook-id.js";
 /** A stanza for the queue: committed to the log with its delivery in its conversation. */
 type QueuedEvent = NewEvent & { readonly conversation: string };
 
-export type RetryResult =
-  | { readonly status: "unknown" }
-  | { readonly status: "delivered"; readonly delivery: WebhookDelivery }
-  | {
-      readonly status: "requeued";
-      readonly delivery: WebhookDelivery;
-      readonly was: "pending" | "failed";
-    };
+/** An admin's retry, with the delivery as the API shows it (its webhook id). */
+export type RetryResult = QueueRetry<WebhookDelivery>;
 
 export interface DispatcherOptions {
   readonly config: WebhookSettings;

@@ -1,9 +1,8 @@
 import { createBots } from "../../src/bots/index.js";
-import { createBotOwners } from "../../src/bots/owners.js";
+import { createBotOutbound, createBotOwners } from "../../src/bots/owners.js";
 import type { Config } from "../../src/config.js";
 import type { AppDeps } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
-import { createOutbound } from "../../src/outbound/index.js";
 import { openStore } from "../../src/store/index.js";
 import { createConsumers } from "../../src/stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS } from "../../src/stream/limits.js";
@@ -17,15 +16,7 @@ export async function appDeps(config: Config, link: Link): Promise<AppDeps & { s
   const store = await openStore(":memory:");
   const bots = await createBots({ config, store, link, log: silentLogger });
   const owners = createBotOwners(bots.registry, config.domain, link);
-  const outbound = createOutbound({
-    connectionFor: () => link,
-    owners,
-    claimAnswer: (answer, owner) =>
-      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
-    recordOutgoing: (owner, stanza) => {
-      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
-    },
-  });
+  const outbound = createBotOutbound(bots, owners, link);
   const consumers = createConsumers(1_000);
   return {
     settings: config,
