@@ -7,6 +7,8 @@ import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
+import { createMessageActions } from "./messages/actions.js";
+import { createMessageLookup, replyTarget } from "./messages/known.js";
 import { createMetrics, noMetrics } from "./metrics.js";
 import { createOutbound } from "./outbound/index.js";
 import { ownerOf } from "./owner.js";
@@ -70,7 +72,7 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log, metrics });
-  const { outbound, rooms, directory } = await wireOwners(config, log, {
+  const { outbound, rooms, directory, messages } = await wireOwners(config, log, {
     store,
     link,
     bots,
@@ -102,6 +104,7 @@ export async function startBridge(
     registry: bots.registry,
     store,
     rooms,
+    messages,
     directory,
     consumers,
     streamLimits,
@@ -174,6 +177,7 @@ async function wireOwners(
   { store, link, bots, webhook }: { store: Store; link: Link; bots: Bots; webhook: Webhook },
 ) {
   const owners = createBotOwners(bots.registry, config.domain, link);
+  const lookup = createMessageLookup(store);
   const outbound = createOutbound({
     connectionFor: () => link,
     owners,
@@ -182,15 +186,18 @@ async function wireOwners(
     recordOutgoing: (owner, stanza) => {
       if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
     },
+    replyTarget: (owner, id, stanza) => replyTarget(lookup, owner, id, stanza),
   });
   const rooms = createRooms({
     store,
     seats: owners,
-    post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
+    post: (owner, message, { replyTo }) =>
+      outbound.send(owner, message, { timeoutMs: 0, history: false, replyTo }),
     log,
     timeoutMs: config.iqTimeoutMs,
   });
   await rooms.load();
+  const messages = createMessageActions({ lookup, outbound, rooms });
   const directory = createRoomDirectory({
     connection: link,
     from: config.domain,
@@ -210,7 +217,7 @@ async function wireOwners(
   // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
 
-  return { outbound, rooms, directory };
+  return { outbound, rooms, directory, messages };
 }
 
 function listen(

@@ -7,7 +7,7 @@ import type { EventLog } from "../store/events.js";
 import type { HistoryStore } from "../store/history.js";
 import type { WebhookSettings } from "../webhook/settings.js";
 import type { Link } from "../xmpp/link.js";
-import { historyEntry } from "./history.js";
+import { recordHistory } from "./history.js";
 import type { BotSettings } from "./input.js";
 import { createInboundIqs, type InboundIqs } from "./iq-answers.js";
 import { type BotRegistry, createBotRegistry } from "./registry.js";
@@ -40,7 +40,7 @@ export interface BotsSettings extends WebhookSettings {
 export interface BotsOptions {
   readonly config: BotsSettings;
   readonly store: BotStore &
-    Pick<HistoryStore, "appendHistory"> &
+    Pick<HistoryStore, "appendHistory" | "amendHistory"> &
     Pick<EventLog, "append"> &
     BotWebhookOptions["store"];
   readonly link: Pick<Link, "send">;
@@ -81,11 +81,9 @@ export async function createBots(options: BotsOptions): Promise<Bots> {
     inboundIqs,
     recordOutgoing(bot, stanza) {
       try {
-        const entry = historyEntry(stanza, ownerId(botOwner(bot)), "out", Date.now());
-        if (!entry) return;
-        store.appendHistory(entry).catch((err: unknown) => {
-          log.error("history not recorded", { bot, err });
-        });
+        recordHistory(store, stanza, ownerId(botOwner(bot)), "out", Date.now()).catch(
+          (err: unknown) => log.error("history not recorded", { bot, err }),
+        );
       } catch (err) {
         log.error("history not recorded", { err });
       }

@@ -10,7 +10,7 @@ import type { HistoryStore } from "../store/history.js";
 import { allowsReply, errorReply } from "../webhook/reply.js";
 import type { Link } from "../xmpp/link.js";
 import { automaticAnswer } from "./auto-answer.js";
-import { historyEntry } from "./history.js";
+import { recordHistory } from "./history.js";
 import type { InboundIqs } from "./iq-answers.js";
 import type { Bot } from "./registry.js";
 import type { BotWebhooks } from "./webhooks.js";
@@ -26,7 +26,7 @@ export interface BotRouter {
 }
 
 export interface BotRouterOptions {
-  readonly store: Pick<EventLog, "append"> & Pick<HistoryStore, "appendHistory">;
+  readonly store: Pick<EventLog, "append"> & Pick<HistoryStore, "appendHistory" | "amendHistory">;
   readonly link: Pick<Link, "send">;
   readonly iqs: Pick<InboundIqs, "track">;
   readonly webhooks: Pick<BotWebhooks, "handle">;
@@ -56,11 +56,9 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
   };
 
   const record = (stanza: Element, bot: string, time: Date) => {
-    const entry = historyEntry(stanza, ownerId(botOwner(bot)), "in", time.getTime());
-    if (!entry) return;
-    store.appendHistory(entry).catch((err: unknown) => {
-      log.error("history not recorded", { bot, err });
-    });
+    recordHistory(store, stanza, ownerId(botOwner(bot)), "in", time.getTime()).catch(
+      (err: unknown) => log.error("history not recorded", { bot, err }),
+    );
   };
 
   const pull = async (stanza: Element, bot: string) => {

@@ -8,6 +8,7 @@ import type { Handler, MiddlewareHandler } from "hono";
 import type { Principal } from "../access/principal.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
 import type { Logger } from "../log.js";
+import type { MessageActions } from "../messages/actions.js";
 import type { Metrics } from "../metrics.js";
 import type { Outbound } from "../outbound/index.js";
 import type { RoomDirectory } from "../rooms/directory.js";
@@ -88,6 +89,8 @@ export interface RouteDeps {
     Pick<HistoryStore, "pageHistory">;
   /** Rooms (XEP-0045) of the bots (absent in tests of the HTTP layer alone). */
   readonly rooms?: Rooms | undefined;
+  /** Edit, delete, react, read, typing, moderation (absent in tests of the HTTP layer alone). */
+  readonly messages?: MessageActions | undefined;
   /** Public rooms of a MUC service (absent in tests of the HTTP layer alone). */
   readonly directory?: RoomDirectory | undefined;
   readonly consumers: Consumers;

@@ -9,6 +9,7 @@ import { codecFor } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
+import { GLOBAL_STREAM } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook, type WebhookClient } from "./deliver.js";
@@ -54,6 +55,7 @@ export function createWebhookCaller(options: CallerOptions): WebhookCaller {
     url: url ?? "",
     token: config.callbackToken,
     key: config.callbackSecret ? secretKey(config.callbackSecret) : undefined,
+    typedEvents: owner !== GLOBAL_STREAM,
   };
   const limits = { timeoutMs: config.callbackTimeoutMs, sizeLimit: config.stanzaSizeLimit };
   const replyContext = { domain: config.domain, sizeLimit: config.stanzaSizeLimit };

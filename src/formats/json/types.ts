@@ -158,6 +158,43 @@ export interface JsonRoomEvent {
   via?: string;
 }
 
+/** A file a message carries (XEP-0066 OOB, XEP-0447 stateless file sharing). */
+export interface JsonAttachment {
+  url: string;
+  name?: string;
+  /** Bytes. */
+  size?: number;
+  mediaType?: string;
+}
+
+export const MESSAGE_EVENT_TYPES = [
+  "message",
+  "edit",
+  "delete",
+  "reactions",
+  "read",
+  "typing",
+] as const;
+
+/** What a message means, typed (README, "Messages, files and commands"); read-only. */
+export interface JsonMessageEvent {
+  type: (typeof MESSAGE_EVENT_TYPES)[number];
+  /** message: its own id; edit, delete, reactions, read: the id of the message it is about. */
+  id?: string;
+  from: string;
+  body?: string;
+  /** The id of the message this one replies to (XEP-0461). */
+  replyTo?: string;
+  attachments?: JsonAttachment[];
+  /** reactions: the sender's whole set now ([] when it took them all back). */
+  reactions?: string[];
+  /** typing: the XEP-0085 chat state. */
+  state?: string;
+  /** delete by a moderator (XEP-0425): who, and why. */
+  by?: string;
+  reason?: string;
+}
+
 export interface JsonVcardUpdate {
   photo?: string;
 }

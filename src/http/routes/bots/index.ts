@@ -7,6 +7,7 @@ import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerEvents } from "./events.js";
+import { registerMessageActions } from "./message-actions.js";
 import { registerMessages } from "./messages.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
@@ -15,7 +16,15 @@ export function registerBotRoutes(
   app: BridgeApp,
   deps: Pick<
     RouteDeps,
-    "registry" | "consumers" | "readAuth" | "store" | "outbound" | "rooms" | "streamLimits" | "log"
+    | "registry"
+    | "consumers"
+    | "readAuth"
+    | "store"
+    | "outbound"
+    | "rooms"
+    | "messages"
+    | "streamLimits"
+    | "log"
   >,
 ): void {
   // Every /v1/bots route: Bearer, or ?access_token= on GET for browsers.
@@ -28,6 +37,7 @@ export function registerBotRoutes(
   bot.use("/:below{.+}", botLookup(deps.registry));
   registerEvents(bot, deps);
   registerMessages(bot, deps);
+  if (deps.messages) registerMessageActions(bot, deps.messages);
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
