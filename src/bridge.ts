@@ -8,9 +8,11 @@ import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
 import { createMessageActions } from "./messages/actions.js";
+import { createFiles } from "./messages/files.js";
 import { createMessageLookup, replyTarget } from "./messages/known.js";
+import { type AskIq, createUploader } from "./messages/upload.js";
 import { createMetrics, noMetrics } from "./metrics.js";
-import { createOutbound } from "./outbound/index.js";
+import { createOutbound, type Outbound } from "./outbound/index.js";
 import { ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
@@ -72,7 +74,7 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log, metrics });
-  const { outbound, rooms, directory, messages } = await wireOwners(config, log, {
+  const { outbound, rooms, directory, messages, files, uploader } = await wireOwners(config, log, {
     store,
     link,
     bots,
@@ -105,6 +107,7 @@ export async function startBridge(
     store,
     rooms,
     messages,
+    files,
     directory,
     consumers,
     streamLimits,
@@ -119,7 +122,7 @@ export async function startBridge(
     consumers.stop();
     rooms.stop();
     await pruner.stop();
-    await Promise.all([webhook.stop(0), bots.stop(0)]);
+    await Promise.all([webhook.stop(0), bots.stop(0), uploader.close()]);
     await store.close();
     throw err;
   }
@@ -148,7 +151,7 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
-    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs)]);
+    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs), uploader.close()]);
     rooms.stop();
     await link.stop();
     await pruner.stop();
@@ -198,6 +201,13 @@ async function wireOwners(
   });
   await rooms.load();
   const messages = createMessageActions({ lookup, outbound, rooms });
+  const uploader = createUploader({
+    ask: askAs(outbound, config.iqTimeoutMs),
+    server: parentDomain(config.domain),
+    service: config.uploadService,
+    timeoutMs: FILE_TIMEOUT_MS,
+  });
+  const files = createFiles({ uploader, outbound, rooms });
   const directory = createRoomDirectory({
     connection: link,
     from: config.domain,
@@ -217,7 +227,33 @@ async function wireOwners(
   // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
 
-  return { outbound, rooms, directory, messages };
+  return { outbound, rooms, directory, messages, files, uploader };
+}
+
+/** How long the bytes of one file may take to reach the upload service. */
+const FILE_TIMEOUT_MS = 30 * 60_000;
+
+/** The server a component domain belongs to (rest.example.org: example.org), where services are listed. */
+function parentDomain(domain: string): string {
+  const dot = domain.indexOf(".");
+  return dot > 0 && dot < domain.length - 1 ? domain.slice(dot + 1) : domain;
+}
+
+/** An iq asked as an owner through the one way out; an error reply is thrown as its StanzaError. */
+function askAs(outbound: Outbound, timeoutMs: number): AskIq {
+  return async (owner, iq) => {
+    outbound.prepare(owner, iq);
+    const { stanzas } = await outbound.send(owner, iq, { timeoutMs });
+    const reply = stanzas[stanzas.length - 1];
+    if (!reply || reply.attrs.type === "error") {
+      const error = reply && StanzaError.fromElement(reply);
+      throw new StanzaError(error?.type ?? "cancel", error?.condition ?? "undefined-condition", {
+        text: error?.text ?? `${iq.attrs.to} answered an error`,
+        by: error?.by ?? iq.attrs.to,
+      });
+    }
+    return reply;
+  };
 }
 
 function listen(

@@ -9,6 +9,7 @@ import type { Principal } from "../access/principal.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
 import type { Logger } from "../log.js";
 import type { MessageActions } from "../messages/actions.js";
+import type { Files } from "../messages/files.js";
 import type { Metrics } from "../metrics.js";
 import type { Outbound } from "../outbound/index.js";
 import type { RoomDirectory } from "../rooms/directory.js";
@@ -91,6 +92,8 @@ export interface RouteDeps {
   readonly rooms?: Rooms | undefined;
   /** Edit, delete, react, read, typing, moderation (absent in tests of the HTTP layer alone). */
   readonly messages?: MessageActions | undefined;
+  /** Files in one request: XEP-0363 upload, then the message (absent in tests of the HTTP layer alone). */
+  readonly files?: Files | undefined;
   /** Public rooms of a MUC service (absent in tests of the HTTP layer alone). */
   readonly directory?: RoomDirectory | undefined;
   readonly consumers: Consumers;

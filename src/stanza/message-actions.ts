@@ -91,7 +91,8 @@ const QUOTE_LIMIT = 200;
 export function reply(message: Element, target: ReplyTarget): Element {
   message.append(xml("reply", { xmlns: NS.reply, to: target.to, id: target.id }));
   const body = message.getChild("body");
-  if (!body || target.body === "") return message;
+  // A file's body is its URL alone, which clients render as the file: no quote before it.
+  if (!body || target.body === "" || message.getChild("x", NS.xOob)) return message;
   const points = Array.from(target.body);
   const quoted =
     points.length > QUOTE_LIMIT ? `${points.slice(0, QUOTE_LIMIT).join("")}…` : target.body;

@@ -7,6 +7,7 @@ import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerEvents } from "./events.js";
+import { registerFiles } from "./files.js";
 import { registerMessageActions } from "./message-actions.js";
 import { registerMessages } from "./messages.js";
 import { registerRoomInvitations } from "./room-invitations.js";
@@ -23,6 +24,7 @@ export function registerBotRoutes(
     | "outbound"
     | "rooms"
     | "messages"
+    | "files"
     | "streamLimits"
     | "log"
   >,
@@ -38,6 +40,7 @@ export function registerBotRoutes(
   registerEvents(bot, deps);
   registerMessages(bot, deps);
   if (deps.messages) registerMessageActions(bot, deps.messages);
+  if (deps.files) registerFiles(bot, deps.files);
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
