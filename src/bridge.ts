@@ -108,6 +108,7 @@ export async function startBridge(
     rooms,
     messages,
     files,
+    commands: bots.commands,
     directory,
     consumers,
     streamLimits,

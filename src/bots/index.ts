@@ -1,8 +1,10 @@
 import type { Element } from "@xmpp/xml";
+import { type Commands, createCommands } from "../commands/index.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { botOwner, ownerId } from "../owner.js";
 import type { BotStore } from "../store/bots.js";
+import type { CommandStore } from "../store/commands.js";
 import type { EventLog } from "../store/events.js";
 import type { HistoryStore } from "../store/history.js";
 import type { WebhookSettings } from "../webhook/settings.js";
@@ -16,6 +18,8 @@ import { type BotWebhookOptions, type BotWebhooks, createBotWebhooks } from "./w
 
 export interface Bots {
   readonly registry: BotRegistry;
+  /** The bots' command menus (XEP-0050). */
+  readonly commands: Commands;
   readonly router: BotRouter;
   readonly inboundIqs: InboundIqs;
   /** Keeps a message a bot sent (with a body) in its history; never throws. */
@@ -40,6 +44,7 @@ export interface BotsSettings extends WebhookSettings {
 export interface BotsOptions {
   readonly config: BotsSettings;
   readonly store: BotStore &
+    CommandStore &
     Pick<HistoryStore, "appendHistory" | "amendHistory"> &
     Pick<EventLog, "append"> &
     BotWebhookOptions["store"];
@@ -66,17 +71,25 @@ export async function createBots(options: BotsOptions): Promise<Bots> {
     maxPending: config.maxPendingIq,
     log,
   });
-  const webhooks = createBotWebhooks({ config, registry, link, log, store, metrics });
+  const commands = createCommands({
+    store,
+    send: (stanza) => link.send(stanza),
+    answerMs: config.iqTimeoutMs,
+    log,
+  });
+  await commands.load();
+  const webhooks = createBotWebhooks({ config, registry, link, log, store, metrics, commands });
   webhooks.start(
     registry
       .list()
       .filter((bot) => bot.webhook)
       .map((bot) => bot.name),
   );
-  const router = createBotRouter({ store, link, iqs: inboundIqs, webhooks, log });
+  const router = createBotRouter({ store, link, iqs: inboundIqs, webhooks, commands, log });
 
   return {
     registry,
+    commands,
     router,
     inboundIqs,
     recordOutgoing(bot, stanza) {
@@ -91,6 +104,7 @@ export async function createBots(options: BotsOptions): Promise<Bots> {
     retryDelivery: (bot, id) => webhooks.retry(bot, id),
     async stop(drainTimeoutMs) {
       inboundIqs.clear();
+      commands.stop();
       await webhooks.stop(drainTimeoutMs);
     },
   };

@@ -1,4 +1,5 @@
 import type { Element } from "@xmpp/xml";
+import type { Commands } from "../commands/index.js";
 import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { botOwner, ownerId } from "../owner.js";
@@ -30,6 +31,8 @@ export interface BotRouterOptions {
   readonly link: Pick<Link, "send">;
   readonly iqs: Pick<InboundIqs, "track">;
   readonly webhooks: Pick<BotWebhooks, "handle">;
+  /** The bots' command menus (XEP-0050): the list, sessions, steps. */
+  readonly commands: Pick<Commands, "take">;
   readonly log: Logger;
   readonly now?: () => Date;
 }
@@ -42,7 +45,7 @@ const isRequest = (stanza: Element) =>
  * its event log for pulling. disco#info and ping are answered by the bridge.
  */
 export function createBotRouter(options: BotRouterOptions): BotRouter {
-  const { store, link, iqs, webhooks, log } = options;
+  const { store, link, iqs, webhooks, commands, log } = options;
   const now = options.now ?? (() => new Date());
 
   const send = (reply: Element) => {
@@ -61,9 +64,10 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
     );
   };
 
-  const pull = async (stanza: Element, bot: string) => {
+  /** `tracked`: an iq the bot answers with POST /rest (a command step is answered its own way). */
+  const pull = async (stanza: Element, bot: string, tracked: boolean) => {
     if (!isStanzaKind(stanza.name)) return;
-    if (isRequest(stanza) && !iqs.track(stanza, bot)) {
+    if (tracked && isRequest(stanza) && !iqs.track(stanza, bot)) {
       refuse(stanza, new StanzaError("wait", "resource-constraint", { text: "too many iqs wait" }));
       return;
     }
@@ -85,6 +89,8 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
   return {
     deliver(bot, stanza, to, options) {
       try {
+        const step = commands.take(botOwner(bot.name), stanza);
+        if (step === "answered") return;
         const answer = automaticAnswer(stanza, bot.name);
         if (answer) {
           send(answer);
@@ -93,7 +99,7 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
         const time = now();
         if (options.history) record(stanza, bot.name, time);
         if (bot.webhook) webhooks.handle(bot.name, stanza, to);
-        else void pull(stanza, bot.name);
+        else void pull(stanza, bot.name, step !== "deliver");
       } catch (err) {
         log.error("bot routing failed", { err });
       }

@@ -7,6 +7,7 @@ import { type Hook, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
 import type { Principal } from "../access/principal.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
+import type { Commands } from "../commands/index.js";
 import type { Logger } from "../log.js";
 import type { MessageActions } from "../messages/actions.js";
 import type { Files } from "../messages/files.js";
@@ -94,6 +95,8 @@ export interface RouteDeps {
   readonly messages?: MessageActions | undefined;
   /** Files in one request: XEP-0363 upload, then the message (absent in tests of the HTTP layer alone). */
   readonly files?: Files | undefined;
+  /** The bots' command menus, XEP-0050 (absent in tests of the HTTP layer alone). */
+  readonly commands?: Commands | undefined;
   /** Public rooms of a MUC service (absent in tests of the HTTP layer alone). */
   readonly directory?: RoomDirectory | undefined;
   readonly consumers: Consumers;

@@ -1,6 +1,6 @@
 import type { Element } from "@xmpp/xml";
-import { type JsonMessageEvent, type JsonStanza, stanzaToJson } from "../formats/json/index.js";
-import { messageEvent } from "../formats/json/message-event.js";
+import { type JsonStanza, type JsonStanzaEvent, stanzaToJson } from "../formats/json/index.js";
+import { stanzaEvent } from "../formats/json/message-event.js";
 import { parseXmlElement } from "../formats/xml.js";
 import type { StoredEvent } from "../store/events.js";
 
@@ -10,7 +10,7 @@ export interface EventJson {
   /** RFC 3339. */
   readonly time: string;
   /** What a message means, typed (README, "Messages, files and commands"), when it says something. */
-  readonly event?: JsonMessageEvent;
+  readonly event?: JsonStanzaEvent;
   /** The stanza in the JSON mapping (README, "The JSON mapping"). */
   readonly stanza: JsonStanza;
   /** The stanza as XML, when the consumer asked for it (`?format=xml`). */
@@ -41,7 +41,7 @@ export function eventJson(event: StoredEvent, format: EventFormat): EventJson {
   }
   // Typed when read, from the stored stanza (the truth): old events get it too, and the log
   // keeps one form.
-  const typed = messageEvent(element);
+  const typed = stanzaEvent(element);
   return {
     id: event.id,
     time,

@@ -45,6 +45,11 @@ export interface CallerOptions {
   readonly owner: string;
   readonly metrics?: Pick<Metrics, "webhookDeliveries"> | undefined;
   readonly now: () => number;
+  /**
+   * Looks at a final outcome before the reply rules: true when it took it (a command step an
+   * owner answered in its response, commands/), so no reply of the rules is sent.
+   */
+  readonly intercept?: ((stanza: Element, outcome: Outcome) => boolean) | undefined;
 }
 
 export function createWebhookCaller(options: CallerOptions): WebhookCaller {
@@ -120,6 +125,7 @@ export function createWebhookCaller(options: CallerOptions): WebhookCaller {
       return outcome;
     },
     async conclude(stanza, outcome) {
+      if (options.intercept?.(stanza, outcome)) return;
       const decision = replyFor(stanza, outcome, replyContext);
       if (decision.problem) {
         log.warn("webhook answer not used", {

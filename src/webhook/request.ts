@@ -1,7 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import { codecFor, REQUEST_TYPES } from "../formats/index.js";
 import { stanzaToJson } from "../formats/json/index.js";
-import { messageEvent } from "../formats/json/message-event.js";
+import { stanzaEvent } from "../formats/json/message-event.js";
 import { JSON_TYPE, type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { WebhookCall } from "./deliver.js";
 import { newWebhookId, signatureHeaders } from "./signature.js";
@@ -36,7 +36,7 @@ function encodeBody(
   if (stored !== undefined && format === XMPP_XML) return stored;
   if (format === JSON_TYPE && settings.typedEvents) {
     // Typed where the body is built, from the stanza the store kept: the log holds one form.
-    const event = messageEvent(stanza);
+    const event = stanzaEvent(stanza);
     return JSON.stringify(event ? { ...stanzaToJson(stanza), event } : stanzaToJson(stanza));
   }
   return codecFor(format)?.encode(stanza);

@@ -20,8 +20,14 @@
 import type { Element } from "@xmpp/xml";
 import { senderIdOf } from "../../stanza/message-ids.js";
 import { NS } from "../../stanza/ns.js";
+import { readFormData } from "./dataform.js";
 import { attr, child, children, childText, compact, intAttr } from "./dom.js";
-import type { JsonAttachment, JsonMessageEvent } from "./types.js";
+import type {
+  JsonAttachment,
+  JsonCommandEvent,
+  JsonMessageEvent,
+  JsonStanzaEvent,
+} from "./types.js";
 
 const CHAT_STATE_NAMES = new Set(["active", "inactive", "gone", "composing", "paused"]);
 
@@ -161,4 +167,30 @@ export function messageEvent(stanza: Element): JsonMessageEvent | undefined {
     .find((c) => c.getNS() === NS.chatStates && CHAT_STATE_NAMES.has(c.getName()));
   if (state) return { type: "typing", from, state: state.getName() };
   return undefined;
+}
+
+/**
+ * A user's step in a XEP-0050 command (§4): an iq set with `<command>` carrying the session
+ * id the bridge gave the run (commands/), with the submitted form's values.
+ */
+export function commandEvent(stanza: Element): JsonCommandEvent | undefined {
+  if (stanza.name !== "iq" || stanza.attrs.type !== "set") return undefined;
+  const command = child(stanza, "command", NS.commands);
+  const node = command && attr(command, "node");
+  const sessionId = command && attr(command, "sessionid");
+  if (!command || node === undefined || sessionId === undefined) return undefined;
+  const form = child(command, "x", NS.data);
+  return compact({
+    type: "command" as const,
+    sessionId,
+    node,
+    action: attr(command, "action") ?? "execute",
+    from: stanza.attrs.from ?? "",
+    values: form && attr(form, "type") === "submit" ? readFormData(form) : undefined,
+  });
+}
+
+/** The typed event of any inbound stanza an owner gets: a message's, or a command step's. */
+export function stanzaEvent(stanza: Element): JsonStanzaEvent | undefined {
+  return stanza.name === "message" ? messageEvent(stanza) : commandEvent(stanza);
 }

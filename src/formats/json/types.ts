@@ -195,6 +195,22 @@ export interface JsonMessageEvent {
   reason?: string;
 }
 
+/** A user's step in one of an owner's XEP-0050 commands; read-only. */
+export interface JsonCommandEvent {
+  type: "command";
+  /** The session the bridge keeps for the user's run of the command: answer it by this id. */
+  sessionId: string;
+  node: string;
+  /** execute (a new run, or the default step), next, prev, complete, cancel. */
+  action: string;
+  from: string;
+  /** The submitted form's values, by field var. */
+  values?: JsonFormData;
+}
+
+/** What an inbound stanza means, typed: a message's or a command step's. */
+export type JsonStanzaEvent = JsonMessageEvent | JsonCommandEvent;
+
 export interface JsonVcardUpdate {
   photo?: string;
 }

@@ -195,6 +195,19 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE stanza_id IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    description: "the commands owners offer (XEP-0050)",
+    sql: `
+      CREATE TABLE commands (
+        owner TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (owner, node)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -762,6 +762,37 @@ export function storeContract(name: string, target: ContractTarget): void {
       });
     });
 
+    describe("commands", () => {
+      it("keeps each owner's commands in declared order, replaced whole, gone with the bot", async () => {
+        const store = await open();
+        await store.putCommands(BOT, [
+          { node: "weather", name: "Weather" },
+          { node: "alpha", name: "Alpha" },
+        ]);
+        await store.putCommands(ACCOUNT, [{ node: "x", name: "X" }]);
+        expect(await store.listCommands(BOT)).toEqual([
+          {
+            owner: BOT,
+            commands: [
+              { node: "weather", name: "Weather" },
+              { node: "alpha", name: "Alpha" },
+            ],
+          },
+        ]);
+        await store.putCommands(BOT, [{ node: "alpha", name: "Alpha 2" }]);
+        expect((await store.listCommands()).map((o) => [o.owner, o.commands.length])).toEqual([
+          [ACCOUNT, 1],
+          [BOT, 1],
+        ]);
+        await store.putCommands(BOT, []);
+        expect(await store.listCommands(BOT)).toEqual([]);
+        await store.putBot({ name: "c", tokenHashes: [], createdAt: 1, updatedAt: 1 });
+        await store.putCommands("bot:c", [{ node: "n", name: "N" }]);
+        await store.deleteBot("c", "bot:c");
+        expect(await store.listCommands("bot:c")).toEqual([]);
+      });
+    });
+
     describe("pruning", () => {
       it("prunes finished deliveries older than the cut-off with their events, in batches, never pending ones", async () => {
         const store = await open();

@@ -6,6 +6,7 @@
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerBotAdmin } from "./admin.js";
+import { registerCommands } from "./commands.js";
 import { registerEvents } from "./events.js";
 import { registerFiles } from "./files.js";
 import { registerMessageActions } from "./message-actions.js";
@@ -25,6 +26,7 @@ export function registerBotRoutes(
     | "rooms"
     | "messages"
     | "files"
+    | "commands"
     | "streamLimits"
     | "log"
   >,
@@ -41,6 +43,7 @@ export function registerBotRoutes(
   registerMessages(bot, deps);
   if (deps.messages) registerMessageActions(bot, deps.messages);
   if (deps.files) registerFiles(bot, deps.files);
+  if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
