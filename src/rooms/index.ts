@@ -25,6 +25,7 @@ import {
 import type { Verdict } from "./inbound.js";
 import { type InviteOutcome, invite } from "./invite.js";
 import { createJoining, type JoinRequest, type JoinResult } from "./joining.js";
+import { loadRoomIds } from "./message-ids.js";
 import { moderate } from "./moderation.js";
 import { createRoomRouter } from "./router.js";
 import { connectionDown, type RoomConnection, type Seat, type Seats } from "./seat.js";
@@ -167,12 +168,8 @@ export function createRooms(options: RoomsOptions): Rooms {
       const sent = await options.post(owner, message, postOptions);
       return sent.id ?? message.attrs.id ?? "";
     },
-    async moderate(owner, room, stanzaId, reason) {
-      const state = table.joined(seatOf(owner), room);
-      const { connection, address } = state.seat;
-      if (connection.state !== "online") throw connectionDown(connection);
-      await moderate(connection, { from: address, room, id: stanzaId, reason }, timeoutMs);
-    },
+    moderate: (owner, room, stanzaId, reason) =>
+      moderate(table.joined(seatOf(owner), room).seat, { room, id: stanzaId, reason }, timeoutMs),
     async setSubject(owner, room, subject) {
       const state = table.joined(seatOf(owner), room);
       const id = `subject-${randomUUID()}`;
@@ -230,6 +227,7 @@ export function createRooms(options: RoomsOptions): Rooms {
         state.joinedAt = record.joinedAt;
         state.status = "offline";
         table.add(state);
+        await loadRoomIds(store, { owner: seat.key, room: record.room, ids: state.ids });
       }
       for (const state of table.states.values()) {
         if (state.seat.connection.state === "online") joining.rejoin(state);

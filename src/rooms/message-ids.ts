@@ -5,6 +5,7 @@
  * translates when it notes a message (rooms/inbound.ts). Bounded: the oldest ids go first;
  * older messages are named by the id the XEP uses.
  */
+import type { RoomStore } from "../store/rooms.js";
 
 /** Ids kept per room (two or three per message). */
 export const ROOM_IDS_KEPT = 3_000;
@@ -31,5 +32,19 @@ export class RoomMessageIds {
   /** The API id for an id a message was named by; the id itself when unknown. */
   apiId(id: string): string {
     return this.ids.get(id) ?? id;
+  }
+}
+
+/** Messages per room whose ids are read back at start: references to them keep their names. */
+export const IDS_LOADED = 500;
+
+/** Remembers the ids of the messages the store kept last for the room (after a restart). */
+export async function loadRoomIds(
+  store: Pick<RoomStore, "pageRoomMessages">,
+  room: { readonly owner: string; readonly room: string; readonly ids: RoomMessageIds },
+): Promise<void> {
+  const page = await store.pageRoomMessages(room.owner, room.room, { limit: IDS_LOADED });
+  for (const m of [...page.messages].reverse()) {
+    if (m.messageId) room.ids.remember(m.messageId, m.originId, m.stanzaId);
   }
 }

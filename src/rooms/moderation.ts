@@ -8,23 +8,25 @@ import xml from "@xmpp/xml";
 import { notImplemented } from "../stanza/errors.js";
 import { moderation } from "../stanza/message-actions.js";
 import { NS } from "../stanza/ns.js";
-import { type Asker, askIq, newIqId } from "./ask.js";
+import { askIq, newIqId } from "./ask.js";
+import { connectionDown, type Seat } from "./seat.js";
 
 export interface ModerationRequest {
-  /** The seat's address: the room checks the occupant's role by it. */
-  readonly from: string;
   readonly room: string;
   /** The room's stanza-id of the message. */
   readonly id: string;
   readonly reason?: string | undefined;
 }
 
+/** Asks from the seat's address: the room checks the occupant's role by it. */
 export async function moderate(
-  connection: Asker,
+  seat: Pick<Seat, "connection" | "address">,
   request: ModerationRequest,
   timeoutMs: number,
 ): Promise<void> {
-  const { from, room, id, reason } = request;
+  const { connection, address: from } = seat;
+  if (connection.state !== "online") throw connectionDown(connection);
+  const { room, id, reason } = request;
   const disco = xml(
     "iq",
     { type: "get", from, to: room, id: newIqId("moderation-info") },

@@ -3,6 +3,10 @@ import { createBotOwners } from "../../src/bots/owners.js";
 import type { Config } from "../../src/config.js";
 import type { AppDeps } from "../../src/http/app.js";
 import { silentLogger } from "../../src/log.js";
+import { createMessageActions } from "../../src/messages/actions.js";
+import { createFiles } from "../../src/messages/files.js";
+import { createMessageLookup } from "../../src/messages/known.js";
+import { createUploader } from "../../src/messages/upload.js";
 import { createOutbound } from "../../src/outbound/index.js";
 import { openStore } from "../../src/store/index.js";
 import { createConsumers } from "../../src/stream/consumers.js";
@@ -27,6 +31,14 @@ export async function appDeps(config: Config, link: Link): Promise<AppDeps & { s
     },
   });
   const consumers = createConsumers(1_000);
+  const lookup = createMessageLookup(store);
+  const uploader = createUploader({
+    ask: async () => {
+      throw new Error("no XMPP server here");
+    },
+    server: "example.org",
+    timeoutMs: 1_000,
+  });
   return {
     settings: config,
     log: silentLogger,
@@ -36,9 +48,14 @@ export async function appDeps(config: Config, link: Link): Promise<AppDeps & { s
     registry: bots.registry,
     store,
     consumers,
+    messages: createMessageActions({ lookup, outbound }),
+    files: createFiles({ uploader, outbound }),
+    commands: bots.commands,
     streamLimits: DEFAULT_STREAM_LIMITS,
     stop: () => {
       consumers.stop();
+      void uploader.close();
+      void bots.stop(0);
       void store.close();
     },
   };
