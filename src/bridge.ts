@@ -7,7 +7,12 @@ import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
+import { createMessageActions } from "./messages/actions.js";
+import { createFiles } from "./messages/files.js";
+import { createMessageLookup, replyTarget } from "./messages/known.js";
+import { componentServer, createUploader, FILE_TIMEOUT_MS } from "./messages/upload.js";
 import { createMetrics, noMetrics } from "./metrics.js";
+import { askAs } from "./outbound/ask.js";
 import { ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
@@ -69,7 +74,7 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log, metrics });
-  const { outbound, rooms, directory } = await wireOwners(config, log, {
+  const { outbound, rooms, directory, messages, files, uploader } = await wireOwners(config, log, {
     store,
     link,
     bots,
@@ -101,6 +106,9 @@ export async function startBridge(
     registry: bots.registry,
     store,
     rooms,
+    messages,
+    files,
+    commands: bots.commands,
     directory,
     consumers,
     streamLimits,
@@ -115,7 +123,7 @@ export async function startBridge(
     consumers.stop();
     rooms.stop();
     await pruner.stop();
-    await Promise.all([webhook.stop(0), bots.stop(0)]);
+    await Promise.all([webhook.stop(0), bots.stop(0), uploader.close()]);
     await store.close();
     throw err;
   }
@@ -139,7 +147,7 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
-    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs)]);
+    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs), uploader.close()]);
     rooms.stop();
     await link.stop();
     await pruner.stop();
@@ -168,15 +176,27 @@ async function wireOwners(
   { store, link, bots, webhook }: { store: Store; link: Link; bots: Bots; webhook: Webhook },
 ) {
   const owners = createBotOwners(bots.registry, config.domain, link);
-  const outbound = createBotOutbound(bots, owners, link);
+  const lookup = createMessageLookup(store);
+  const outbound = createBotOutbound(bots, owners, link, {
+    replyTarget: (owner, id, stanza) => replyTarget(lookup, owner, id, stanza),
+  });
   const rooms = createRooms({
     store,
     seats: owners,
-    post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
+    post: (owner, message, { replyTo }) =>
+      outbound.send(owner, message, { timeoutMs: 0, history: false, replyTo }),
     log,
     timeoutMs: config.iqTimeoutMs,
   });
   await rooms.load();
+  const messages = createMessageActions({ lookup, outbound, rooms });
+  const uploader = createUploader({
+    ask: askAs(outbound, config.iqTimeoutMs),
+    server: componentServer(config.domain),
+    service: config.uploadService,
+    timeoutMs: FILE_TIMEOUT_MS,
+  });
+  const files = createFiles({ uploader, outbound, rooms });
   const directory = createRoomDirectory({
     connection: link,
     from: config.domain,
@@ -196,7 +216,7 @@ async function wireOwners(
   // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
 
-  return { outbound, rooms, directory };
+  return { outbound, rooms, directory, messages, files, uploader };
 }
 
 function listen(

@@ -3,7 +3,12 @@
  * history by it), and each bot's seat in rooms (name@domain/rooms on the component link).
  */
 
-import { createOutbound, type Outbound, type OutboundConnection } from "../outbound/index.js";
+import {
+  createOutbound,
+  type Outbound,
+  type OutboundConnection,
+  type OutboundOptions,
+} from "../outbound/index.js";
 import type { OwnerDirectory } from "../outbound/scope.js";
 import { botOwner, type Owner, ownerId } from "../owner.js";
 import type { RoomConnection, Seat, Seats } from "../rooms/seat.js";
@@ -67,8 +72,10 @@ export function createBotOutbound(
   bots: Pick<Bots, "inboundIqs" | "recordOutgoing">,
   owners: OwnerDirectory,
   connection: OutboundConnection,
+  extra: Pick<OutboundOptions, "replyTarget"> = {},
 ): Outbound {
   return createOutbound({
+    ...extra,
     connectionFor: () => connection,
     owners,
     claimAnswer: (answer, owner) =>

@@ -28,6 +28,8 @@ import type { Verdict } from "./inbound.js";
 import { type InviteOutcome, invite } from "./invite.js";
 import { createJoining, type JoinRequest, type JoinResult } from "./joining.js";
 import { createRoomManagement, type RoomManagement } from "./manage.js";
+import { loadRoomIds } from "./message-ids.js";
+import { moderate } from "./moderation.js";
 import { createRoomRouter } from "./router.js";
 import { connectionDown, type RoomConnection, type Seat, type Seats } from "./seat.js";
 import { subjectMessage } from "./stanzas.js";
@@ -40,6 +42,11 @@ export type { RoomConfig, RoomConfigSummary, RoomConfigView } from "./config.js"
 export type { JoinRequest, JoinResult } from "./joining.js";
 export type { RoomDetails, RoomManagement } from "./manage.js";
 export type { ConfigChanged, Destruction } from "./owner.js";
+/** What a room post may ask of the way out beside the message itself. */
+export interface PostOptions {
+  /** Replies to the message with this API id (XEP-0461). */
+  readonly replyTo?: string | undefined;
+}
 export type { RoomConnection, Seat, Seats } from "./seat.js";
 export type { RoomView } from "./state.js";
 
@@ -49,8 +56,17 @@ export interface Rooms extends RoomManagement {
   /** 409 (not in the room) when the owner was not there. */
   leave(owner: Owner, room: string): Promise<void>;
   list(owner: Owner): RoomView[];
-  /** Says something in a room (a groupchat message from the seat); 409 when not in. */
-  post(owner: Owner, room: string, message: Element): Promise<void>;
+  /**
+   * Says something in a room (a groupchat message from the seat); 409 when not in. Resolves
+   * with the message's API id (its origin-id: the room's reflection carries it too).
+   */
+  post(owner: Owner, room: string, message: Element, options?: PostOptions): Promise<string>;
+  /**
+   * Asks the room to retract an occupant's message (XEP-0425), named by the room's
+   * stanza-id: the seat must be a moderator there (403 otherwise), and the room must support
+   * it (501 otherwise); 409 when not in.
+   */
+  moderate(owner: Owner, room: string, stanzaId: string, reason?: string): Promise<void>;
   /** Changes the subject and waits for the room to reflect it (§8.1). */
   setSubject(owner: Owner, room: string, subject: string): Promise<RoomView>;
   /** What was said in the room, newest first: the store, then the room's archive. */
@@ -71,11 +87,16 @@ export interface Rooms extends RoomManagement {
 export interface RoomsOptions {
   readonly store: Pick<
     RoomStore,
-    "listRooms" | "putRoom" | "deleteRoom" | "appendRoomMessage" | "pageRoomMessages"
+    | "listRooms"
+    | "putRoom"
+    | "deleteRoom"
+    | "appendRoomMessage"
+    | "pageRoomMessages"
+    | "amendRoomMessage"
   >;
   readonly seats: Seats;
   /** The one way out for what an owner says in a room (its scope and history rules). */
-  readonly post: (owner: Owner, message: Element) => Promise<unknown>;
+  readonly post: (owner: Owner, message: Element, options: PostOptions) => Promise<{ id?: string }>;
   readonly log: Logger;
   /** How long a join or subject change waits for the room. */
   readonly timeoutMs: number;
@@ -140,14 +161,17 @@ export function createRooms(options: RoomsOptions): Rooms {
       }
     },
     list: (owner) => table.ofSeat(seatOf(owner).key).map(roomView),
-    async post(owner, room, message) {
+    async post(owner, room, message, postOptions = {}) {
       const seat = seatOf(owner);
       table.joined(seat, room);
       message.attrs.from = seat.address;
       message.attrs.to = room;
       message.attrs.type = "groupchat";
-      await options.post(owner, message);
+      const sent = await options.post(owner, message, postOptions);
+      return sent.id ?? message.attrs.id ?? "";
     },
+    moderate: (owner, room, stanzaId, reason) =>
+      moderate(table.joined(seatOf(owner), room).seat, { room, id: stanzaId, reason }, timeoutMs),
     async setSubject(owner, room, subject) {
       const state = table.joined(seatOf(owner), room);
       const id = `subject-${randomUUID()}`;
@@ -205,6 +229,7 @@ export function createRooms(options: RoomsOptions): Rooms {
         state.joinedAt = record.joinedAt;
         state.status = "offline";
         table.add(state);
+        await loadRoomIds(store, { owner: seat.key, room: record.room, ids: state.ids });
       }
       for (const state of table.states.values()) {
         if (state.seat.connection.state === "online") joining.rejoin(state);

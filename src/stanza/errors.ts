@@ -235,6 +235,11 @@ export function timedOut(text: string): StanzaError {
   return new StanzaError("wait", "remote-server-timeout", { text, status: 504 });
 }
 
+/** The XMPP side has no support for it (an upload service, a moderation protocol): 501 cancel/feature-not-implemented. */
+export function notImplemented(text: string): StanzaError {
+  return new StanzaError("cancel", "feature-not-implemented", { text, status: 501 });
+}
+
 /** The bridge's own failure: 500 wait/internal-server-error; the text never says more than it must. */
 export function internalError(text = "internal error"): StanzaError {
   return new StanzaError("wait", "internal-server-error", { text, status: 500 });

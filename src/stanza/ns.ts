@@ -28,6 +28,15 @@ export const NS = {
   xhtml: "http://www.w3.org/1999/xhtml", // XEP-0071
   chatStates: "http://jabber.org/protocol/chatstates", // XEP-0085
   correct: "urn:xmpp:message-correct:0", // XEP-0308
+  retract: "urn:xmpp:message-retract:1", // XEP-0424 (0.4)
+  retractLegacy: "urn:xmpp:message-retract:0", // XEP-0424 (0.3, inside XEP-0422 apply-to)
+  fasten: "urn:xmpp:fasten:0", // XEP-0422 (what XEP-0424 0.3 and XEP-0425 0.2 wrap in)
+  moderate: "urn:xmpp:message-moderate:1", // XEP-0425 (0.3)
+  moderateLegacy: "urn:xmpp:message-moderate:0", // XEP-0425 (0.2)
+  hints: "urn:xmpp:hints", // XEP-0334
+  sfs: "urn:xmpp:sfs:0", // XEP-0447
+  fileMetadata: "urn:xmpp:file:metadata:0", // XEP-0446
+  urlData: "http://jabber.org/protocol/url-data", // XEP-0103
   reactions: "urn:xmpp:reactions:0", // XEP-0444
   reply: "urn:xmpp:reply:0", // XEP-0461
   fallback: "urn:xmpp:fallback:0", // XEP-0428

@@ -3,6 +3,7 @@ import { openSqliteStore } from "./sqlite/index.js";
 import type { Store, StoreTuning } from "./types.js";
 
 export type * from "./bots.js";
+export type * from "./commands.js";
 export * from "./deliveries.js";
 export { StoreFullError, StoreOpenError } from "./errors.js";
 export type * from "./events.js";

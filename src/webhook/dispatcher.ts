@@ -8,7 +8,7 @@ import type { Jid } from "../stanza/jid.js";
 import type { NewEvent, Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
 import { createAttempt } from "./attempt.js";
-import { createWebhookCaller } from "./caller.js";
+import { type CallerOptions, createWebhookCaller } from "./caller.js";
 import type { WebhookClient } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
 import { createWebhookHealth } from "./health.js";
@@ -37,6 +37,8 @@ export interface DispatcherOptions {
   readonly stream?: string;
   /** The owner id its calls are counted under (owner.ts): "global" unless told. */
   readonly owner?: string;
+  /** Takes an outcome before the reply rules do (an owner's command answers); see CallerOptions. */
+  readonly intercept?: CallerOptions["intercept"];
 }
 
 export interface WebhookDispatcher {

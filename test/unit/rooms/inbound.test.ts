@@ -4,6 +4,7 @@ import { stanzaToJson } from "../../../src/formats/json/index.js";
 import { parseXmlElement } from "../../../src/formats/xml.js";
 import { botOwner } from "../../../src/owner.js";
 import { type RoomEffects, roomMessage, roomPresence } from "../../../src/rooms/inbound.js";
+import { RoomMessageIds } from "../../../src/rooms/message-ids.js";
 import type { PendingEntry, RoomState } from "../../../src/rooms/state.js";
 import type { StanzaError } from "../../../src/stanza/errors.js";
 import { fakeLink } from "../../helpers/fake-link.js";
@@ -33,6 +34,7 @@ function roomState(overrides: Partial<RoomState> = {}): RoomState {
     subject: undefined,
     occupants: new Map(),
     pending: undefined,
+    ids: new RoomMessageIds(),
     ...overrides,
   };
 }
@@ -44,6 +46,10 @@ function recorder() {
     suspended: () => calls.push("suspended"),
     said: (_s, _st, nick, body) => calls.push(`said ${nick}: ${body}`),
     subjectChanged: (_s, nick) => calls.push(`subject by ${nick}`),
+    amended: (_s, targets, change) =>
+      calls.push(
+        `${change.kind} ${targets.map((t) => `${t.by}:${t.id}:${t.nick ?? ""}`).join(",")}`,
+      ),
   };
   return { calls, effects };
 }

@@ -53,7 +53,10 @@ beforeEach(async () => {
   rooms = createRooms({
     store,
     seats: owners,
-    post: (_owner, message) => connection.send(message),
+    post: async (_owner, message) => {
+      await connection.send(message);
+      return {};
+    },
     log: silentLogger,
     timeoutMs: 2_000,
   });

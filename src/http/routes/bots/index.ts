@@ -6,7 +6,10 @@
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerBotAdmin } from "./admin.js";
+import { registerCommands } from "./commands.js";
 import { registerEvents } from "./events.js";
+import { registerFiles } from "./files.js";
+import { registerMessageActions } from "./message-actions.js";
 import { registerMessages } from "./messages.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
@@ -16,7 +19,17 @@ export function registerBotRoutes(
   app: BridgeApp,
   deps: Pick<
     RouteDeps,
-    "registry" | "consumers" | "readAuth" | "store" | "outbound" | "rooms" | "streamLimits" | "log"
+    | "registry"
+    | "consumers"
+    | "readAuth"
+    | "store"
+    | "outbound"
+    | "rooms"
+    | "messages"
+    | "files"
+    | "commands"
+    | "streamLimits"
+    | "log"
   >,
 ): void {
   // Every /v1/bots route: Bearer, or ?access_token= on GET for browsers.
@@ -29,6 +42,9 @@ export function registerBotRoutes(
   bot.use("/:below{.+}", botLookup(deps.registry));
   registerEvents(bot, deps);
   registerMessages(bot, deps);
+  if (deps.messages) registerMessageActions(bot, deps.messages);
+  if (deps.files) registerFiles(bot, deps.files);
+  if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);

@@ -83,7 +83,13 @@ const JoinBody = z
   .openapi("RoomJoin");
 
 const RoomPost = z
-  .object({ body: z.string().optional().openapi({ example: "Hello, room!" }) })
+  .object({
+    body: z.string().optional().openapi({ example: "Hello, room!" }),
+    replyTo: z.string().optional().openapi({
+      description:
+        "Reply to this message (its id): XEP-0461, with the quoted text for older clients",
+    }),
+  })
   .catchall(z.unknown())
   .openapi("RoomMessagePost", {
     description: "Any field of the JSON mapping; to, from and type are set by the bridge",
@@ -94,10 +100,28 @@ const SubjectBody = z.object({ subject: z.string() }).strict().openapi("RoomSubj
 const StoredRoomMessage = z
   .object({
     id: z.string().openapi({ description: "For before= and after=" }),
+    messageId: z.string().optional().openapi({
+      description: "The message's id for edits, deletions, reactions, replies and moderation",
+    }),
     time: z.string().openapi({ description: "When the bridge received it (RFC 3339)" }),
     nick: z.string(),
     from: z.string(),
-    body: z.string(),
+    body: z.string().optional().openapi({ description: "The latest text; absent once deleted" }),
+    edited: z.boolean().optional(),
+    editedAt: z.string().optional(),
+    deleted: z.boolean().optional(),
+    deletedAt: z.string().optional(),
+    replyTo: z.string().optional(),
+    attachments: z
+      .array(
+        z.object({
+          url: z.string(),
+          name: z.string().optional(),
+          size: z.number().int().optional(),
+          mediaType: z.string().optional(),
+        }),
+      )
+      .optional(),
     stanza: z.record(z.string(), z.unknown()).nullable().openapi({
       description: "The whole stanza in the JSON mapping",
     }),

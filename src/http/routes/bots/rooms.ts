@@ -13,6 +13,7 @@ import type { Rooms, RoomView } from "../../../rooms/index.js";
 import { badRequest, unprocessable } from "../../../stanza/errors.js";
 import type { BridgeApp } from "../../env.js";
 import { historyLimit, parseAfter } from "../../params.js";
+import { optionalId } from "./params.js";
 import {
   getRoute,
   historyRoute,
@@ -105,9 +106,11 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
 
   app.openapi(postRoute, async (c) => {
     const room = roomAddress(c.req.valid("param").room);
-    const stanza = roomMessage(c.req.valid("json") as Record<string, unknown>, room);
-    await rooms.post(botOwner(c.var.bot.name), room, stanza);
-    return c.json({ id: stanza.attrs.id ?? "" }, 202);
+    const { replyTo, ...fields } = c.req.valid("json") as Record<string, unknown>;
+    const stanza = roomMessage(fields, room);
+    const replying = optionalId(replyTo, "replyTo");
+    const id = await rooms.post(botOwner(c.var.bot.name), room, stanza, { replyTo: replying });
+    return c.json({ id }, 202);
   });
 
   app.openapi(historyRoute, async (c) => {
