@@ -1,8 +1,13 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
+import { type Accounts, createAccounts } from "./accounts/index.js";
+import { createBasicLogins } from "./accounts/logins.js";
+import { createAccountOwners } from "./accounts/owners.js";
+import { createSealer, readSecretKey } from "./accounts/secrets.js";
 import { type Bots, createBots } from "./bots/index.js";
-import { createBotOutbound, createBotOwners } from "./bots/owners.js";
+import { createBotOwners } from "./bots/owners.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
@@ -13,16 +18,20 @@ import { createMessageLookup, replyTarget } from "./messages/known.js";
 import { componentServer, createUploader, FILE_TIMEOUT_MS } from "./messages/upload.js";
 import { createMetrics, noMetrics } from "./metrics.js";
 import { askAs } from "./outbound/ask.js";
-import { ownerOf } from "./owner.js";
+import { createOutbound, type OutboundConnection } from "./outbound/index.js";
+import { combineDirectories } from "./outbound/scope.js";
+import { type Owner, ownerId, ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
+import { combineSeats } from "./rooms/seat.js";
 import { serviceUnavailable } from "./stanza/errors.js";
 import { openStore, type Store, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook, type Webhook, withWebhookId } from "./webhook/index.js";
-import { createLink, type Link } from "./xmpp/link.js";
+import { createSrvResolver } from "./xmpp/client/index.js";
+import { createLink, type Link, linkDownError } from "./xmpp/link.js";
 
 export interface Bridge {
   readonly link: Link;
@@ -41,6 +50,8 @@ export interface BridgeOptions {
   readonly store?: StoreTuning;
   /** Pacing of SSE/WebSocket/long-poll readers (tests shorten heartbeats and stall limits). */
   readonly streamLimits?: Partial<StreamLimits>;
+  /** Accounts' pings (XEP-0199) after this much silence (tests shorten it). */
+  readonly accountPingIntervalMs?: number;
 }
 
 /**
@@ -53,6 +64,8 @@ export async function startBridge(
   options: BridgeOptions = {},
 ): Promise<Bridge> {
   const metrics = config.metrics ? createMetrics() : noMetrics;
+  // Read before anything starts: a key file that cannot be read stops the start-up.
+  const secretKey = readSecretKey(config);
   const store = await openStore(config.store, options.store);
   if (store.volatile) {
     log.warn("store is in memory: stanzas not yet delivered are lost when the bridge stops");
@@ -74,14 +87,37 @@ export async function startBridge(
   const webhook = createWebhook({ config, link, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link, log, metrics });
+  const accounts = createAccounts({
+    config,
+    store,
+    sealer: secretKey && createSealer(secretKey),
+    resolver: createSrvResolver(config.dnsServers),
+    ca: config.accountCaFile === undefined ? undefined : readFileSync(config.accountCaFile),
+    log,
+    metrics,
+    ...(options.initialBackoffMs !== undefined
+      ? { initialBackoffMs: options.initialBackoffMs }
+      : {}),
+    ...(options.accountPingIntervalMs !== undefined
+      ? { pingIntervalMs: options.accountPingIntervalMs }
+      : {}),
+  });
   const { outbound, rooms, directory, messages, files, uploader } = await wireOwners(config, log, {
     store,
     link,
     bots,
+    accounts,
     webhook,
   });
+  await accounts.load();
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs);
+  const logins = createBasicLogins({
+    settings: config,
+    accounts,
+    openStreams: (jid) => consumers.countFor(ownerId({ kind: "account", jid })),
+    log,
+  });
   metrics.readFrom({ backlog: () => store.backlog(), consumers: () => consumers.byKind() });
 
   const deliveries = {
@@ -92,6 +128,7 @@ export async function startBridge(
     retry: async (id: string) => {
       const owner = ownerOf((await store.getDelivery(id))?.stream ?? "");
       if (owner?.kind === "bot") return bots.retryDelivery(owner.name, id);
+      if (owner?.kind === "account") return accounts.retryDelivery(owner.jid, id);
       return webhook.retry(id);
     },
   };
@@ -99,7 +136,22 @@ export async function startBridge(
     settings: config,
     log,
     metrics,
-    tokens: bots.registry,
+    tokens: {
+      authenticate: (token) =>
+        bots.registry.authenticate(token) ??
+        accounts.authenticate(token) ??
+        logins.authenticate(token),
+      onChange(listener) {
+        const offBots = bots.registry.onChange(listener);
+        const offAccounts = accounts.onChange(listener);
+        return () => {
+          offBots();
+          offAccounts();
+        };
+      },
+    },
+    accounts,
+    ...(logins.enabled ? { basic: logins.login, logins } : {}),
     outbound,
     linkStatus: () => ({ state: link.state, pendingIq: link.iqs.size }),
     deliveries,
@@ -123,7 +175,8 @@ export async function startBridge(
     consumers.stop();
     rooms.stop();
     await pruner.stop();
-    await Promise.all([webhook.stop(0), bots.stop(0), uploader.close()]);
+    await logins.stop();
+    await Promise.all([webhook.stop(0), bots.stop(0), accounts.stop(0), uploader.close()]);
     await store.close();
     throw err;
   }
@@ -147,7 +200,13 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
-    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs), uploader.close()]);
+    await logins.stop();
+    await Promise.all([
+      webhook.stop(drainTimeoutMs),
+      bots.stop(drainTimeoutMs),
+      accounts.stop(drainTimeoutMs),
+      uploader.close(),
+    ]);
     rooms.stop();
     await link.stop();
     await pruner.stop();
@@ -167,22 +226,48 @@ export async function startBridge(
 }
 
 /**
- * Bots as owners on the component link: the one way out, their rooms (seats), the room
- * directory, and the one way in for everything the link receives.
+ * Bots (on the component link) and accounts (each on its own session) as owners: the one way
+ * out, their rooms (seats), the room directory, and the one way in for every connection.
  */
 async function wireOwners(
   config: Config,
   log: Logger,
-  { store, link, bots, webhook }: { store: Store; link: Link; bots: Bots; webhook: Webhook },
+  {
+    store,
+    link,
+    bots,
+    accounts,
+    webhook,
+  }: { store: Store; link: Link; bots: Bots; accounts: Accounts; webhook: Webhook },
 ) {
-  const owners = createBotOwners(bots.registry, config.domain, link);
+  const botOwners = createBotOwners(bots.registry, config.domain, link);
+  const accountOwners = createAccountOwners(accounts);
+  // An account that is gone (deleted under a request) has no session: 503, nothing sent.
+  const noSession: OutboundConnection = {
+    state: "stopped",
+    from: { defaultFrom: "", allows: () => false, describe: "nothing" },
+    retryAfterSeconds: () => 1,
+    send: () => Promise.reject(linkDownError(1)),
+    request: () => Promise.reject(linkDownError(1)),
+  };
   const lookup = createMessageLookup(store);
-  const outbound = createBotOutbound(bots, owners, link, {
+  const outbound = createOutbound({
+    connectionFor: (principal) =>
+      principal.kind === "account" ? (accounts.connectionOf(principal.jid) ?? noSession) : link,
+    owners: combineDirectories(botOwners, accountOwners),
+    claimAnswer: (answer, owner) =>
+      owner.kind === "bot"
+        ? bots.inboundIqs.claim(answer, owner.name)
+        : accounts.inboundIqs.claim(answer, ownerId(owner)),
+    recordOutgoing: (owner, stanza) => {
+      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
+      else accounts.recordOutgoing(owner.jid, stanza);
+    },
     replyTarget: (owner, id, stanza) => replyTarget(lookup, owner, id, stanza),
   });
   const rooms = createRooms({
     store,
-    seats: owners,
+    seats: combineSeats(botOwners, accountOwners),
     post: (owner, message, { replyTo }) =>
       outbound.send(owner, message, { timeoutMs: 0, history: false, replyTo }),
     log,
@@ -202,19 +287,38 @@ async function wireOwners(
     from: config.domain,
     timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
   });
+  const deliverToOwner = (
+    owner: Owner,
+    stanza: Parameters<typeof link.send>[0],
+    to: Parameters<Bots["router"]["deliver"]>[2],
+    options: { history: boolean },
+  ) => {
+    if (owner.kind === "account") {
+      accounts.deliver(owner, stanza, to, options);
+      return;
+    }
+    const bot = bots.registry.get(owner.name);
+    if (bot) bots.router.deliver(bot, stanza, to, options);
+  };
   const inbound = createInbound(
-    { domain: config.domain, ownerAt: owners.ownerAt, rooms: rooms.handle },
     {
-      owner(owner, stanza, to, { history }) {
-        const bot = owner.kind === "bot" ? bots.registry.get(owner.name) : undefined;
-        if (bot) bots.router.deliver(bot, stanza, to, { history });
-      },
-      global: (stanza, to) => webhook.handle(stanza, to),
+      servesAddress: (to) => to.domain === config.domain,
+      ownerAt: botOwners.ownerAt,
+      rooms: rooms.handle,
     },
+    { owner: deliverToOwner, global: (stanza, to) => webhook.handle(stanza, to) },
     log,
   );
   // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
+  // Everything an account's session receives is the account's (rooms first); nothing of it
+  // reaches the global callback.
+  const accountInbound = createInbound(
+    { servesAddress: accountOwners.serves, ownerAt: accountOwners.ownerAt, rooms: rooms.handle },
+    { owner: deliverToOwner, global: () => {} },
+    log,
+  );
+  accounts.onStanza((_jid, stanza) => accountInbound.handle(stanza));
 
   return { outbound, rooms, directory, messages, files, uploader };
 }

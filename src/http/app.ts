@@ -1,7 +1,7 @@
 import { HTTPException } from "hono/http-exception";
 import { noMetrics } from "../metrics.js";
 import { internalError, notFound, StanzaError } from "../stanza/errors.js";
-import type { TokenResolver } from "./auth.js";
+import type { BasicLogin, TokenResolver } from "./auth.js";
 import { bearerAuth } from "./auth.js";
 import { type BridgeApp, newApp, type RouteDeps } from "./env.js";
 import { errorResponse } from "./errors.js";
@@ -13,6 +13,8 @@ export type AppDeps = Omit<RouteDeps, "auth" | "readAuth" | "metrics"> & {
   readonly metrics?: RouteDeps["metrics"];
   /** Who a token belongs to: admins and owners, in one table. */
   readonly tokens: TokenResolver;
+  /** Basic credentials of users who log in themselves (off when absent). */
+  readonly basic?: BasicLogin | undefined;
 };
 
 export function createApp(deps: AppDeps): BridgeApp {
@@ -52,8 +54,8 @@ export function createApp(deps: AppDeps): BridgeApp {
   registerRoutes(app, {
     ...deps,
     metrics,
-    auth: bearerAuth(deps.tokens),
-    readAuth: bearerAuth(deps.tokens, { queryToken: true }),
+    auth: bearerAuth(deps.tokens, { basic: deps.basic }),
+    readAuth: bearerAuth(deps.tokens, { queryToken: true, basic: deps.basic }),
   });
   return app;
 }

@@ -2,6 +2,7 @@ import { StoreOpenError } from "./errors.js";
 import { openSqliteStore } from "./sqlite/index.js";
 import type { Store, StoreTuning } from "./types.js";
 
+export type * from "./accounts.js";
 export type * from "./bots.js";
 export type * from "./commands.js";
 export * from "./deliveries.js";

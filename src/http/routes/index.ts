@@ -45,10 +45,12 @@
  * documentedRoute(): the operation is in the spec, but no zod runs on the request.
  */
 import type { BridgeApp, RouteDeps } from "../env.js";
+import { registerAccountRoutes } from "./accounts/index.js";
 import { registerBotRoutes } from "./bots/index.js";
 import { registerDeliveries } from "./deliveries.js";
 import { registerDocs } from "./docs.js";
 import { registerHealth } from "./health.js";
+import { registerMe } from "./me.js";
 import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerRest } from "./rest.js";
@@ -60,6 +62,10 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerMetrics(app, deps);
   if (deps.deliveries) registerDeliveries(app, { ...deps, deliveries: deps.deliveries });
   registerBotRoutes(app, deps);
+  if (deps.accounts) {
+    registerAccountRoutes(app, { ...deps, accounts: deps.accounts });
+    registerMe(app, { ...deps, accounts: deps.accounts });
+  }
   if (deps.directory) registerRoomDirectory(app, { ...deps, directory: deps.directory });
   registerOpenApi(app);
   registerDocs(app);
