@@ -11,3 +11,9 @@ component_interfaces = { "127.0.0.1" }
 -- Use the same values for XMPP_REST_DOMAIN and XMPP_REST_SECRET.
 Component "rest.example.org"
   component_secret = "change-me-to-a-long-random-string"
+
+-- Only if bots send files (POST /v1/bots/{name}/files): an XEP-0363 upload service. Every
+-- host of this server may upload to it, the bridge's component included, and the bridge
+-- finds it in the disco#items of example.org (or set XMPP_REST_UPLOAD_SERVICE).
+-- Component "upload.example.org" "http_file_share"
+--   http_file_share_size_limit = 100 * 1024 * 1024

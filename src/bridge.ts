@@ -13,14 +13,19 @@ import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
+import { createMessageActions } from "./messages/actions.js";
+import { createFiles } from "./messages/files.js";
+import { createMessageLookup, replyTarget } from "./messages/known.js";
+import { componentServer, createUploader, FILE_TIMEOUT_MS } from "./messages/upload.js";
 import { createMetrics, noMetrics } from "./metrics.js";
+import { askAs } from "./outbound/ask.js";
 import { createOutbound, type OutboundConnection } from "./outbound/index.js";
 import { combineDirectories } from "./outbound/scope.js";
 import { type Owner, ownerId, ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
 import { combineSeats } from "./rooms/seat.js";
-import { StanzaError } from "./stanza/errors.js";
+import { serviceUnavailable } from "./stanza/errors.js";
 import { openStore, type Store, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
@@ -102,7 +107,7 @@ export async function startBridge(
       ? { pingIntervalMs: options.accountPingIntervalMs }
       : {}),
   });
-  const { outbound, rooms, directory } = await wireOwners(config, log, {
+  const { outbound, rooms, directory, messages, files, uploader } = await wireOwners(config, log, {
     store,
     link,
     bots,
@@ -162,6 +167,9 @@ export async function startBridge(
     registry: bots.registry,
     store,
     rooms,
+    messages,
+    files,
+    commands: bots.commands,
     directory,
     consumers,
     streamLimits,
@@ -177,7 +185,7 @@ export async function startBridge(
     rooms.stop();
     await pruner.stop();
     await logins.stop();
-    await Promise.all([webhook.stop(0), bots.stop(0), accounts.stop(0)]);
+    await Promise.all([webhook.stop(0), bots.stop(0), accounts.stop(0), uploader.close()]);
     await store.close();
     throw err;
   }
@@ -195,12 +203,7 @@ export async function startBridge(
     consumers.stop();
     const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
-      link.iqs.failAll(
-        new StanzaError("cancel", "service-unavailable", {
-          text: "the bridge is shutting down",
-          status: 503,
-        }),
-      );
+      link.iqs.failAll(serviceUnavailable("the bridge is shutting down"));
       const http = server as { closeAllConnections?: () => void };
       setTimeout(() => http.closeAllConnections?.(), 500).unref();
     }, drainTimeoutMs);
@@ -211,6 +214,7 @@ export async function startBridge(
       webhook.stop(drainTimeoutMs),
       bots.stop(drainTimeoutMs),
       accounts.stop(drainTimeoutMs),
+      uploader.close(),
     ]);
     rooms.stop();
     await link.stop();
@@ -255,6 +259,7 @@ async function wireOwners(
     send: () => Promise.reject(linkDownError(1)),
     request: () => Promise.reject(linkDownError(1)),
   };
+  const lookup = createMessageLookup(store);
   const outbound = createOutbound({
     connectionFor: (principal) =>
       principal.kind === "account" ? (accounts.connectionOf(principal.jid) ?? noSession) : link,
@@ -267,15 +272,25 @@ async function wireOwners(
       if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
       else accounts.recordOutgoing(owner.jid, stanza);
     },
+    replyTarget: (owner, id, stanza) => replyTarget(lookup, owner, id, stanza),
   });
   const rooms = createRooms({
     store,
     seats: combineSeats(botOwners, accountOwners),
-    post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
+    post: (owner, message, { replyTo }) =>
+      outbound.send(owner, message, { timeoutMs: 0, history: false, replyTo }),
     log,
     timeoutMs: config.iqTimeoutMs,
   });
   await rooms.load();
+  const messages = createMessageActions({ lookup, outbound, rooms });
+  const uploader = createUploader({
+    ask: askAs(outbound, config.iqTimeoutMs),
+    server: componentServer(config.domain),
+    service: config.uploadService,
+    timeoutMs: FILE_TIMEOUT_MS,
+  });
+  const files = createFiles({ uploader, outbound, rooms });
   const directory = createRoomDirectory({
     connection: link,
     from: config.domain,
@@ -314,7 +329,7 @@ async function wireOwners(
   );
   accounts.onStanza((_jid, stanza) => accountInbound.handle(stanza));
 
-  return { outbound, rooms, directory };
+  return { outbound, rooms, directory, messages, files, uploader };
 }
 
 function listen(

@@ -85,7 +85,7 @@ export interface AccountsOptions {
   readonly store: AccountStore &
     ContactStore &
     Pick<EventLog, "append"> &
-    Pick<HistoryStore, "appendHistory" | "pageHistory"> &
+    Pick<HistoryStore, "appendHistory" | "amendHistory" | "pageHistory"> &
     DispatcherOptions["store"];
   /** Undefined without XMPP_REST_SECRET_KEY: accounts cannot be added then. */
   readonly sealer: Sealer | undefined;

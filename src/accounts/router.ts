@@ -6,12 +6,12 @@
  * archive id (XEP-0359 stanza-id by the account) moves the account's archive position.
  */
 import xml, { type Element } from "@xmpp/xml";
-import { historyEntry } from "../bots/history.js";
+import { recordHistory } from "../bots/history.js";
 import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { type Owner, ownerId } from "../owner.js";
 import { addAccountNote } from "../stanza/account-notes.js";
-import { StanzaError } from "../stanza/errors.js";
+import { busy, type StanzaError } from "../stanza/errors.js";
 import { bareJid, type Jid, jidToString, parseJid } from "../stanza/jid.js";
 import { isStanzaKind } from "../stanza/kinds.js";
 import { NS } from "../stanza/ns.js";
@@ -27,7 +27,7 @@ export interface RoutedAccount {
 }
 
 export interface AccountRouterOptions {
-  readonly store: Pick<EventLog, "append"> & Pick<HistoryStore, "appendHistory">;
+  readonly store: Pick<EventLog, "append"> & Pick<HistoryStore, "appendHistory" | "amendHistory">;
   /** Sends on the account's own session. */
   readonly send: (jid: string, stanza: Element) => Promise<void>;
   /** Remembers an iq request for the account's answer through POST /rest; false when full. */
@@ -145,11 +145,9 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
   };
 
   const record = (account: RoutedAccount, stanza: Element, direction: "in" | "out") => {
-    const entry = historyEntry(stanza, ownerId(account.owner), direction, now());
-    if (!entry) return;
-    store.appendHistory(entry).catch((err: unknown) => {
-      log.error("history not recorded", { account: account.jid, err });
-    });
+    recordHistory(store, stanza, ownerId(account.owner), direction, now()).catch((err: unknown) =>
+      log.error("history not recorded", { account: account.jid, err }),
+    );
   };
 
   /** Appends to the account's log without treating it as a request to answer. */
@@ -169,11 +167,7 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
   const pull = async (account: RoutedAccount, stanza: Element) => {
     if (!isStanzaKind(stanza.name)) return;
     if (isRequest(stanza) && !track(stanza, account.owner)) {
-      refuse(
-        account.jid,
-        stanza,
-        new StanzaError("wait", "resource-constraint", { text: "too many iqs wait" }),
-      );
+      refuse(account.jid, stanza, busy("too many iqs wait"));
       return;
     }
     try {
@@ -184,11 +178,7 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
       });
     } catch (err) {
       log.error("event not stored", { account: account.jid, err });
-      refuse(
-        account.jid,
-        stanza,
-        new StanzaError("wait", "resource-constraint", { text: "the account cannot take it now" }),
-      );
+      refuse(account.jid, stanza, busy("the account cannot take it now"));
     }
   };
 

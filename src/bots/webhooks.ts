@@ -1,4 +1,5 @@
 import type { Element } from "@xmpp/xml";
+import type { Commands } from "../commands/index.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { botOwner } from "../owner.js";
@@ -29,6 +30,8 @@ export interface BotWebhookOptions {
   readonly store: DispatcherOptions["store"];
   /** Each bot's calls are counted with its owner id (`bot:<name>`). */
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
+  /** Command steps a bot answers in its HTTP response (commands/). */
+  readonly commands?: Pick<Commands, "webhookAnswer">;
 }
 
 /**
@@ -36,12 +39,14 @@ export interface BotWebhookOptions {
  * callback URL, replying on the component link.
  */
 export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
-  const { registry, link } = options;
+  const { registry, link, commands } = options;
   const hooks = createOwnerWebhooks({
     ...options,
     webhookOf: (owner) => (owner.kind === "bot" ? registry.get(owner.name)?.webhook : undefined),
     onChange: (listener) => registry.onChange((name) => listener(botOwner(name))),
     linkFor: () => link,
+    interceptFor: (owner) =>
+      commands && ((stanza, outcome) => commands.webhookAnswer(owner, stanza, outcome)),
   });
   return {
     handle: (bot, stanza, to) => hooks.handle(botOwner(bot), stanza, to),

@@ -138,6 +138,13 @@ const TABLE = [
     default: "on",
   },
   {
+    key: "uploadService",
+    type: parsed(componentDomain, "domain name", "a domain name such as upload.example.org"),
+    env: "XMPP_REST_UPLOAD_SERVICE",
+    description:
+      "The XEP-0363 upload service files are sent through; unset, the one listed in the disco#items of the server (the component domain's parent)",
+  },
+  {
     key: "metricsToken",
     type: text("a token"),
     env: "XMPP_REST_METRICS_TOKEN",

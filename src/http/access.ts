@@ -8,7 +8,7 @@ import type { Account } from "../accounts/index.js";
 import { accountJid } from "../accounts/input.js";
 import { botName } from "../bots/names.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
-import { botOwner, describeOwner, type Owner, ownerId } from "../owner.js";
+import { botOwner, describeOwner, type Owner } from "../owner.js";
 import { forbidden, notFound } from "../stanza/errors.js";
 import type { AccountsApi, AppEnv, Subject } from "./env.js";
 
@@ -48,7 +48,6 @@ export function botLookup(registry: Pick<BotRegistry, "get">): MiddlewareHandler
     c.set("bot", bot);
     c.set("subject", {
       owner: botOwner(bot.name),
-      consumerKey: bot.name,
       webhook: bot.webhook !== undefined,
       describe: describeOwner(botOwner(bot.name)),
     });
@@ -60,7 +59,6 @@ export function accountSubject(account: Account): Subject {
   const owner: Owner = { kind: "account", jid: account.jid };
   return {
     owner,
-    consumerKey: ownerId(owner),
     webhook: account.webhook !== undefined,
     describe: describeOwner(owner),
   };

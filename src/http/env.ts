@@ -9,7 +9,10 @@ import type { Principal } from "../access/principal.js";
 import type { Account, Accounts } from "../accounts/index.js";
 import type { BasicLogins } from "../accounts/logins.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
+import type { Commands } from "../commands/index.js";
 import type { Logger } from "../log.js";
+import type { MessageActions } from "../messages/actions.js";
+import type { Files } from "../messages/files.js";
 import type { Metrics } from "../metrics.js";
 import type { Outbound } from "../outbound/index.js";
 import type { Owner } from "../owner.js";
@@ -47,8 +50,6 @@ export interface AppEnv {
  */
 export interface Subject {
   readonly owner: Owner;
-  /** What its stream consumers are counted and closed by (a bot's name, an account's owner id). */
-  readonly consumerKey: string;
   /** It receives by webhook (its log is not for pulling). */
   readonly webhook: boolean;
   /** How errors name it: `bot "echo"`, `account alice@example.org`. */
@@ -115,6 +116,12 @@ export interface RouteDeps {
     Pick<HistoryStore, "pageHistory">;
   /** Rooms (XEP-0045) of the bots (absent in tests of the HTTP layer alone). */
   readonly rooms?: Rooms | undefined;
+  /** Edit, delete, react, read, typing, moderation (absent in tests of the HTTP layer alone). */
+  readonly messages?: MessageActions | undefined;
+  /** Files in one request: XEP-0363 upload, then the message (absent in tests of the HTTP layer alone). */
+  readonly files?: Files | undefined;
+  /** The bots' command menus, XEP-0050 (absent in tests of the HTTP layer alone). */
+  readonly commands?: Commands | undefined;
   /** The accounts (absent in tests of the HTTP layer alone). */
   readonly accounts?: AccountsApi | undefined;
   /** Browser tokens for users who log in themselves (absent when Basic logins are off). */

@@ -4,6 +4,7 @@ import type { Store, StoreTuning } from "./types.js";
 
 export type * from "./accounts.js";
 export type * from "./bots.js";
+export type * from "./commands.js";
 export * from "./contacts.js";
 export * from "./deliveries.js";
 export { StoreFullError, StoreOpenError } from "./errors.js";

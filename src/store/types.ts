@@ -16,6 +16,7 @@
 
 import type { AccountStore } from "./accounts.js";
 import type { BotStore } from "./bots.js";
+import type { CommandStore } from "./commands.js";
 import type { ContactStore } from "./contacts.js";
 import type { DeliveryStore } from "./deliveries.js";
 import type { EventLog } from "./events.js";
@@ -29,7 +30,8 @@ export interface Store
     AccountStore,
     ContactStore,
     HistoryStore,
-    RoomStore {
+    RoomStore,
+    CommandStore {
   /** Where the data lives, for logs (a path, or ":memory:"); never a password. */
   readonly location: string;
   /** True when nothing survives a restart (":memory:"). */

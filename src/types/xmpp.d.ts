@@ -67,6 +67,8 @@ declare module "@xmpp/component-core" {
     timeout: number;
     options: { service: string; domain: string };
     socket: unknown;
+    /** The class each stream (re)open parses with; an instance property overrides the default. */
+    Parser: new () => import("@xmpp/xml").Parser;
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     connect(service: string): Promise<void>;

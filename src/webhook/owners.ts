@@ -37,6 +37,8 @@ export interface OwnerWebhookOptions {
   readonly store: DispatcherOptions["store"];
   /** Each owner's calls are counted with its owner id. */
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
+  /** Takes an answer the owner's webhook gave itself (a command step, commands/) before the reply rules. */
+  readonly interceptFor?: (owner: Owner) => DispatcherOptions["intercept"];
 }
 
 /**
@@ -91,6 +93,7 @@ export function createOwnerWebhooks(options: OwnerWebhookOptions): OwnerWebhooks
       stream: key,
       owner: key,
       metrics,
+      intercept: options.interceptFor?.(owner),
     });
     hooks.set(key, hook);
     (retiring.get(key) ?? Promise.resolve())

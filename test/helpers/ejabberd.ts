@@ -7,6 +7,7 @@ import { serverPorts, waitForPort } from "./ports.js";
 import {
   ACCOUNT_HOST,
   type AccountHost,
+  DEFAULT_UPLOAD_LIMIT,
   type XmppServer,
   type XmppServerOptions,
 } from "./server.js";
@@ -71,7 +72,7 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
   // two before ejabberd opens it. Then boot again on other ports.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await bootEjabberd(options, await serverPorts(4));
+      return await bootEjabberd(options, await serverPorts(5));
     } catch (err) {
       const inUse = err instanceof Error && /address already in use/.test(err.message);
       if (!inUse || attempt === 3) throw err;
@@ -81,10 +82,17 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
 
 async function bootEjabberd(
   options: XmppServerOptions,
-  [c2sPort = 0, componentPort = 0, silentPort = 0, accountPort = 0]: readonly number[],
+  [
+    c2sPort = 0,
+    componentPort = 0,
+    silentPort = 0,
+    httpPort = 0,
+    accountPort = 0,
+  ]: readonly number[],
 ): Promise<Ejabberd> {
   const componentDomain = options.componentDomain ?? "rest.localhost";
   const componentSecret = options.componentSecret ?? "test-secret";
+  const uploadLimit = options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT;
   const { erl, libs } = await erlangPaths();
   const { dataDir, configPath } = await renderConfigTemplate(
     TEMPLATE,
@@ -100,6 +108,8 @@ async function bootEjabberd(
       COMPONENT_DOMAIN: componentDomain,
       COMPONENT_SECRET: componentSecret,
       LOG_LEVEL: options.logLevel ?? "info",
+      HTTP_PORT: String(httpPort),
+      UPLOAD_LIMIT: String(uploadLimit),
     },
   );
   let accounts: AccountHost | undefined;
@@ -163,7 +173,7 @@ async function bootEjabberd(
     const alive = () => proc.exitCode === null && proc.signalCode === null;
     try {
       await ready;
-      for (const port of [c2sPort, componentPort, silentPort, accountPort]) {
+      for (const port of [c2sPort, componentPort, silentPort, httpPort, accountPort]) {
         await waitForPort(port, 10_000, alive);
       }
     } catch (err) {
@@ -210,6 +220,8 @@ async function bootEjabberd(
     service: `xmpp://127.0.0.1:${componentPort}`,
     silentService: `xmpp://127.0.0.1:${silentPort}`,
     mucDomain: "conference.localhost",
+    uploadDomain: "upload.localhost",
+    uploadLimit,
     accounts,
     dataDir,
     kill,

@@ -14,6 +14,8 @@ export interface XmppServerOptions {
   /** Accounts at `localhost`, registered before the function resolves. */
   readonly users?: readonly { username: string; password: string }[];
   readonly logLevel?: "debug" | "info" | "warn";
+  /** The upload service's max-file-size, bytes (default 10 MiB). */
+  readonly uploadLimit?: number;
   /**
    * Accounts for the bridge to log in to as a client (issue 21): the host secure.localhost
    * with STARTTLS (a certificate from a CA made for this server), SCRAM, carbons, an archive
@@ -21,6 +23,9 @@ export interface XmppServerOptions {
    */
   readonly accountUsers?: readonly { username: string; password: string }[];
 }
+
+/** The upload service's max-file-size unless a test asks for another. */
+export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 /** Where the bridge's accounts live (XmppServerOptions.accountUsers). */
 export interface AccountHost {
@@ -54,6 +59,9 @@ export interface XmppServer {
   readonly service: string;
   /** The multi-user chat service (XEP-0045), where anyone may create rooms. */
   readonly mucDomain: string;
+  /** The XEP-0363 upload service (listed in the disco#items of `host`), on a loopback HTTP port. */
+  readonly uploadDomain: string;
+  readonly uploadLimit: number;
   /** XEP-0114 address for silent.localhost (ejabberd needs one listener per component). */
   readonly silentService: string;
   /** Present when the server was started with accountUsers. */

@@ -3,6 +3,7 @@ import type { Store } from "../types.js";
 import { createSqliteAccounts } from "./accounts.js";
 import { createSqliteBots } from "./bots.js";
 import { createSqliteClaims } from "./claims.js";
+import { createSqliteCommands } from "./commands.js";
 import { createSqliteContacts } from "./contacts.js";
 import { createSqliteDeliveries } from "./deliveries.js";
 import { createSqliteEventLog } from "./events.js";
@@ -39,6 +40,7 @@ export function createSqliteStore(parts: SqliteStoreParts): Store {
     ...createSqliteContacts(db, writer),
     ...createSqliteHistory(db, writer),
     ...createSqliteRooms(db, writer),
+    ...createSqliteCommands(db, writer),
     location,
     volatile,
     storeId,

@@ -10,6 +10,7 @@ import { StringDecoder } from "node:string_decoder";
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import xml, { type Element, type Parser } from "@xmpp/xml";
 import { NS } from "../../stanza/ns.js";
+import { BoundedParser } from "../stream-parser.js";
 
 export interface TlsSettings {
   /** Extra trusted CAs (PEM), for servers with a private CA. */
@@ -160,7 +161,7 @@ function createXmlStream(initial: Socket, options: StreamOptions): XmlStream {
   };
 
   const newParser = () => {
-    const p = new xml.Parser();
+    const p = new BoundedParser();
     p.on("start", (el: Element) => {
       header = el;
       headerWaiter?.();

@@ -7,6 +7,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ACCOUNT_STATES, type Account } from "../../../accounts/index.js";
 import { accountJid, parseAccountInput } from "../../../accounts/input.js";
+import { ownerId } from "../../../owner.js";
 import type { Consumers } from "../../../stream/consumers.js";
 import { accountSubject, requireAccount, requireAdmin } from "../../access.js";
 import type { BridgeApp, RouteDeps } from "../../env.js";
@@ -96,7 +97,7 @@ export function accountJson(account: Account, consumers: Pick<Consumers, "countF
     features: account.features,
     lastError: account.lastError ?? null,
     tokens: account.tokenCount,
-    consumers: consumers.countFor(accountSubject(account).consumerKey),
+    consumers: consumers.countFor(ownerId(accountSubject(account).owner)),
     createdAt: new Date(account.createdAt).toISOString(),
     updatedAt: new Date(account.updatedAt).toISOString(),
   };
@@ -183,7 +184,7 @@ export function registerAccountAdmin(
     const jid = accountJid(c.req.valid("param").jid);
     const input = parseAccountInput(await c.req.json());
     const { account, created, token } = await accounts.put(jid, input);
-    const key = accountSubject(account).consumerKey;
+    const key = ownerId(accountSubject(account).owner);
     if (account.webhook) consumers.closeAll("the account now receives by webhook", key);
     const body = { ...accountJson(account, consumers), ...(token ? { token } : {}) };
     return created ? c.json(body, 201) : c.json(body, 200);
@@ -198,7 +199,7 @@ export function registerAccountAdmin(
     requireAdmin(c.var.principal);
     const account = requireAccount(c.var.principal, accounts, c.req.valid("param").jid);
     await accounts.delete(account.jid);
-    consumers.closeAll("the account was deleted", accountSubject(account).consumerKey);
+    consumers.closeAll("the account was deleted", ownerId(accountSubject(account).owner));
     return c.body(null, 204);
   });
 }

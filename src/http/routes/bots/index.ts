@@ -9,8 +9,12 @@ import { registerEvents } from "../owners/events.js";
 import { registerMessages } from "../owners/messages.js";
 import { BOT_MOUNT } from "../owners/mount.js";
 import { registerBotAdmin } from "./admin.js";
+import { registerCommands } from "./commands.js";
+import { registerFiles } from "./files.js";
+import { registerMessageActions } from "./message-actions.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
+import { registerRoomAdmin } from "./rooms-admin.js";
 
 export function registerBotRoutes(
   app: BridgeApp,
@@ -22,6 +26,9 @@ export function registerBotRoutes(
     | "store"
     | "outbound"
     | "rooms"
+    | "messages"
+    | "files"
+    | "commands"
     | "streamLimits"
     | "log"
     | "accounts"
@@ -37,9 +44,13 @@ export function registerBotRoutes(
   bot.use("/:below{.+}", botLookup(deps.registry));
   registerEvents(bot, deps, BOT_MOUNT);
   registerMessages(bot, deps, BOT_MOUNT);
+  if (deps.messages) registerMessageActions(bot, deps.messages);
+  if (deps.files) registerFiles(bot, deps.files);
+  if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
+    registerRoomAdmin(bot, deps.rooms);
   }
   app.route("/v1/bots/:name", bot);
 }

@@ -104,12 +104,10 @@ export function registerEvents(
       (sse ? parseAfter(c.req.header("last-event-id"), "Last-Event-ID") : undefined);
     const poll = websocket || sse ? undefined : parsePollParams(c.req.query());
     const stream = ownerId(subject.owner);
-    const key = subject.consumerKey;
     const position = await startPosition(store, stream, after);
 
     if (websocket) {
       const events = webSocketEvents({
-        bot: key,
         stream,
         store,
         after: position,
@@ -119,14 +117,14 @@ export function registerEvents(
         log,
       });
       return upgradeWebSocket(c, events as unknown as WSEvents, {
-        onError: (err) => log.warn("websocket handler failed", { bot: key, err }),
+        onError: (err) => log.warn("websocket handler failed", { stream, err }),
       });
     }
 
     if (sse) {
       const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
       const body = sseStream({
-        bot: key,
+        stream,
         cursor: createCursor(store, stream, position),
         format,
         limits,
@@ -148,7 +146,7 @@ export function registerEvents(
 
     const { waitMs, limit } = poll ?? { waitMs: 0, limit: 1 };
     const events = await longPoll({
-      bot: key,
+      stream,
       cursor: createCursor(store, stream, position),
       format,
       waitMs,
