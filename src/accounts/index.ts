@@ -19,7 +19,7 @@ import { notAllowed, notAuthorized, StanzaError, timedOut, unavailable } from ".
 import { type Jid, parseJid } from "../stanza/jid.js";
 import type { AccountRecord, AccountStore } from "../store/accounts.js";
 import type { BotWebhook } from "../store/bots.js";
-import type { ContactStore } from "../store/contacts.js";
+import type { ContactStore, ConversationRecord } from "../store/contacts.js";
 import type { EventLog } from "../store/events.js";
 import type { HistoryStore } from "../store/history.js";
 import type { DispatcherOptions } from "../webhook/dispatcher.js";
@@ -34,10 +34,11 @@ import {
   countedStates,
 } from "../xmpp/connection-metrics.js";
 import { queryArchive } from "./archive.js";
+import { type AccountConversations, createConversations } from "./conversations.js";
 import { type AccountHistoryPage, type AccountHistoryQuery, accountHistory } from "./history.js";
 import type { AccountInput, AccountSettings, PresenceSettings } from "./input.js";
 import { type AccountRoster, createRoster } from "./roster.js";
-import { createAccountRouter, type DeliverOptions, isRosterPush } from "./router.js";
+import { bareOf, createAccountRouter, type DeliverOptions, isRosterPush } from "./router.js";
 import { type LoginSecrets, type Sealer, secretsMatch } from "./secrets.js";
 import {
   type AccountFeatures,
@@ -133,6 +134,13 @@ export interface Accounts {
   onChange(listener: (jid: string) => void): () => void;
   /** The account's contacts, presence of contacts and subscription requests (RFC 6121). */
   rosterOf(jid: string): AccountRoster | undefined;
+  /** The account's conversations with their last message and unread count. */
+  conversationsOf(jid: string): AccountConversations | undefined;
+  /**
+   * The account read a conversation up to a message (XEP-0333 displayed, sent through the one
+   * way out; its other clients see it as a carbon): the conversation after it.
+   */
+  markRead(jid: string, peer: string, upTo: string | undefined): Promise<ConversationRecord>;
   /** The presence the account shows. */
   presenceOf(jid: string): PresenceSettings | undefined;
   /** Shows a presence now and at later logins (kept with an operator's account). */
@@ -158,6 +166,9 @@ interface Held {
   secrets: LoginSecrets;
   session: AccountSession;
   roster: AccountRoster;
+  conversations: AccountConversations;
+  /** Its contacts and conversations are read from the store (then the session starts). */
+  ready: Promise<void>;
   /** Archive ids delivered lately (catch-up de-duplication). */
   seen: Set<string>;
   /** A Basic login's session: in memory only. */
@@ -168,6 +179,8 @@ interface Held {
 
 const SEEN_LIMIT = 256;
 const CATCHUP_PAGE = 50;
+/** Archived messages a new account's conversation list starts from. */
+const CONVERSATION_SEED = 100;
 
 /** Why a first login failed, as the PUT answers it. */
 function loginError(kind: string, reason: string): StanzaError {
@@ -276,6 +289,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
       const h = held.get(jid);
       return h ? archived(h, id, true) : true;
     },
+    observe: (jid, message, direction, time) =>
+      held.get(jid)?.conversations.observe(message, direction, time),
     log,
   });
 
@@ -292,12 +307,18 @@ export function createAccounts(options: AccountsOptions): Accounts {
     try {
       let after = h.record.lastArchiveId;
       if (after === undefined) {
+        // The newest page also starts the conversation list (README, "Conversations"): the
+        // messages are older than the account's time with the bridge, not events.
         const newest = await queryArchive(
           connection,
           jid,
-          { before: "", max: 1 },
+          { before: "", max: CONVERSATION_SEED },
           config.iqTimeoutMs,
         );
+        for (const item of newest.messages) {
+          const own = bareOf(item.message.attrs.from) === jid;
+          h.conversations.observe(item.message, own ? "out" : "in", item.time);
+        }
         const last = newest.messages.at(-1);
         if (last) archived(h, last.id, false);
         return;
@@ -313,7 +334,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
           after = item.id;
           if (h.seen.has(item.id)) continue;
           archived(h, item.id, false);
-          deliverNow(h, item.message, { history: false, catchup: true });
+          deliverNow(h, item.message, { history: false, catchup: true, time: item.time });
         }
         if (page.complete || page.messages.length === 0) break;
       }
@@ -410,8 +431,14 @@ export function createAccounts(options: AccountsOptions): Accounts {
       },
       log,
     });
+    h.conversations = createConversations({
+      jid: record.jid,
+      owner: ownerId(owner(record.jid)),
+      store,
+      log,
+    });
     // What the store keeps of its contacts first: the session's roster fetch builds on it.
-    h.roster.load().then(
+    h.ready = Promise.all([h.roster.load(), h.conversations.load()]).then(
       () => h.session.start(),
       (err: unknown) => {
         log.error("account contacts not read from the store", { account: record.jid, err });
@@ -451,6 +478,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         const settings = JSON.parse(record.settings) as AccountSettings;
         held.set(record.jid, startSession(record, settings, secrets));
       }
+      await Promise.all([...held.values()].map((h) => h.ready));
       rebuildTokens();
       webhooks.start(
         [...held.values()].filter((h) => h.record.webhook).map((h) => owner(h.record.jid)),
@@ -578,6 +606,16 @@ export function createAccounts(options: AccountsOptions): Accounts {
     },
     connectionOf: (jid) => held.get(jid)?.session.connection,
     rosterOf: (jid) => held.get(jid)?.roster,
+    conversationsOf: (jid) => held.get(jid)?.conversations,
+    async markRead(jid, peer, upTo) {
+      const h = held.get(jid);
+      if (!h) throw unavailable(`account ${jid} is not kept online`);
+      const marker = h.conversations.read(peer, upTo);
+      await options.sendOut(owner(jid), marker);
+      const after = h.conversations.get(peer);
+      if (!after) throw unavailable(`account ${jid} is not kept online`);
+      return after;
+    },
     presenceOf: (jid) => held.get(jid)?.session.presence,
     async setPresence(jid, presence) {
       const h = held.get(jid);

@@ -59,7 +59,16 @@ export interface Subject {
 /** What the HTTP layer uses of the accounts. */
 export type AccountsApi = Pick<
   Accounts,
-  "get" | "list" | "put" | "delete" | "history" | "rosterOf" | "presenceOf" | "setPresence"
+  | "get"
+  | "list"
+  | "put"
+  | "delete"
+  | "history"
+  | "rosterOf"
+  | "presenceOf"
+  | "setPresence"
+  | "conversationsOf"
+  | "markRead"
 >;
 
 export type BridgeApp = OpenAPIHono<AppEnv>;

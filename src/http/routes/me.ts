@@ -12,6 +12,7 @@ import { type BridgeApp, newApp, type RouteDeps } from "../env.js";
 import { accountSecurity, authErrors, errorResponse } from "../schemas.js";
 import { AccountView, accountJson } from "./accounts/admin.js";
 import { registerContacts } from "./accounts/contacts.js";
+import { registerConversations } from "./accounts/conversations.js";
 import { json } from "./bots/params.js";
 import { registerEvents } from "./owners/events.js";
 import { registerMessages } from "./owners/messages.js";
@@ -81,5 +82,6 @@ export function registerMe(
   registerEvents(me, deps, ME_MOUNT);
   registerMessages(me, deps, ME_MOUNT);
   registerContacts(me, deps, ME_MOUNT);
+  registerConversations(me, deps, ME_MOUNT);
   app.route("/v1/me", me);
 }

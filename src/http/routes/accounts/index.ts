@@ -10,6 +10,7 @@ import { registerMessages } from "../owners/messages.js";
 import { ACCOUNT_MOUNT } from "../owners/mount.js";
 import { registerAccountAdmin } from "./admin.js";
 import { registerContacts } from "./contacts.js";
+import { registerConversations } from "./conversations.js";
 
 export function registerAccountRoutes(
   app: BridgeApp,
@@ -27,5 +28,6 @@ export function registerAccountRoutes(
   registerEvents(account, deps, ACCOUNT_MOUNT);
   registerMessages(account, deps, ACCOUNT_MOUNT);
   registerContacts(account, deps, ACCOUNT_MOUNT);
+  registerConversations(account, deps, ACCOUNT_MOUNT);
   app.route("/v1/accounts/:jid", account);
 }
