@@ -34,6 +34,7 @@ import {
   countedStates,
 } from "../xmpp/connection-metrics.js";
 import { queryArchive } from "./archive.js";
+import { type Bookmark, type Bookmarks, createBookmarks } from "./bookmarks.js";
 import { type AccountConversations, createConversations } from "./conversations.js";
 import { type AccountHistoryPage, type AccountHistoryQuery, accountHistory } from "./history.js";
 import type { AccountInput, AccountSettings, PresenceSettings } from "./input.js";
@@ -99,6 +100,8 @@ export interface AccountsOptions {
    * link state): subscription presence, markers.
    */
   readonly sendOut: (owner: Owner, stanza: Element) => Promise<void>;
+  /** Joins an account's bookmarked rooms marked autojoin, at login (through src/rooms/). */
+  readonly joinRooms: (owner: Owner, rooms: readonly Bookmark[]) => void;
   readonly metrics: ConnectionInstruments & Pick<Metrics, "webhookDeliveries">;
   /** How long PUT waits for the first login. */
   readonly loginTimeoutMs?: number;
@@ -134,6 +137,9 @@ export interface Accounts {
   onChange(listener: (jid: string) => void): () => void;
   /** The account's contacts, presence of contacts and subscription requests (RFC 6121). */
   rosterOf(jid: string): AccountRoster | undefined;
+  /** Keeps a room the account joined among its bookmarks (XEP-0402, else XEP-0048). */
+  bookmark(jid: string, bookmark: Bookmark): void;
+  unbookmark(jid: string, room: string): void;
   /** The account's conversations with their last message and unread count. */
   conversationsOf(jid: string): AccountConversations | undefined;
   /**
@@ -167,6 +173,7 @@ interface Held {
   session: AccountSession;
   roster: AccountRoster;
   conversations: AccountConversations;
+  bookmarks: Bookmarks;
   /** Its contacts and conversations are read from the store (then the session starts). */
   ready: Promise<void>;
   /** Archive ids delivered lately (catch-up de-duplication). */
@@ -416,6 +423,15 @@ export function createAccounts(options: AccountsOptions): Accounts {
         await catchUp(h);
       },
       stateChanged: (state, reason) => stateChanged(h, state, reason),
+      afterPresence: () => {
+        h.bookmarks.list().then(
+          (list) => {
+            const autojoin = list.filter((b) => b.autojoin);
+            if (autojoin.length > 0) options.joinRooms(owner(record.jid), autojoin);
+          },
+          (err: unknown) => log.warn("bookmarks not read", { account: record.jid, err }),
+        );
+      },
     });
     h.session.connection.onStanza((stanza) => {
       for (const handler of stanzaHandlers) handler(record.jid, stanza);
@@ -428,6 +444,13 @@ export function createAccounts(options: AccountsOptions): Accounts {
         request: async (iq) => (await h.session.connection.request(iq, config.iqTimeoutMs)).reply,
         send: (stanza) => options.sendOut(owner(record.jid), stanza),
         offers: () => h.session.connection.offers,
+      },
+      log,
+    });
+    h.bookmarks = createBookmarks({
+      jid: record.jid,
+      session: {
+        request: async (iq) => (await h.session.connection.request(iq, config.iqTimeoutMs)).reply,
       },
       log,
     });
@@ -607,6 +630,18 @@ export function createAccounts(options: AccountsOptions): Accounts {
     connectionOf: (jid) => held.get(jid)?.session.connection,
     rosterOf: (jid) => held.get(jid)?.roster,
     conversationsOf: (jid) => held.get(jid)?.conversations,
+    bookmark(jid, bookmark) {
+      held
+        .get(jid)
+        ?.bookmarks.put(bookmark)
+        .catch((err: unknown) => log.warn("bookmark not kept", { account: jid, err }));
+    },
+    unbookmark(jid, room) {
+      held
+        .get(jid)
+        ?.bookmarks.remove(room)
+        .catch((err: unknown) => log.warn("bookmark not removed", { account: jid, err }));
+    },
     async markRead(jid, peer, upTo) {
       const h = held.get(jid);
       if (!h) throw unavailable(`account ${jid} is not kept online`);

@@ -64,6 +64,8 @@ export interface SessionOptions extends SupervisionTiming {
    * now, before the server hands the session anything held for it (RFC 6121 §4.2.2).
    */
   readonly beforePresence: () => Promise<void>;
+  /** A new session is set up and its presence sent (rooms to join come now). */
+  readonly afterPresence?: () => void;
   /** The state changed (auth-failed after a password change is worth an event). */
   readonly stateChanged: (state: AccountState, reason: string | undefined) => void;
 }
@@ -216,7 +218,10 @@ export function createAccountSession(options: SessionOptions): AccountSession {
       lastError = undefined;
       const done = resumed ? Promise.resolve() : setUp();
       done.then(
-        () => settle({ ok: true }),
+        () => {
+          settle({ ok: true });
+          if (!resumed) options.afterPresence?.();
+        },
         (err: unknown) => {
           lastError = `setting up the session failed: ${err instanceof Error ? err.message : String(err)}`;
           log.warn("account session not set up", { account: jid, err });

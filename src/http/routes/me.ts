@@ -17,6 +17,8 @@ import { json } from "./bots/params.js";
 import { registerEvents } from "./owners/events.js";
 import { registerMessages } from "./owners/messages.js";
 import { ME_MOUNT } from "./owners/mount.js";
+import { registerRoomInvitations } from "./owners/room-invitations.js";
+import { registerRooms } from "./owners/rooms.js";
 
 const security = accountSecurity;
 
@@ -58,6 +60,7 @@ export function registerMe(
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
   > &
+    Pick<RouteDeps, "rooms"> &
     Pick<RouteDeps, "logins">,
 ): void {
   app.use("/v1/me", deps.readAuth);
@@ -83,5 +86,9 @@ export function registerMe(
   registerMessages(me, deps, ME_MOUNT);
   registerContacts(me, deps, ME_MOUNT);
   registerConversations(me, deps, ME_MOUNT);
+  if (deps.rooms) {
+    registerRooms(me, deps.rooms, ME_MOUNT);
+    registerRoomInvitations(me, deps.rooms, ME_MOUNT);
+  }
   app.route("/v1/me", me);
 }

@@ -7,17 +7,12 @@ import { SUBSCRIPTION_ACTIONS } from "../../../accounts/roster.js";
 import { SUBSCRIPTION_STATES } from "../../../store/contacts.js";
 import { accountSecurity, authErrors, bodyErrors, errorResponse } from "../../schemas.js";
 import { json } from "../bots/params.js";
-import { AccountJid, type Mount } from "../owners/mount.js";
+import { type Mount, paramsOf as ownerParams, paramsWith } from "../owners/mount.js";
 
 const ContactJid = z.string().openapi({
   description: "The contact's bare JID",
   example: "bob@example.org",
 });
-
-const paramsWith = (mount: Mount, extra: Record<string, z.ZodString> = {}) => {
-  const shape = { ...(mount.params ? { jid: AccountJid } : {}), ...extra };
-  return Object.keys(shape).length > 0 ? { params: z.object(shape) } : {};
-};
 
 const ContactPresence = z
   .object({
@@ -95,7 +90,7 @@ export const listContactsRoute = (mount: Mount) =>
     tags: [mount.tag],
     summary: `The contacts of ${mount.noun} (its roster, RFC 6121 §2) with their presence`,
     security: accountSecurity,
-    request: paramsWith(mount),
+    request: ownerParams(mount),
     responses: {
       200: json(z.array(Contact), "The contacts, by JID"),
       ...authErrors,
@@ -171,7 +166,7 @@ export const requestsRoute = (mount: Mount) =>
     tags: [mount.tag],
     summary: "Requests to see the account's presence, until they are answered",
     security: accountSecurity,
-    request: paramsWith(mount),
+    request: ownerParams(mount),
     responses: {
       200: json(z.array(SubscriptionRequest), "Oldest first"),
       ...authErrors,
@@ -186,7 +181,7 @@ export const getPresenceRoute = (mount: Mount) =>
     tags: [mount.tag],
     summary: `The presence ${mount.noun} shows`,
     security: accountSecurity,
-    request: paramsWith(mount),
+    request: ownerParams(mount),
     responses: {
       200: json(Presence, "Its presence"),
       ...authErrors,
@@ -204,7 +199,7 @@ export const putPresenceRoute = (mount: Mount) =>
       '{"show": null|"chat"|"away"|"xa"|"dnd", "status": "...", "priority": 0}, or {"available": false}. Shown now and at every later login (an operator\'s account keeps it).',
     security: accountSecurity,
     request: {
-      ...paramsWith(mount),
+      ...ownerParams(mount),
       body: { required: true, content: { "application/json": { schema: Presence } } },
     },
     responses: {

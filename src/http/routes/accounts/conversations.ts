@@ -12,7 +12,7 @@ import type { ConversationRecord } from "../../../store/contacts.js";
 import type { BridgeApp, RouteDeps } from "../../env.js";
 import { accountSecurity, authErrors, bodyErrors, errorResponse } from "../../schemas.js";
 import { json } from "../bots/params.js";
-import { AccountJid, type Mount } from "../owners/mount.js";
+import { type Mount, paramsOf as ownerParams, paramsWith } from "../owners/mount.js";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -36,11 +36,6 @@ const Conversation = z
   })
   .openapi("Conversation");
 
-const paramsOf = (mount: Mount, extra: Record<string, z.ZodString> = {}) => {
-  const shape = { ...(mount.params ? { jid: AccountJid } : {}), ...extra };
-  return Object.keys(shape).length > 0 ? { params: z.object(shape) } : {};
-};
-
 const listRoute = (mount: Mount) =>
   createRoute({
     method: "get",
@@ -50,7 +45,7 @@ const listRoute = (mount: Mount) =>
     description: `Paged: a Link header (rel="next") names the next page's before= cursor. limit: default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}.`,
     security: accountSecurity,
     request: {
-      ...paramsOf(mount),
+      ...ownerParams(mount),
       query: z.object({
         before: z.string().optional().openapi({ description: "A cursor from a Link header" }),
         limit: z.string().optional(),
@@ -75,7 +70,7 @@ const readRoute = (mount: Mount) =>
       'Sends the displayed marker (the account\'s other clients see it as a carbon) and resets the count. {"upTo": "<id>"}: the message id (or its archive id); left out, the newest.',
     security: accountSecurity,
     request: {
-      ...paramsOf(mount, { with: z.string().openapi({ example: "bob@example.org" }) }),
+      ...paramsWith(mount, { with: z.string().openapi({ example: "bob@example.org" }) }),
       body: {
         required: false,
         content: {

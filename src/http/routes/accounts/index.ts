@@ -8,6 +8,8 @@ import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerEvents } from "../owners/events.js";
 import { registerMessages } from "../owners/messages.js";
 import { ACCOUNT_MOUNT } from "../owners/mount.js";
+import { registerRoomInvitations } from "../owners/room-invitations.js";
+import { registerRooms } from "../owners/rooms.js";
 import { registerAccountAdmin } from "./admin.js";
 import { registerContacts } from "./contacts.js";
 import { registerConversations } from "./conversations.js";
@@ -17,7 +19,8 @@ export function registerAccountRoutes(
   deps: Pick<
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
-  >,
+  > &
+    Pick<RouteDeps, "rooms">,
 ): void {
   app.use("/v1/accounts", deps.readAuth);
   app.use("/v1/accounts/*", deps.readAuth);
@@ -29,5 +32,9 @@ export function registerAccountRoutes(
   registerMessages(account, deps, ACCOUNT_MOUNT);
   registerContacts(account, deps, ACCOUNT_MOUNT);
   registerConversations(account, deps, ACCOUNT_MOUNT);
+  if (deps.rooms) {
+    registerRooms(account, deps.rooms, ACCOUNT_MOUNT);
+    registerRoomInvitations(account, deps.rooms, ACCOUNT_MOUNT);
+  }
   app.route("/v1/accounts/:jid", account);
 }

@@ -8,12 +8,12 @@ import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerEvents } from "../owners/events.js";
 import { registerMessages } from "../owners/messages.js";
 import { BOT_MOUNT } from "../owners/mount.js";
+import { registerRoomInvitations } from "../owners/room-invitations.js";
+import { registerRooms } from "../owners/rooms.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerCommands } from "./commands.js";
 import { registerFiles } from "./files.js";
 import { registerMessageActions } from "./message-actions.js";
-import { registerRoomInvitations } from "./room-invitations.js";
-import { registerRooms } from "./rooms.js";
 import { registerRoomAdmin } from "./rooms-admin.js";
 
 export function registerBotRoutes(
@@ -48,8 +48,8 @@ export function registerBotRoutes(
   if (deps.files) registerFiles(bot, deps.files);
   if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {
-    registerRooms(bot, deps.rooms);
-    registerRoomInvitations(bot, deps.rooms);
+    registerRooms(bot, deps.rooms, BOT_MOUNT);
+    registerRoomInvitations(bot, deps.rooms, BOT_MOUNT);
     registerRoomAdmin(bot, deps.rooms);
   }
   app.route("/v1/bots/:name", bot);

@@ -4,7 +4,7 @@
  * The handlers are the same; only the spec's words and path parameters differ.
  */
 import { z } from "@hono/zod-openapi";
-import { BotName } from "../bots/params.js";
+import { BotName, RoomJid } from "../bots/params.js";
 
 export interface Mount {
   /** The OpenAPI tag. */
@@ -43,5 +43,13 @@ export const ME_MOUNT: Mount = {
   missing: "The account is not kept by the bridge",
 };
 
+/** The params of a route about one room of the owner. */
+export const roomParamsOf = (mount: Mount) => paramsWith(mount, { room: RoomJid });
+
 /** The `request.params` of a route, when the mount has any. */
 export const paramsOf = (mount: Mount) => (mount.params ? { params: mount.params } : {});
+
+/** The `request.params` of a route below the mount that names more (`{room}`, `{contact}`). */
+export const paramsWith = (mount: Mount, extra: Record<string, z.ZodString>) => ({
+  params: mount.params ? mount.params.extend(extra) : z.object(extra),
+});
