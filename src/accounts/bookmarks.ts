@@ -58,7 +58,7 @@ function publishOptions(): Element {
 
 function conferenceOf(element: Element, room: string | undefined): Bookmark | undefined {
   const jid = parseJid(room ?? "");
-  if (!jid || jid.resource !== "") return undefined;
+  if (jid?.resource !== "") return undefined;
   const nick = element.getChildText("nick") ?? undefined;
   const autojoin = element.attrs.autojoin === "true" || element.attrs.autojoin === "1";
   return { room: jidToString(jid), ...(nick ? { nick } : {}), autojoin };

@@ -304,16 +304,19 @@ export function createRoster(options: RosterOptions): AccountRoster {
           ),
         ),
       );
-      // The push (§2.3.2) may come after the result: answer with what the server now holds.
+      // The push (§2.3.2) may come after the result: what the server now holds is this, and
+      // the push, when it comes, says the same.
       const after = contacts.get(jid) ?? before;
-      return view({
+      const saved: ContactRecord = {
         jid,
         subscription: after?.subscription ?? "none",
         ask: after?.ask ?? false,
         approved: after?.approved ?? false,
         ...(name ? { name } : {}),
         groups: [...new Set(groups)],
-      });
+      };
+      contacts.set(jid, saved);
+      return view(saved);
     },
     async remove(jid) {
       await iq(

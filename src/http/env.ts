@@ -85,6 +85,8 @@ export interface HttpSettings {
   readonly serverStanzaLimit: number;
   /** Undefined: GET /metrics needs no token. */
   readonly metricsToken: string | undefined;
+  /** Web origins allowed to call the API from a browser (CORS); undefined: none. */
+  readonly corsOrigins?: readonly string[] | undefined;
 }
 
 /** What the admin routes and /health need of the delivery side. */
