@@ -12,6 +12,7 @@ export const SCENARIOS = [
   "echo-roundtrip",
   "pull-streams",
   "accounts",
+  "account-lists",
 ] as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration <s>] [--connections <n,n,...>]
