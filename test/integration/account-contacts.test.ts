@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AccountClient, connectAccountClient } from "../helpers/account-client.js";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
 import { type BotEvent, openSse, type StreamClient } from "../helpers/event-clients.js";
-import { ACCOUNT_HOST, startXmppServer, type XmppServer } from "../helpers/server.js";
+import { ACCOUNT_HOST, serverKind, startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
 const ADMIN = "test-token";
@@ -165,13 +165,23 @@ describe("an account's contacts", () => {
     });
   });
 
-  it("refuses a contact that is not a bare JID and an unknown action, with 422 naming them", async () => {
+  it("refuses a contact that is not a bare JID and an unknown action with 422 naming them, and answers the server's refusal with its status", async () => {
     const full = await api(`/contacts/${encodeURIComponent(`${BOB}/phone`)}`, {
       method: "PUT",
       body: JSON.stringify({ name: "x" }),
     });
     expect(full.status).toBe(422);
     expect(await full.text()).toContain("bob@localhost/phone");
+    // The server's refusal is the status: Prosody refuses the account as its own contact
+    // (not-allowed, 405); ejabberd takes it.
+    const self = await api(`/contacts/${ALICE}`, { method: "PUT", body: JSON.stringify({}) });
+    if (serverKind() === "prosody") {
+      expect(self.status).toBe(405);
+      expect(await self.text()).toContain("not-allowed");
+    } else {
+      expect(self.status).toBe(200);
+      expect((await api(`/contacts/${ALICE}`, { method: "DELETE" })).status).toBe(204);
+    }
     const action = await subscribe("befriend");
     expect(action.status).toBe(422);
     expect(await action.text()).toContain("request, approve, deny, cancel, unsubscribe");
