@@ -34,11 +34,12 @@ import {
   countedStates,
 } from "../xmpp/connection-metrics.js";
 import { queryArchive } from "./archive.js";
-import { type Bookmark, type Bookmarks, createBookmarks } from "./bookmarks.js";
-import { type AccountConversations, createConversations } from "./conversations.js";
+import type { Bookmark } from "./bookmarks.js";
+import type { AccountConversations } from "./conversations.js";
 import { type AccountHistoryPage, type AccountHistoryQuery, accountHistory } from "./history.js";
 import type { AccountInput, AccountSettings, PresenceSettings } from "./input.js";
-import { type AccountRoster, createRoster } from "./roster.js";
+import { type AccountPeople, createAccountPeople } from "./people.js";
+import type { AccountRoster } from "./roster.js";
 import { bareOf, createAccountRouter, type DeliverOptions, isRosterPush } from "./router.js";
 import { type LoginSecrets, type Sealer, secretsMatch } from "./secrets.js";
 import {
@@ -171,9 +172,7 @@ interface Held {
   settings: AccountSettings;
   secrets: LoginSecrets;
   session: AccountSession;
-  roster: AccountRoster;
-  conversations: AccountConversations;
-  bookmarks: Bookmarks;
+  people: AccountPeople;
   /** Its contacts and conversations are read from the store (then the session starts). */
   ready: Promise<void>;
   /** Archive ids delivered lately (catch-up de-duplication). */
@@ -297,7 +296,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
       return h ? archived(h, id, true) : true;
     },
     observe: (jid, message, direction, time) =>
-      held.get(jid)?.conversations.observe(message, direction, time),
+      held.get(jid)?.people.conversations.observe(message, direction, time),
     log,
   });
 
@@ -324,7 +323,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         );
         for (const item of newest.messages) {
           const own = bareOf(item.message.attrs.from) === jid;
-          h.conversations.observe(item.message, own ? "out" : "in", item.time);
+          h.people.conversations.observe(item.message, own ? "out" : "in", item.time);
         }
         const last = newest.messages.at(-1);
         if (last) archived(h, last.id, false);
@@ -417,51 +416,29 @@ export function createAccounts(options: AccountsOptions): Accounts {
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
       // RFC 6121 §2.2: the roster before the initial presence, then what a gap lost.
       beforePresence: async () => {
-        await h.roster.fetch().catch((err: unknown) => {
+        await h.people.roster.fetch().catch((err: unknown) => {
           log.warn("roster not fetched", { account: record.jid, err });
         });
         await catchUp(h);
       },
       stateChanged: (state, reason) => stateChanged(h, state, reason),
-      afterPresence: () => {
-        h.bookmarks.list().then(
-          (list) => {
-            const autojoin = list.filter((b) => b.autojoin);
-            if (autojoin.length > 0) options.joinRooms(owner(record.jid), autojoin);
-          },
-          (err: unknown) => log.warn("bookmarks not read", { account: record.jid, err }),
-        );
-      },
+      afterPresence: () =>
+        h.people.autojoin((rooms) => options.joinRooms(owner(record.jid), rooms)),
     });
     h.session.connection.onStanza((stanza) => {
       for (const handler of stanzaHandlers) handler(record.jid, stanza);
     });
-    h.roster = createRoster({
+    h.people = createAccountPeople({
       jid: record.jid,
       owner: ownerId(owner(record.jid)),
       store,
-      session: {
-        request: async (iq) => (await h.session.connection.request(iq, config.iqTimeoutMs)).reply,
-        send: (stanza) => options.sendOut(owner(record.jid), stanza),
-        offers: () => h.session.connection.offers,
-      },
-      log,
-    });
-    h.bookmarks = createBookmarks({
-      jid: record.jid,
-      session: {
-        request: async (iq) => (await h.session.connection.request(iq, config.iqTimeoutMs)).reply,
-      },
-      log,
-    });
-    h.conversations = createConversations({
-      jid: record.jid,
-      owner: ownerId(owner(record.jid)),
-      store,
+      connection: () => h.session.connection,
+      send: (stanza) => options.sendOut(owner(record.jid), stanza),
+      iqTimeoutMs: config.iqTimeoutMs,
       log,
     });
     // What the store keeps of its contacts first: the session's roster fetch builds on it.
-    h.ready = Promise.all([h.roster.load(), h.conversations.load()]).then(
+    h.ready = h.people.load().then(
       () => h.session.start(),
       (err: unknown) => {
         log.error("account contacts not read from the store", { account: record.jid, err });
@@ -628,26 +605,26 @@ export function createAccounts(options: AccountsOptions): Accounts {
       return () => listeners.delete(listener);
     },
     connectionOf: (jid) => held.get(jid)?.session.connection,
-    rosterOf: (jid) => held.get(jid)?.roster,
-    conversationsOf: (jid) => held.get(jid)?.conversations,
+    rosterOf: (jid) => held.get(jid)?.people.roster,
+    conversationsOf: (jid) => held.get(jid)?.people.conversations,
     bookmark(jid, bookmark) {
       held
         .get(jid)
-        ?.bookmarks.put(bookmark)
+        ?.people.bookmarks.put(bookmark)
         .catch((err: unknown) => log.warn("bookmark not kept", { account: jid, err }));
     },
     unbookmark(jid, room) {
       held
         .get(jid)
-        ?.bookmarks.remove(room)
+        ?.people.bookmarks.remove(room)
         .catch((err: unknown) => log.warn("bookmark not removed", { account: jid, err }));
     },
     async markRead(jid, peer, upTo) {
       const h = held.get(jid);
       if (!h) throw unavailable(`account ${jid} is not kept online`);
-      const marker = h.conversations.read(peer, upTo);
+      const marker = h.people.conversations.read(peer, upTo);
       await options.sendOut(owner(jid), marker);
-      const after = h.conversations.get(peer);
+      const after = h.people.conversations.get(peer);
       if (!after) throw unavailable(`account ${jid} is not kept online`);
       return after;
     },
@@ -671,7 +648,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
       if (o.kind !== "account") return;
       const h = held.get(o.jid);
       if (!h) return;
-      if (stanza.name === "presence" || isRosterPush(stanza, o.jid)) h.roster.observe(stanza);
+      if (stanza.name === "presence" || isRosterPush(stanza, o.jid))
+        h.people.roster.observe(stanza);
       router.deliver(
         { jid: o.jid, owner: o, webhook: h.record.webhook !== undefined },
         stanza,
