@@ -16,6 +16,8 @@ const state = {
   contacts: [],
   events: undefined,
   refresh: undefined,
+  typingSent: 0, // when "composing" last went out
+  typingPause: undefined,
 };
 
 // --- the bridge's API --------------------------------------------------------------------
@@ -290,6 +292,8 @@ async function send(event) {
   const text = $("text").value;
   if (!current || text.trim() === "") return;
   $("text").value = "";
+  clearTimeout(state.typingPause);
+  state.typingSent = 0;
   const path =
     current.kind === "groupchat" ? me(`/rooms/${enc(current.with)}/messages`) : me("/messages");
   const payload = current.kind === "groupchat" ? { body: text } : { to: current.with, body: text };
@@ -323,14 +327,51 @@ function bare(jid) {
   return (jid || "").split("/")[0];
 }
 
+/** XEP-0085: the peer's chat state, shown in the header while it is "composing". */
+function showTyping(from, state) {
+  if (isCurrentPeer(from)) {
+    updatePeerHeader();
+    if (state === "composing") $("peer-status").textContent = "typing…";
+  }
+}
+
+function isCurrentPeer(from) {
+  return state.current?.kind === "chat" && state.current.with === bare(from);
+}
+
+/** Tells the peer the user is typing, at most every few seconds; "paused" after a pause. */
+function typing() {
+  const current = state.current;
+  if (current?.kind !== "chat") return;
+  const to = current.with;
+  const say = (chatState) =>
+    api(me("/typing"), { method: "POST", body: JSON.stringify({ to, state: chatState }) }).catch(
+      () => {},
+    );
+  if (Date.now() - state.typingSent > 3000) {
+    state.typingSent = Date.now();
+    say("composing");
+  }
+  clearTimeout(state.typingPause);
+  state.typingPause = setTimeout(() => {
+    state.typingSent = 0;
+    say("paused");
+  }, 5000);
+}
+
 function handle(event) {
   const stanza = event.stanza;
   const typed = event.event;
+  if (typed?.type === "typing") {
+    showTyping(typed.from, typed.state);
+    return;
+  }
   if (stanza.kind === "message" && typeof stanza.body === "string") {
     const room = stanza.room_event;
     const groupchat = stanza.type === "groupchat";
     const mine = stanza.carbon === "sent" || room?.self === true;
     const peer = groupchat ? bare(stanza.from) : mine ? bare(stanza.to) : bare(stanza.from);
+    if (!mine && isCurrentPeer(stanza.from)) updatePeerHeader();
     if (state.current?.with === peer && !room?.history) {
       addMessage({
         key: typed?.id || room?.id || stanza.id || event.id,
@@ -394,6 +435,7 @@ $("add-form").addEventListener("submit", (e) => addContact(e).catch((err) => ale
 $("join-room").addEventListener("click", () => joinRoom().catch((err) => alert(err.message)));
 $("presence").addEventListener("change", () => setPresence().catch((err) => alert(err.message)));
 $("logout").addEventListener("click", () => logout());
+$("text").addEventListener("input", typing);
 $("tab-chats").addEventListener("click", () => switchTab(true));
 $("tab-contacts").addEventListener("click", () => switchTab(false));
 $("messages").addEventListener("scroll", () => {

@@ -154,7 +154,10 @@ describe("the web chat in a real browser", () => {
     expect(await unread.textContent()).toBe("1");
     await carol.locator(`#conversations li[data-jid="${ALICE}"]`).click();
     await bubbles(carol, "Hi Carol!").waitFor({ timeout: 10_000 });
-    await sendText(carol, "Hello Alice, how are you?");
+    // Typing shows on the other side (XEP-0085), until the message comes.
+    await carol.fill("#text", "Hello Alice, how are you?");
+    await alice.locator("#peer-status", { hasText: "typing…" }).waitFor({ timeout: 10_000 });
+    await carol.click("#send");
     await bubbles(alice, "Hello Alice, how are you?").waitFor({ timeout: 10_000 });
 
     // A message while Alice's page reloads: it arrives once, and nothing shows twice.

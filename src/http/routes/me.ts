@@ -15,6 +15,7 @@ import { registerContacts } from "./accounts/contacts.js";
 import { registerConversations } from "./accounts/conversations.js";
 import { json } from "./bots/params.js";
 import { registerEvents } from "./owners/events.js";
+import { registerMessageActions } from "./owners/message-actions.js";
 import { registerMessages } from "./owners/messages.js";
 import { ME_MOUNT } from "./owners/mount.js";
 import { registerRoomInvitations } from "./owners/room-invitations.js";
@@ -60,7 +61,7 @@ export function registerMe(
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
   > &
-    Pick<RouteDeps, "rooms"> &
+    Pick<RouteDeps, "rooms" | "messages"> &
     Pick<RouteDeps, "logins">,
 ): void {
   app.use("/v1/me", deps.readAuth);
@@ -86,6 +87,7 @@ export function registerMe(
   registerMessages(me, deps, ME_MOUNT);
   registerContacts(me, deps, ME_MOUNT);
   registerConversations(me, deps, ME_MOUNT);
+  if (deps.messages) registerMessageActions(me, deps.messages, ME_MOUNT);
   if (deps.rooms) {
     registerRooms(me, deps.rooms, ME_MOUNT);
     registerRoomInvitations(me, deps.rooms, ME_MOUNT);

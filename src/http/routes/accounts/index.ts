@@ -6,6 +6,7 @@
 import { accountLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerEvents } from "../owners/events.js";
+import { registerMessageActions } from "../owners/message-actions.js";
 import { registerMessages } from "../owners/messages.js";
 import { ACCOUNT_MOUNT } from "../owners/mount.js";
 import { registerRoomInvitations } from "../owners/room-invitations.js";
@@ -20,7 +21,7 @@ export function registerAccountRoutes(
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
   > &
-    Pick<RouteDeps, "rooms">,
+    Pick<RouteDeps, "rooms" | "messages">,
 ): void {
   app.use("/v1/accounts", deps.readAuth);
   app.use("/v1/accounts/*", deps.readAuth);
@@ -32,6 +33,7 @@ export function registerAccountRoutes(
   registerMessages(account, deps, ACCOUNT_MOUNT);
   registerContacts(account, deps, ACCOUNT_MOUNT);
   registerConversations(account, deps, ACCOUNT_MOUNT);
+  if (deps.messages) registerMessageActions(account, deps.messages, ACCOUNT_MOUNT);
   if (deps.rooms) {
     registerRooms(account, deps.rooms, ACCOUNT_MOUNT);
     registerRoomInvitations(account, deps.rooms, ACCOUNT_MOUNT);

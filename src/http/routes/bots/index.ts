@@ -6,6 +6,7 @@
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerEvents } from "../owners/events.js";
+import { registerMessageActions } from "../owners/message-actions.js";
 import { registerMessages } from "../owners/messages.js";
 import { BOT_MOUNT } from "../owners/mount.js";
 import { registerRoomInvitations } from "../owners/room-invitations.js";
@@ -13,7 +14,6 @@ import { registerRooms } from "../owners/rooms.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerCommands } from "./commands.js";
 import { registerFiles } from "./files.js";
-import { registerMessageActions } from "./message-actions.js";
 import { registerRoomAdmin } from "./rooms-admin.js";
 
 export function registerBotRoutes(
@@ -44,7 +44,7 @@ export function registerBotRoutes(
   bot.use("/:below{.+}", botLookup(deps.registry));
   registerEvents(bot, deps, BOT_MOUNT);
   registerMessages(bot, deps, BOT_MOUNT);
-  if (deps.messages) registerMessageActions(bot, deps.messages);
+  if (deps.messages) registerMessageActions(bot, deps.messages, BOT_MOUNT);
   if (deps.files) registerFiles(bot, deps.files);
   if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {

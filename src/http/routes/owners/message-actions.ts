@@ -5,7 +5,6 @@
  * ./message-actions.spec.ts.
  */
 import type { MessageActions } from "../../../messages/actions.js";
-import { botOwner } from "../../../owner.js";
 import { roomAddress, xmlText } from "../../../rooms/address.js";
 import type { BridgeApp } from "../../env.js";
 import {
@@ -16,44 +15,49 @@ import {
   readRoute,
   typingRoute,
 } from "./message-actions.spec.js";
+import type { Mount } from "./mount.js";
 
-export function registerMessageActions(app: BridgeApp, messages: MessageActions): void {
-  app.openapi(editRoute, async (c) => {
-    const { id } = c.req.valid("param");
+export function registerMessageActions(
+  app: BridgeApp,
+  messages: MessageActions,
+  mount: Mount,
+): void {
+  app.openapi(editRoute(mount), async (c) => {
+    const id = c.req.valid("param").id ?? "";
     const body = xmlText(c.req.valid("json").body, "body");
-    await messages.edit(botOwner(c.var.bot.name), id, body);
+    await messages.edit(c.var.subject.owner, id, body);
     return c.json({ id }, 202);
   });
 
-  app.openapi(deleteRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    await messages.remove(botOwner(c.var.bot.name), id);
+  app.openapi(deleteRoute(mount), async (c) => {
+    const id = c.req.valid("param").id ?? "";
+    await messages.remove(c.var.subject.owner, id);
     return c.json({ id }, 202);
   });
 
-  app.openapi(reactRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    await messages.react(botOwner(c.var.bot.name), id, c.req.valid("json").reactions);
+  app.openapi(reactRoute(mount), async (c) => {
+    const id = c.req.valid("param").id ?? "";
+    await messages.react(c.var.subject.owner, id, c.req.valid("json").reactions);
     return c.json({ id }, 202);
   });
 
-  app.openapi(readRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    await messages.read(botOwner(c.var.bot.name), id);
+  app.openapi(readRoute(mount), async (c) => {
+    const id = c.req.valid("param").id ?? "";
+    await messages.read(c.var.subject.owner, id);
     return c.json({ id }, 202);
   });
 
-  app.openapi(typingRoute, async (c) => {
+  app.openapi(typingRoute(mount), async (c) => {
     const { to, state } = c.req.valid("json");
-    await messages.typing(botOwner(c.var.bot.name), to, state);
+    await messages.typing(c.var.subject.owner, to, state);
     return c.body(null, 202);
   });
 
-  app.openapi(moderateRoute, async (c) => {
-    const { room, id } = c.req.valid("param");
+  app.openapi(moderateRoute(mount), async (c) => {
+    const { room = "", id = "" } = c.req.valid("param");
     const { reason } = c.req.valid("query");
     const why = reason === undefined ? undefined : xmlText(reason, "reason");
-    await messages.moderate(botOwner(c.var.bot.name), roomAddress(room), id, why);
+    await messages.moderate(c.var.subject.owner, roomAddress(room), id, why);
     return c.body(null, 204);
   });
 }
