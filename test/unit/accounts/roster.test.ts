@@ -1,8 +1,15 @@
-import xml from "@xmpp/xml";
+import xml, { type Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
-import { contactJid, refusal, subscriptionAction } from "../../../src/accounts/roster.js";
+import {
+  contactJid,
+  createRoster,
+  refusal,
+  subscriptionAction,
+} from "../../../src/accounts/roster.js";
 import { contactEvent } from "../../../src/formats/json/contact-event.js";
+import { silentLogger } from "../../../src/log.js";
 import { rosterItemOf } from "../../../src/stanza/roster.js";
+import { openStore } from "../../../src/store/index.js";
 
 const contact = (subscription: "none" | "to" | "from" | "both", ask = false) => ({
   jid: "bob@x",
@@ -86,5 +93,108 @@ describe("roster items and typed events", () => {
         ),
       ),
     ).toBeUndefined();
+  });
+});
+
+describe("the roster kept across sessions (RFC 6121 §2.6, XEP-0237)", () => {
+  const ME = "alice@example.org";
+  const OWNER = `account:${ME}`;
+  const item = (jid: string, subscription = "both") => xml("item", { jid, subscription });
+
+  async function setUp(versioning: boolean) {
+    const store = await openStore(":memory:");
+    const asked: Element[] = [];
+    let answer: (iq: Element) => Element = (iq) => xml("iq", { type: "result", id: iq.attrs.id });
+    const roster = createRoster({
+      jid: ME,
+      owner: OWNER,
+      store,
+      session: {
+        request: async (iq) => {
+          asked.push(iq);
+          return answer(iq);
+        },
+        send: async () => {},
+        offers: () => ({ rosterVersioning: versioning, preApproval: false }),
+      },
+      log: silentLogger,
+    });
+    return {
+      store,
+      roster,
+      asked,
+      answerWith(next: (iq: Element) => Element) {
+        answer = next;
+      },
+    };
+  }
+
+  it("asks with the kept version and keeps the roster when the server says it is current", async () => {
+    const { store, roster, asked, answerWith } = await setUp(true);
+    try {
+      answerWith((iq) =>
+        xml(
+          "iq",
+          { type: "result", id: iq.attrs.id },
+          xml(
+            "query",
+            { xmlns: "jabber:iq:roster", ver: "v1" },
+            item("bob@x"),
+            item("carl@x", "to"),
+          ),
+        ),
+      );
+      await roster.fetch();
+      expect(asked[0]?.getChild("query")?.attrs.ver).toBe("");
+      // A push moves the version; the next session asks from there and gets no items back.
+      roster.observe(
+        xml(
+          "iq",
+          { type: "set", from: ME },
+          xml("query", { xmlns: "jabber:iq:roster", ver: "v2" }, item("dora@x", "none")),
+        ),
+      );
+      answerWith((iq) => xml("iq", { type: "result", id: iq.attrs.id }));
+      const again = createRoster({
+        jid: ME,
+        owner: OWNER,
+        store,
+        session: {
+          request: async (iq: Element) => {
+            asked.push(iq);
+            return xml("iq", { type: "result", id: iq.attrs.id });
+          },
+          send: async () => {},
+          offers: () => ({ rosterVersioning: true, preApproval: false }),
+        },
+        log: silentLogger,
+      });
+      await again.load();
+      await again.fetch();
+      expect(asked.at(-1)?.getChild("query")?.attrs.ver).toBe("v2");
+      expect(again.contacts().map((c) => c.jid)).toEqual(["bob@x", "carl@x", "dora@x"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("lists a request until the contact is approved, on this client or another", async () => {
+    const { store, roster } = await setUp(false);
+    try {
+      roster.observe(xml("presence", { from: "bob@x/phone", type: "subscribe" }));
+      expect(roster.requests().map((r) => r.jid)).toEqual(["bob@x"]);
+      expect(await store.listSubscriptionRequests(OWNER)).toHaveLength(1);
+      // Another client approved it: the push says `from`.
+      roster.observe(
+        xml(
+          "iq",
+          { type: "set", from: ME },
+          xml("query", { xmlns: "jabber:iq:roster" }, item("bob@x", "from")),
+        ),
+      );
+      expect(roster.requests()).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });
