@@ -17,7 +17,7 @@ import type { Logger } from "./log.js";
 import { createMessageActions } from "./messages/actions.js";
 import { createFiles } from "./messages/files.js";
 import { createMessageLookup, replyTarget } from "./messages/known.js";
-import { componentServer, createUploader, FILE_TIMEOUT_MS } from "./messages/upload.js";
+import { createUploader, FILE_TIMEOUT_MS, uploadPlaces } from "./messages/upload.js";
 import { createMetrics, noMetrics } from "./metrics.js";
 import { askAs } from "./outbound/ask.js";
 import { createOutbound, type OutboundConnection } from "./outbound/index.js";
@@ -305,8 +305,7 @@ async function wireOwners(
   const messages = createMessageActions({ lookup, outbound, rooms });
   const uploader = createUploader({
     ask: askAs(outbound, config.iqTimeoutMs),
-    server: componentServer(config.domain),
-    service: config.uploadService,
+    placeOf: uploadPlaces(config.domain, config.uploadService),
     timeoutMs: FILE_TIMEOUT_MS,
   });
   const files = createFiles({ uploader, outbound, rooms });

@@ -1,7 +1,7 @@
 /**
  * /v1/me: the caller's own account, for users who log in themselves (README, "Accounts"):
- * Basic credentials (or a token of the account) open or reuse its session. Its events and
- * messages are the same routes as /v1/accounts/{jid}/...; POST /v1/me/token gives a
+ * Basic credentials (or a token of the account) open or reuse its session. Its events,
+ * messages, message calls and files are the same routes as /v1/accounts/{jid}/...; POST /v1/me/token gives a
  * short-lived token for a browser's EventSource and WebSocket, which cannot send
  * Authorization (use it as ?access_token=).
  */
@@ -15,6 +15,7 @@ import { registerContacts } from "./accounts/contacts.js";
 import { registerConversations } from "./accounts/conversations.js";
 import { json } from "./bots/params.js";
 import { registerEvents } from "./owners/events.js";
+import { registerFiles } from "./owners/files.js";
 import { registerMessageActions } from "./owners/message-actions.js";
 import { registerMessages } from "./owners/messages.js";
 import { ME_MOUNT } from "./owners/mount.js";
@@ -61,8 +62,7 @@ export function registerMe(
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
   > &
-    Pick<RouteDeps, "rooms" | "messages"> &
-    Pick<RouteDeps, "logins">,
+    Pick<RouteDeps, "rooms" | "logins" | "messages" | "files">,
 ): void {
   app.use("/v1/me", deps.readAuth);
   app.use("/v1/me/*", deps.readAuth);
@@ -92,5 +92,6 @@ export function registerMe(
     registerRooms(me, deps.rooms, ME_MOUNT);
     registerRoomInvitations(me, deps.rooms, ME_MOUNT);
   }
+  if (deps.files) registerFiles(me, deps.files, ME_MOUNT);
   app.route("/v1/me", me);
 }

@@ -1,11 +1,14 @@
 /**
  * /v1/accounts: the accounts themselves (./admin.ts), and everything an account has under
- * /v1/accounts/{jid}/...: events, messages, the same routes as a bot's (same shapes, same
- * rules). The access check and the lookup are declared once (c.var.account, c.var.subject).
+ * /v1/accounts/{jid}/...: events, messages, message calls, files and rooms, the same routes as
+ * a bot's (same shapes, same rules; ../owners/), and what only accounts have: contacts,
+ * presence and conversations. Command menus (XEP-0050) are bots' only. The access check and
+ * the lookup are declared once (c.var.account, c.var.subject).
  */
 import { accountLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerEvents } from "../owners/events.js";
+import { registerFiles } from "../owners/files.js";
 import { registerMessageActions } from "../owners/message-actions.js";
 import { registerMessages } from "../owners/messages.js";
 import { ACCOUNT_MOUNT } from "../owners/mount.js";
@@ -21,7 +24,7 @@ export function registerAccountRoutes(
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
   > &
-    Pick<RouteDeps, "rooms" | "messages">,
+    Pick<RouteDeps, "rooms" | "messages" | "files">,
 ): void {
   app.use("/v1/accounts", deps.readAuth);
   app.use("/v1/accounts/*", deps.readAuth);
@@ -38,5 +41,6 @@ export function registerAccountRoutes(
     registerRooms(account, deps.rooms, ACCOUNT_MOUNT);
     registerRoomInvitations(account, deps.rooms, ACCOUNT_MOUNT);
   }
+  if (deps.files) registerFiles(account, deps.files, ACCOUNT_MOUNT);
   app.route("/v1/accounts/:jid", account);
 }

@@ -1,8 +1,8 @@
 /**
- * The message calls (README, "Messages, files and commands"): edit, delete, react, read,
- * typing, and a moderator's retraction in a room. The messages service finds the message
- * and speaks the XEPs; these handlers read the request and answer. The spec is in
- * ./message-actions.spec.ts.
+ * The message calls (README, "Messages, files and commands") of a bot, an account or /v1/me:
+ * edit, delete, react, read, typing, and a moderator's retraction in a room, each for the
+ * subject's owner. The messages service finds the message and speaks the XEPs; these
+ * handlers read the request and answer. The spec is in ./message-actions.spec.ts.
  */
 import type { MessageActions } from "../../../messages/actions.js";
 import { roomAddress, xmlText } from "../../../rooms/address.js";
@@ -23,26 +23,26 @@ export function registerMessageActions(
   mount: Mount,
 ): void {
   app.openapi(editRoute(mount), async (c) => {
-    const id = c.req.valid("param").id ?? "";
+    const { id } = c.req.valid("param");
     const body = xmlText(c.req.valid("json").body, "body");
     await messages.edit(c.var.subject.owner, id, body);
     return c.json({ id }, 202);
   });
 
   app.openapi(deleteRoute(mount), async (c) => {
-    const id = c.req.valid("param").id ?? "";
+    const { id } = c.req.valid("param");
     await messages.remove(c.var.subject.owner, id);
     return c.json({ id }, 202);
   });
 
   app.openapi(reactRoute(mount), async (c) => {
-    const id = c.req.valid("param").id ?? "";
+    const { id } = c.req.valid("param");
     await messages.react(c.var.subject.owner, id, c.req.valid("json").reactions);
     return c.json({ id }, 202);
   });
 
   app.openapi(readRoute(mount), async (c) => {
-    const id = c.req.valid("param").id ?? "";
+    const { id } = c.req.valid("param");
     await messages.read(c.var.subject.owner, id);
     return c.json({ id }, 202);
   });
@@ -54,7 +54,7 @@ export function registerMessageActions(
   });
 
   app.openapi(moderateRoute(mount), async (c) => {
-    const { room = "", id = "" } = c.req.valid("param");
+    const { room, id } = c.req.valid("param");
     const { reason } = c.req.valid("query");
     const why = reason === undefined ? undefined : xmlText(reason, "reason");
     await messages.moderate(c.var.subject.owner, roomAddress(room), id, why);

@@ -73,7 +73,7 @@ export function registerRoomInvitations(
   mount: Mount,
 ): void {
   app.openapi(inviteRoute(mount), async (c) => {
-    const room = roomAddress(c.req.valid("param").room ?? "");
+    const room = roomAddress(c.req.valid("param").room);
     const body = c.req.valid("json");
     const jid = invitee(body.jid);
     const reason = body.reason === undefined ? undefined : xmlText(body.reason, "reason");

@@ -62,7 +62,7 @@ const defaultNick = (owner: Owner) =>
 export function registerRooms(app: BridgeApp, rooms: Rooms, mount: Mount): void {
   app.openapi(joinRoute(mount), async (c) => {
     const owner = c.var.subject.owner;
-    const room = roomAddress(c.req.valid("param").room ?? "");
+    const room = roomAddress(c.req.valid("param").room);
     const body = c.req.valid("json") ?? {};
     const nick = nickName(body.nick ?? defaultNick(owner));
     const password = body.password === undefined ? undefined : xmlText(body.password, "password");
@@ -82,7 +82,7 @@ export function registerRooms(app: BridgeApp, rooms: Rooms, mount: Mount): void 
 
   app.openapi(leaveRoute(mount), async (c) => {
     const owner = c.var.subject.owner;
-    const room = roomAddress(c.req.valid("param").room ?? "");
+    const room = roomAddress(c.req.valid("param").room);
     const { destroy, reason, alternate } = c.req.valid("query");
     if (destroy !== "true") {
       if (reason !== undefined || alternate !== undefined) {
@@ -104,13 +104,13 @@ export function registerRooms(app: BridgeApp, rooms: Rooms, mount: Mount): void 
   });
 
   app.openapi(getRoute(mount), async (c) => {
-    const room = roomAddress(c.req.valid("param").room ?? "");
+    const room = roomAddress(c.req.valid("param").room);
     const details = await rooms.details(c.var.subject.owner, room);
     return c.json({ ...details, ...roomJson(details) }, 200);
   });
 
   app.openapi(postRoute(mount), async (c) => {
-    const room = roomAddress(c.req.valid("param").room ?? "");
+    const room = roomAddress(c.req.valid("param").room);
     const { replyTo, ...fields } = c.req.valid("json") as Record<string, unknown>;
     const stanza = roomMessage(fields, room);
     const replying = optionalId(replyTo, "replyTo");
@@ -119,7 +119,7 @@ export function registerRooms(app: BridgeApp, rooms: Rooms, mount: Mount): void 
   });
 
   app.openapi(historyRoute(mount), async (c) => {
-    const room = roomAddress(c.req.valid("param").room ?? "");
+    const room = roomAddress(c.req.valid("param").room);
     const query = c.req.valid("query");
     const limit = historyLimit(query.limit);
     const before =
@@ -130,7 +130,7 @@ export function registerRooms(app: BridgeApp, rooms: Rooms, mount: Mount): void 
   });
 
   app.openapi(subjectRoute(mount), async (c) => {
-    const room = roomAddress(c.req.valid("param").room ?? "");
+    const room = roomAddress(c.req.valid("param").room);
     const subject = xmlText(c.req.valid("json").subject, "subject");
     const view = await rooms.setSubject(c.var.subject.owner, room, subject);
     return c.json(roomJson(view), 200);
