@@ -13,7 +13,12 @@ interface RequestRow {
   status: string | null;
 }
 
-/** Accounts' rosters, subscription requests and conversations (migration 8). */
+/**
+ * Accounts' rosters, subscription requests and conversations (migration 8). Their writes join
+ * the turn's commit as progress (no sync of their own): a conversation moves with every
+ * message, and a commit each would undo the store's batching; what a power cut could lose
+ * the next roster fetch, request or message brings back.
+ */
 export function createSqliteContacts(db: Database.Database, writer: Writer): ContactStore {
   const contacts = db.prepare<[string], { contact: string }>(
     "SELECT contact FROM account_contacts WHERE owner = ? ORDER BY jid",
@@ -66,15 +71,15 @@ export function createSqliteContacts(db: Database.Database, writer: Writer): Con
         contacts: contacts.all(owner).map((row) => JSON.parse(row.contact) as ContactRecord),
       })),
     replaceRoster: (owner, roster) =>
-      writer.write(() => {
+      writer.batched(() => {
         replaceAll(owner, roster.version ?? null, roster.contacts);
-      }),
+      }, false),
     updateRoster: (owner, rosterVersion, change) =>
-      writer.write(() => {
+      writer.batched(() => {
         if ("remove" in change) removeContact.run(owner, change.remove);
         else putContact.run(owner, change.contact.jid, JSON.stringify(change.contact));
         putVersion.run(owner, rosterVersion ?? null);
-      }),
+      }, false),
     listSubscriptionRequests: (owner) =>
       writer.read(() =>
         requests.all(owner).map(
@@ -86,25 +91,25 @@ export function createSqliteContacts(db: Database.Database, writer: Writer): Con
         ),
       ),
     putSubscriptionRequest: (owner, request) =>
-      writer.write(() => {
+      writer.batched(() => {
         putRequest.run(owner, request.jid, request.time, request.status ?? null);
-      }),
+      }, false),
     deleteSubscriptionRequest: (owner, jid) =>
-      writer.write(() => {
+      writer.batched(() => {
         removeRequest.run(owner, jid);
-      }),
+      }, false),
     listConversations: (owner) =>
       writer.read(() =>
         conversations.all(owner).map((row) => JSON.parse(row.conversation) as ConversationRecord),
       ),
     putConversation: (owner, conversation) =>
-      writer.write(() => {
+      writer.batched(() => {
         putConversation.run(
           owner,
           conversation.with,
           conversation.last.time,
           JSON.stringify(conversation),
         );
-      }),
+      }, false),
   };
 }
