@@ -4,7 +4,7 @@
  *
  *   wiring (main, cli, bridge)
  *     -> http
- *       -> services: outbound, inbound, bots, accounts, rooms, stream, webhook
+ *       -> services: outbound, inbound, bots, accounts, rooms, stream, webhook, cluster
  *         -> infrastructure: xmpp, store, formats, access
  *           -> stanza, and the plain modules beside it (owner, log, metrics)
  *
@@ -12,7 +12,7 @@
  * configuration (config.ts, config/) is read by the wiring only, and nothing imports the
  * wiring. No import cycle anywhere in src/.
  */
-const services = "(outbound|inbound|bots|accounts|rooms|stream|webhook)";
+const services = "(outbound|inbound|bots|accounts|rooms|stream|webhook|cluster)";
 const infrastructure = "(xmpp|store|formats|access)";
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -1,19 +1,22 @@
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { type ServerType, serve } from "@hono/node-server";
+import type { Element } from "@xmpp/xml";
 import { WebSocketServer } from "ws";
 import { type Bots, createBots } from "./bots/index.js";
 import { createBotOwners } from "./bots/owners.js";
+import { type Cluster, createCluster, type HolderTiming } from "./cluster/index.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
-import { createMetrics, noMetrics } from "./metrics.js";
-import { createOutbound } from "./outbound/index.js";
-import { ownerOf } from "./owner.js";
+import { createMetrics, type Metrics, noMetrics } from "./metrics.js";
+import { createOutbound, type OutboundConnection } from "./outbound/index.js";
+import { type Owner, ownerId, ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
 import { StanzaError } from "./stanza/errors.js";
-import { openStore, type Store, type StoreTuning } from "./store/index.js";
+import { openStore, type Store, type StoreSettings, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
@@ -21,10 +24,13 @@ import { createWebhook, type Webhook, withWebhookId } from "./webhook/index.js";
 import { createLink, type Link } from "./xmpp/link.js";
 
 export interface Bridge {
+  /** The link as this process may use it (with several processes: offline on a standby). */
   readonly link: Link;
   readonly store: Store;
   /** The HTTP port actually bound (useful with httpPort 0). */
   readonly port: number;
+  /** Several processes on one database: this process's part (its role, the lease). */
+  readonly cluster: Cluster | undefined;
   stop(): Promise<void>;
 }
 
@@ -37,11 +43,26 @@ export interface BridgeOptions {
   readonly store?: StoreTuning;
   /** Pacing of SSE/WebSocket/long-poll readers (tests shorten heartbeats and stall limits). */
   readonly streamLimits?: Partial<StreamLimits>;
+  /** Several processes: the lease's timing (tests shorten it). */
+  readonly holderTiming?: Partial<HolderTiming>;
+}
+
+/** The settings of a database server store, from the configuration. */
+function storeSettings(config: Config): StoreSettings {
+  return {
+    poolSize: config.storePoolSize,
+    statementTimeoutMs: config.storeStatementTimeoutMs,
+    tls: config.storeTls,
+    caFile: config.storeCa,
+    outboxLimit: config.outboxLimit,
+  };
 }
 
 /**
  * Wires config, store, component link (with its pending-iq tracker), webhook and HTTP API
- * together and starts them. Throws StoreOpenError when the store is unusable.
+ * together and starts them. With a store several processes share, this process takes part
+ * in holding the link (src/cluster/): it holds it, or stands by and serves the API without
+ * it. Throws StoreOpenError when the store is unusable.
  */
 export async function startBridge(
   config: Config,
@@ -49,11 +70,11 @@ export async function startBridge(
   options: BridgeOptions = {},
 ): Promise<Bridge> {
   const metrics = config.metrics ? createMetrics() : noMetrics;
-  const store = await openStore(config.store, options.store);
+  const store = await openStore(config.store, options.store, storeSettings(config));
   if (store.volatile) {
     log.warn("store is in memory: stanzas not yet delivered are lost when the bridge stops");
   }
-  const link = createLink({
+  const raw = createLink({
     metrics,
     service: config.service,
     domain: config.domain,
@@ -66,45 +87,62 @@ export async function startBridge(
       : {}),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
   });
+  const cluster = store.cluster
+    ? createCluster({
+        cluster: store.cluster,
+        raw,
+        log,
+        metrics,
+        ...(options.holderTiming ? { timing: options.holderTiming } : {}),
+      })
+    : undefined;
+  if (cluster) store.cluster?.fence(undefined);
+  // The link as this process may use it, and the way stanzas leave (the outbox for a standby).
+  const link = cluster?.link ?? raw;
+  const way: OutboundConnection & Pick<Link, "send"> = cluster?.routed ?? raw;
 
-  const webhook = createWebhook({ config, link, log, store, metrics });
+  const webhook = createWebhook({ config, link: way, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
-  const bots = await createBots({ config, store, link, log, metrics });
+  const bots = await createBots({ config, store, link: way, log, metrics });
   const { outbound, rooms, directory } = await wireOwners(config, log, {
     store,
     link,
+    way,
     bots,
     webhook,
+    cluster,
   });
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs);
-  metrics.readFrom({ backlog: () => store.backlog(), consumers: () => consumers.byKind() });
+  followBots(bots, consumers, store, log);
+  readMetricsFrom(metrics, store, consumers);
 
-  const deliveries = {
-    list: async (query: Parameters<Store["listDeliveries"]>[0]) =>
-      (await store.listDeliveries(query)).map((d) => withWebhookId(store.storeId, d)),
-    backlog: () => store.backlog(),
-    // A bot's dead letter goes back to that bot's webhook, never the global one.
-    retry: async (id: string) => {
-      const owner = ownerOf((await store.getDelivery(id))?.stream ?? "");
-      if (owner?.kind === "bot") return bots.retryDelivery(owner.name, id);
-      return webhook.retry(id);
-    },
-  };
   const app = createApp({
     settings: config,
     log,
     metrics,
     tokens: bots.registry,
     outbound,
-    linkStatus: () => ({ state: link.state, pendingIq: link.iqs.size }),
-    deliveries,
+    linkStatus: () => ({
+      state: link.state,
+      pendingIq: raw.iqs.size,
+      ...(cluster ? cluster.status() : {}),
+    }),
+    deliveries: deliveriesView(store, bots, webhook),
     registry: bots.registry,
     store,
     rooms,
     directory,
     consumers,
     streamLimits,
+    ...(cluster
+      ? {
+          holder: {
+            local: () => cluster.holder.role === "holder",
+            url: () => cluster.holder.holderUrl(),
+          },
+        }
+      : {}),
   });
   let listening: ServerType | undefined;
   try {
@@ -115,6 +153,7 @@ export async function startBridge(
     listening?.close();
     consumers.stop();
     rooms.stop();
+    cluster?.close();
     await pruner.stop();
     await Promise.all([webhook.stop(0), bots.stop(0)]);
     await store.close();
@@ -123,10 +162,24 @@ export async function startBridge(
   const server = listening;
   const port = (server.address() as AddressInfo).port;
   log.info("http api listening", { host: config.httpHost, port });
-  link.start();
+  if (cluster) {
+    cluster.start({
+      url: config.peerUrl ?? peerUrlOf(config.httpHost, port),
+      claimAnswer: (answer, owner) => claimOf(bots, answer, owner),
+      async gained() {
+        // Rooms joined or left through the last holder, and the deliveries it held.
+        await rooms.load();
+        webhook.rescan();
+        bots.rescan();
+      },
+    });
+  } else raw.start();
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
+    // With several processes the link is handed over first: this process's requests still in
+    // flight go through the outbox meanwhile.
+    await cluster?.stop();
     // Reverse order of start-up: stop taking requests, drain, then close the stream.
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     // Streams never end by themselves: tell each consumer why it is closed.
@@ -134,7 +187,7 @@ export async function startBridge(
     consumers.stop();
     const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
-      link.iqs.failAll(
+      raw.iqs.failAll(
         new StanzaError("cancel", "service-unavailable", {
           text: "the bridge is shutting down",
           status: 503,
@@ -147,7 +200,8 @@ export async function startBridge(
     clearTimeout(timer);
     await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs)]);
     rooms.stop();
-    await link.stop();
+    await raw.stop();
+    cluster?.close();
     await pruner.stop();
     await store.close();
     log.info("stopped");
@@ -157,6 +211,7 @@ export async function startBridge(
     link,
     store,
     port,
+    cluster,
     stop: () => {
       stopping ??= stop();
       return stopping;
@@ -164,21 +219,95 @@ export async function startBridge(
   };
 }
 
+/** Where the other processes reach this one's HTTP API when XMPP_REST_PEER_URL says nothing. */
+function peerUrlOf(host: string, port: number): string {
+  const any = host === "0.0.0.0" || host === "::" || host === "";
+  const name = any ? hostname() : host;
+  return `http://${name.includes(":") ? `[${name}]` : name}:${port}`;
+}
+
+/** An owner's iq answer checked against the iqs it received (RFC 6120 §8.2.3). */
+function claimOf(bots: Bots, answer: Element, owner: Owner): Element {
+  return bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : "");
+}
+
+/**
+ * Bots changed through another process (several processes on one database): the registry
+ * follows, and the streams of a bot deleted (or now receiving by webhook) are closed here
+ * too.
+ */
+function followBots(
+  bots: Bots,
+  consumers: ReturnType<typeof createConsumers>,
+  store: Store,
+  log: Logger,
+) {
+  bots.registry.onChange((name) => {
+    const bot = bots.registry.get(name);
+    if (!bot) consumers.closeAll("the bot was deleted", name);
+    else if (bot.webhook) consumers.closeAll("the bot now receives by webhook", name);
+  });
+  store.cluster?.on("bots", (name) => {
+    bots.registry
+      .refresh(name === "" ? undefined : name)
+      .catch((err: unknown) => log.warn("bot not read again after a change elsewhere", { err }));
+  });
+}
+
+function readMetricsFrom(
+  metrics: Metrics,
+  store: Store,
+  consumers: ReturnType<typeof createConsumers>,
+) {
+  const outbox = store.cluster?.outbox;
+  metrics.readFrom({
+    backlog: () => store.backlog(),
+    consumers: () => consumers.byKind(),
+    ...(outbox ? { outboxDepth: () => outbox.depth() } : {}),
+  });
+}
+
+function deliveriesView(store: Store, bots: Bots, webhook: Webhook) {
+  return {
+    list: async (query: Parameters<Store["listDeliveries"]>[0]) =>
+      (await store.listDeliveries(query)).map((d) => withWebhookId(store.storeId, d)),
+    backlog: () => store.backlog(),
+    // A bot's dead letter goes back to that bot's webhook, never the global one.
+    retry: async (id: string) => {
+      const owner = ownerOf((await store.getDelivery(id))?.stream ?? "");
+      if (owner?.kind === "bot") return bots.retryDelivery(owner.name, id);
+      return webhook.retry(id);
+    },
+  };
+}
+
+interface OwnerParts {
+  readonly store: Store;
+  /** The link as this process may use it (rooms' seats, the directory, the way in). */
+  readonly link: Link;
+  /** The way out's connection: the link, or with several processes the routed one. */
+  readonly way: OutboundConnection;
+  readonly bots: Bots;
+  readonly webhook: Webhook;
+  readonly cluster: Cluster | undefined;
+}
+
 /**
  * Bots as owners on the component link: the one way out, their rooms (seats), the room
  * directory, and the one way in for everything the link receives.
  */
-async function wireOwners(
-  config: Config,
-  log: Logger,
-  { store, link, bots, webhook }: { store: Store; link: Link; bots: Bots; webhook: Webhook },
-) {
+async function wireOwners(config: Config, log: Logger, parts: OwnerParts) {
+  const { store, link, way, bots, webhook, cluster } = parts;
   const owners = createBotOwners(bots.registry, config.domain, link);
   const outbound = createOutbound({
-    connectionFor: () => link,
+    connectionFor: () => way,
     owners,
+    // The iqs an owner received are known to the link holder: elsewhere the answer is checked
+    // there, before it is sent.
     claimAnswer: (answer, owner) =>
-      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
+      cluster && cluster.holder.role !== "holder"
+        ? cluster.routed.deferClaim(answer, ownerId(owner))
+        : claimOf(bots, answer, owner),
     recordOutgoing: (owner, stanza) => {
       if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
     },

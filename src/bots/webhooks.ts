@@ -18,6 +18,8 @@ export interface BotWebhooks {
   retry(bot: string, id: string): Promise<RetryResult>;
   /** Starts the webhooks of these bots now, so what the last run left is delivered. */
   start(names: readonly string[]): void;
+  /** Every bot webhook claims its backlog again (another process that held some is gone). */
+  rescan(names: readonly string[]): void;
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
@@ -100,6 +102,9 @@ export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
     },
     start(names) {
       for (const name of names) hookFor(name);
+    },
+    rescan(names) {
+      for (const name of names) hookFor(name)?.rescan();
     },
     async stop(drainTimeoutMs) {
       const stopping = [...hooks.values()].map((hook) => hook.stop(drainTimeoutMs));

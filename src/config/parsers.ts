@@ -62,3 +62,16 @@ export function duration(maxDays: number) {
     return ms > 0 && ms <= maxDays * 86_400_000 ? ms : undefined;
   };
 }
+
+/** The base URL of a process's HTTP API (scheme, host, port; no path, query or credentials). */
+export function peerUrl(textValue: string): string | undefined {
+  try {
+    const url = new URL(textValue);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (url.username || url.password || url.search || url.hash) return undefined;
+    if (url.pathname !== "/" && url.pathname !== "") return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}

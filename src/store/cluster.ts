@@ -11,6 +11,16 @@ export interface Lease {
   readonly epoch: string;
 }
 
+/** Why a lease could be taken: what the log says about a lease moving. */
+export const LEASE_TAKEN_BECAUSE = ["free", "released", "expired", "holder gone", "own"] as const;
+export type LeaseTakenBecause = (typeof LEASE_TAKEN_BECAUSE)[number];
+
+/** A lease just taken, with whose it was and why it could be taken. */
+export interface AcquiredLease extends Lease {
+  readonly previous: string | undefined;
+  readonly because: LeaseTakenBecause;
+}
+
 /** A lease as anyone may read it. */
 export interface LeaseView {
   /** The holding instance; undefined when nobody holds it. */
@@ -33,11 +43,13 @@ export interface Leases {
    * Takes the lease when nobody holds it, its holder's session is gone or it expired (and it
    * is not reserved for another successor): the new lease (epoch + 1); undefined otherwise.
    */
-  acquire(name: string, ttlMs: number, url?: string): Promise<Lease | undefined>;
+  acquire(name: string, ttlMs: number, url?: string): Promise<AcquiredLease | undefined>;
   /** Extends the lease; false when it is not this epoch's any more. */
   renew(lease: Lease, ttlMs: number): Promise<boolean>;
   /** Names the instance the lease is handed to: it may connect now, the others keep off. */
   handover(lease: Lease, successor: string): Promise<void>;
+  /** A named successor says its connection is up: the holder may let go now. */
+  ready(name: string): Promise<void>;
   /** Gives the lease up; with a successor named, only it may take it for `reserveMs`. */
   release(lease: Lease, reserveMs?: number): Promise<void>;
   read(name: string): Promise<LeaseView>;
@@ -104,6 +116,10 @@ export type ClusterChannel = (typeof CLUSTER_CHANNELS)[number];
 export interface ClusterStore {
   /** This process on the database, unique for its life: host/pid/random. */
   readonly instance: string;
+  /** Commits what is batched (resolves when everything asked for so far is settled). */
+  flush(): Promise<void>;
+  /** Called with each doorbell rung by another process (for the wake-up counter). */
+  onRing(listener: (channel: ClusterChannel | "events") => void): () => void;
   readonly leases: Leases;
   readonly outbox: Outbox;
   /**

@@ -45,6 +45,7 @@
  * documentedRoute(): the operation is in the spec, but no zod runs on the request.
  */
 import type { BridgeApp, RouteDeps } from "../env.js";
+import { forwardTimeout, forwardToHolder } from "../forward.js";
 import { registerBotRoutes } from "./bots/index.js";
 import { registerDeliveries } from "./deliveries.js";
 import { registerDocs } from "./docs.js";
@@ -60,7 +61,16 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerMetrics(app, deps);
   if (deps.deliveries) registerDeliveries(app, { ...deps, deliveries: deps.deliveries });
   registerBotRoutes(app, deps);
-  if (deps.directory) registerRoomDirectory(app, { ...deps, directory: deps.directory });
+  if (deps.directory) {
+    // The directory asks the MUC service over the link: another process passes it to the holder.
+    if (deps.holder) {
+      app.use(
+        "/v1/rooms",
+        forwardToHolder(deps.holder, { timeoutMs: forwardTimeout(deps.settings) }),
+      );
+    }
+    registerRoomDirectory(app, { ...deps, directory: deps.directory });
+  }
   registerOpenApi(app);
   registerDocs(app);
 }

@@ -128,8 +128,19 @@ function createPgStore(parts: PgStoreParts): Store {
       }
     }
   };
+  const ringListeners = new Set<(channel: ClusterChannel | "events") => void>();
   const offNotifications = session.onNotification((channel, payload) => {
     const reconnected = payload === "";
+    // Rung by this process itself (its own appends, bots, outbox rows): not a wake-up.
+    const own =
+      channel !== ANSWERS_CHANNEL && (payload === instance || payload.startsWith(`${instance} `));
+    if (!reconnected && !own) {
+      const name =
+        channel === EVENTS_CHANNEL
+          ? "events"
+          : (Object.keys(CHANNELS) as ClusterChannel[]).find((k) => CHANNELS[k] === channel);
+      if (name) for (const listener of [...ringListeners]) listener(name);
+    }
     if (channel === EVENTS_CHANNEL) {
       if (reconnected || payload !== instance) watchers.look();
       return;
@@ -150,6 +161,11 @@ function createPgStore(parts: PgStoreParts): Store {
 
   const cluster: ClusterStore = {
     instance,
+    flush: () => writer.barrier(),
+    onRing(listener) {
+      ringListeners.add(listener);
+      return () => ringListeners.delete(listener);
+    },
     leases: createPgLeases(session, instance),
     outbox,
     on(channel, listener) {

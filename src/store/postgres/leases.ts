@@ -1,4 +1,4 @@
-import type { Lease, Leases, LeaseView } from "../cluster.js";
+import type { Lease, Leases, LeaseTakenBecause, LeaseView } from "../cluster.js";
 import { SESSION_ALIVE, type Session } from "./session.js";
 
 /** The doorbell of a lease given up or handed over. */
@@ -20,18 +20,39 @@ export function createPgLeases(session: Session, instance: string): Leases {
   return {
     async acquire(name, ttlMs, url) {
       const [who, lock] = me();
-      const { rows } = await session.query<{ epoch: string }>(
-        `UPDATE leases SET holder = $2, holder_lock = $3, holder_url = $4, epoch = epoch + 1,
+      // `was` is the row as it stood (for the log); the conditions are checked on the row
+      // locked by the UPDATE, so of two processes trying at once one gets it.
+      const { rows } = await session.query<{
+        epoch: string;
+        previous: string | null;
+        expired: boolean;
+        released: boolean;
+      }>(
+        `UPDATE leases l SET holder = $2, holder_lock = $3, holder_url = $4, epoch = l.epoch + 1,
            expires_at = now() + $5::interval, successor = NULL
-         WHERE name = $1 AND (
-           holder = $2
-           OR (holder IS NULL AND (successor IS NULL OR successor = $2 OR expires_at < now()))
-           OR (holder IS NOT NULL AND (expires_at < now() OR NOT ${alive("holder_lock")})))
-         RETURNING epoch::text AS epoch`,
+         FROM (SELECT holder AS previous, expires_at < now() AS expired,
+                 holder IS NULL AND epoch > 0 AS released
+               FROM leases WHERE name = $1) was
+         WHERE l.name = $1 AND (
+           l.holder = $2
+           OR (l.holder IS NULL AND (l.successor IS NULL OR l.successor = $2 OR l.expires_at < now()))
+           OR (l.holder IS NOT NULL AND (l.expires_at < now() OR NOT ${alive("l.holder_lock")})))
+         RETURNING l.epoch::text AS epoch, was.previous, was.expired, was.released`,
         [name, who, lock, url ?? null, ms(ttlMs)],
       );
-      const epoch = rows[0]?.epoch;
-      return epoch === undefined ? undefined : { name, epoch };
+      const row = rows[0];
+      if (!row) return undefined;
+      const because: LeaseTakenBecause =
+        row.previous === who
+          ? "own"
+          : row.previous === null
+            ? row.released
+              ? "released"
+              : "free"
+            : row.expired
+              ? "expired"
+              : "holder gone";
+      return { name, epoch: row.epoch, previous: row.previous ?? undefined, because };
     },
     async renew(lease, ttlMs) {
       const { rows } = await session.query(
@@ -47,6 +68,9 @@ export function createPgLeases(session: Session, instance: string): Leases {
         [lease.name, lease.epoch, instance, successor],
       );
       await ring(lease.name);
+    },
+    async ready(name) {
+      await session.query("SELECT pg_notify($1, $2)", [LEASE_CHANNEL, `ready ${name} ${instance}`]);
     },
     async release(lease: Lease, reserveMs = 0) {
       await session.query(

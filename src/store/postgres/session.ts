@@ -29,8 +29,9 @@ export interface Session {
 export const SESSION_LOCK = 0x78722d73;
 
 /** The SQL test that a session lock (by number) is held: its session is alive. */
-export const SESSION_ALIVE = `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'
-  AND l.granted AND l.classid = ${SESSION_LOCK} AND l.objsubid = 2 AND l.objid = $LOCK::oid)`;
+export const SESSION_ALIVE = `EXISTS (SELECT 1 FROM pg_locks xr_lk WHERE xr_lk.locktype = 'advisory'
+  AND xr_lk.granted AND xr_lk.classid = ${SESSION_LOCK} AND xr_lk.objsubid = 2
+  AND xr_lk.objid = $LOCK::oid)`;
 
 export interface SessionOptions {
   readonly config: pg.ClientConfig;

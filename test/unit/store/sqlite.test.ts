@@ -64,7 +64,10 @@ describe("the SQLite store's file", () => {
   });
 
   it("is chosen by the form of XMPP_REST_STORE; a PostgreSQL URI that cannot be reached is refused in one line, its password unsaid", async () => {
-    for (const uri of ["postgres://u:secret@127.0.0.1:1/x", "postgresql://u:secret@127.0.0.1:1/x"]) {
+    for (const uri of [
+      "postgres://u:secret@127.0.0.1:1/x",
+      "postgresql://u:secret@127.0.0.1:1/x",
+    ]) {
       const opening = openStore(uri);
       await expect(opening).rejects.toThrow(StoreOpenError);
       await expect(opening).rejects.toThrow(

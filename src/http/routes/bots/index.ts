@@ -5,6 +5,7 @@
  */
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
+import { forwardTimeout, forwardToHolder } from "../../forward.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerEvents } from "./events.js";
 import { registerMessages } from "./messages.js";
@@ -15,7 +16,16 @@ export function registerBotRoutes(
   app: BridgeApp,
   deps: Pick<
     RouteDeps,
-    "registry" | "consumers" | "readAuth" | "store" | "outbound" | "rooms" | "streamLimits" | "log"
+    | "registry"
+    | "consumers"
+    | "readAuth"
+    | "store"
+    | "outbound"
+    | "rooms"
+    | "streamLimits"
+    | "log"
+    | "holder"
+    | "settings"
   >,
 ): void {
   // Every /v1/bots route: Bearer, or ?access_token= on GET for browsers.
@@ -29,6 +39,12 @@ export function registerBotRoutes(
   registerEvents(bot, deps);
   registerMessages(bot, deps);
   if (deps.rooms) {
+    // A bot's rooms live with the link: another process passes these requests to its holder.
+    if (deps.holder) {
+      const forward = forwardToHolder(deps.holder, { timeoutMs: forwardTimeout(deps.settings) });
+      bot.use("/rooms", forward);
+      bot.use("/rooms/*", forward);
+    }
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
   }

@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import xml from "@xmpp/xml";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CLUSTER_TOKEN, clusterEnv, type Node, startNode, until } from "../helpers/cluster.js";
+import { openSse } from "../helpers/event-clients.js";
+import { type Postgres, startPostgres } from "../helpers/postgres.js";
+import { joinRoom } from "../helpers/room-user.js";
+import { startXmppServer, type XmppServer } from "../helpers/server.js";
+import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
+
+let server: XmppServer;
+let postgres: Postgres;
+let alice: XmppUser;
+let dir: string;
+const nodes: Node[] = [];
+
+beforeAll(async () => {
+  [server, postgres] = await Promise.all([
+    startXmppServer({ users: [{ username: "alice", password: "alice-pw" }] }),
+    startPostgres(),
+  ]);
+  alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
+  dir = mkdtempSync(join(tmpdir(), "xmpp-rest-ha-"));
+});
+
+afterEach(async () => {
+  for (const node of nodes.splice(0)) await node.kill();
+});
+
+afterAll(async () => {
+  await alice?.stop();
+  await Promise.all([server?.stop(), postgres?.stop()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function cluster(count: number) {
+  const env = clusterEnv(server, await postgres.createDatabase());
+  const started: Node[] = [];
+  for (let i = 0; i < count; i++) {
+    const node = await startNode(env, dir);
+    nodes.push(node);
+    started.push(node);
+    // The first one takes the link; the next ones find it held.
+    if (i === 0) await node.waitForRole("holder");
+  }
+  return started;
+}
+
+const chat = (to: string, body: string, id = `m-${body}`) =>
+  xml("message", { to, type: "chat", id }, xml("body", {}, body));
+
+describe("several processes on one PostgreSQL", () => {
+  it("exactly one holds the link; the standby serves a bot's stream, sends and iqs", async () => {
+    const [holder, standby] = (await cluster(2)) as [Node, Node];
+    const holderHealth = await holder.waitForRole("holder");
+    const standbyHealth = await standby.waitForRole("standby");
+    expect(holderHealth).toMatchObject({ role: "holder", xmpp: "online", database: "up" });
+    expect(holderHealth.epoch).toMatch(/^[1-9][0-9]*$/);
+    expect(standbyHealth).toMatchObject({ role: "standby", epoch: null, database: "up" });
+    // A standby is healthy for a load balancer: it serves the API.
+    expect((await fetch(`${standby.url}/health`)).status).toBe(200);
+
+    // A bot made through the holder is known to the standby at once (a doorbell).
+    expect(
+      (await holder.put("/v1/bots/puller", { tokens: ["puller-token-0123456789"] })).status,
+    ).toBe(201);
+    await until(
+      async () => ((await standby.get("/v1/bots/puller")).status === 200 ? true : undefined),
+      "the standby to know the bot",
+    );
+
+    // Its stream, read on the standby, gets what a user sends to it (through the holder).
+    const sse = await openSse(`${standby.url}/v1/bots/puller/events`, {
+      authorization: `Bearer ${CLUSTER_TOKEN}`,
+    });
+    try {
+      await alice.send(chat(`puller@${server.componentDomain}`, "to the standby's stream"));
+      const [event] = await sse.waitForCount(1, 10_000);
+      expect(event?.stanza).toMatchObject({ kind: "message", body: "to the standby's stream" });
+    } finally {
+      sse.close();
+    }
+
+    // POST /rest on the standby: stored (202), sent by the holder.
+    const sent = await standby.post(
+      chat(alice.jid, "sent through the standby", "via-standby").toString(),
+    );
+    expect(sent.status).toBe(202);
+    const got = await alice.waitFor(
+      (s) => s.name === "message" && s.attrs.id === "via-standby",
+      10_000,
+      "the message posted on the standby",
+    );
+    expect(got.getChildText("body")).toBe("sent through the standby");
+
+    // An iq posted on the standby waits for its reply, routed back through the database.
+    const iq = await standby.post(
+      xml(
+        "iq",
+        { type: "get", to: server.host, id: "ping-via-standby" },
+        xml("ping", { xmlns: "urn:xmpp:ping" }),
+      ).toString(),
+      { accept: "application/json" },
+    );
+    expect(iq.status).toBe(200);
+    expect(await iq.json()).toMatchObject({ kind: "iq", type: "result", id: "ping-via-standby" });
+  });
+
+  it("passes a room request made on the standby to the holder, which joins", async () => {
+    const [holder, standby] = (await cluster(2)) as [Node, Node];
+    expect(
+      (await holder.put("/v1/bots/roomy", { tokens: ["roomy-token-0123456789"] })).status,
+    ).toBe(201);
+    await until(
+      async () => ((await standby.get("/v1/bots/roomy")).status === 200 ? true : undefined),
+      "the standby to know the bot",
+    );
+    const room = `ha-${Date.now()}@${server.mucDomain}`;
+    await joinRoom(alice, room, "alice");
+    const joined = await standby.put(`/v1/bots/roomy/rooms/${room}`, { nick: "Roomy" });
+    expect(joined.status).toBe(200);
+    expect(await joined.json()).toMatchObject({ room, nick: "Roomy", status: "joined" });
+    const listed = await standby.get("/v1/bots/roomy/rooms");
+    expect((await listed.json()) as unknown).toMatchObject({ rooms: [{ room }] });
+  });
+});
