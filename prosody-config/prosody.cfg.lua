@@ -11,3 +11,6 @@ component_interfaces = { "127.0.0.1" }
 -- Use the same values for XMPP_REST_DOMAIN and XMPP_REST_SECRET.
 Component "rest.example.org"
   component_secret = "change-me-to-a-long-random-string"
+  -- For several bridge processes (README, "High availability"): a new connection replaces
+  -- the old one, so the link changes hands without a gap (the default refuses it).
+  component_conflict_resolve = "kick_old"

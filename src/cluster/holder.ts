@@ -138,28 +138,27 @@ export function createLinkHolder(options: LinkHolderOptions): LinkHolder {
       because: acquired.because,
     });
     metrics.leaseChanges.inc({ lease: LINK_LEASE, change: "taken" });
+    // Connecting takes a round trip or two: it runs while the takeover's own work does (what
+    // arrives meanwhile waits in the gate until this process is the holder).
+    const epoch = acquired.epoch;
+    if (link.state === "online") metrics.failoverSeconds.observe({ lease: LINK_LEASE }, 0);
+    else {
+      const off = link.onStateChange((state) => {
+        if (state !== "online") return;
+        off();
+        if (lease?.epoch !== epoch) return;
+        const seconds = (performance.now() - startedAt) / 1000;
+        metrics.failoverSeconds.observe({ lease: LINK_LEASE }, seconds);
+        log.info("xmpp link taken over", { epoch, seconds });
+      });
+      link.start();
+    }
     try {
       await options.gained(lease);
     } catch (err) {
       log.error("taking the link over failed in part", { err });
     }
-    if (!lease) return;
-    const online = link.state === "online";
-    setRole("holder");
-    if (online) metrics.failoverSeconds.observe({ lease: LINK_LEASE }, 0);
-    else {
-      const off = link.onStateChange((state) => {
-        if (state !== "online") return;
-        off();
-        if (lease?.epoch === acquired.epoch) {
-          metrics.failoverSeconds.observe(
-            { lease: LINK_LEASE },
-            (performance.now() - startedAt) / 1000,
-          );
-        }
-      });
-      link.start();
-    }
+    if (lease?.epoch === epoch) setRole("holder");
   };
 
   const tryAcquire = async () => {

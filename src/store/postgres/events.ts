@@ -34,7 +34,7 @@ export function createPgEventLog(pool: pg.Pool, writer: PgWriter, watchers: Watc
       const rows = await read<EventRow>(
         pool,
         `SELECT id::text, stream, time::text, kind, stanza FROM events
-         WHERE stream = $1 AND id > $2 ORDER BY id LIMIT $3`,
+         WHERE stream = $1 AND id > $2 ORDER BY events.id LIMIT $3`,
         [stream, after, limit],
       );
       return rows.map(toEvent);

@@ -36,7 +36,7 @@ export function keysetPager<Row extends { id: string }>(
   const n = from.scopeArgs;
   const range = (order: "ASC" | "DESC") =>
     `SELECT ${from.columns} FROM ${from.table} WHERE ${from.scope}
-     AND id > $${n + 1} AND id < $${n + 2} ORDER BY id ${order} LIMIT $${n + 3}`;
+     AND id > $${n + 1} AND id < $${n + 2} ORDER BY ${from.table}.id ${order} LIMIT $${n + 3}`;
   const exists = (op: "<" | ">") =>
     `SELECT 1 AS n FROM ${from.table} WHERE ${from.scope} AND id ${op} $${n + 1} LIMIT 1`;
 
