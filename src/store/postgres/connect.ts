@@ -63,9 +63,11 @@ export function createPool(uri: string, settings: StoreSettings): pg.Pool {
     max: settings.poolSize ?? 10,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client whose server went away emits here; without a listener it would crash the
-  // process. The next query gets a new connection.
+  // A client whose server went away emits "error": an idle one through the pool, one checked
+  // out (between two statements of a commit) on itself. Unheard, either would crash the
+  // process; the statement in progress fails on its own, and the next gets a new connection.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 
