@@ -50,6 +50,8 @@ export function createBarriers(): Barriers {
           else resolve();
         };
       });
+      // A barrier nobody awaits any more (its caller gave up) must not reject unheard.
+      passed.catch(() => {});
       waiting.set(id, { settle, domain });
       const stanza = xml(
         "iq",

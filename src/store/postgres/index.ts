@@ -198,7 +198,8 @@ function createPgStore(parts: PgStoreParts): Store {
     volatile: false,
     storeId,
     cluster,
-    prune: (before, batch) => writer.transaction((client) => prune(client, before, batch)),
+    prune: (before, batch) =>
+      writer.transaction(async (client) => prune(client, before, batch, await now(client))),
     async close() {
       if (closed) return;
       closed = true;

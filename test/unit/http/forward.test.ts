@@ -1,0 +1,108 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { newApp } from "../../../src/http/env.js";
+import { errorResponse } from "../../../src/http/errors.js";
+import { FORWARDED_HEADER, forwardToHolder } from "../../../src/http/forward.js";
+import { StanzaError } from "../../../src/stanza/errors.js";
+
+interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+let holder: Server | undefined;
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => (holder ? holder.close(() => resolve()) : resolve()));
+  holder = undefined;
+});
+
+/** A real HTTP server standing for the process that holds the link. */
+async function startHolder(seen: Seen[]): Promise<string> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
+      res.writeHead(200, { "content-type": "application/json", "x-from": "holder" });
+      res.end('{"served":"by the holder"}');
+    });
+  });
+  holder = server;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function app(location: { local: () => boolean; url: () => Promise<string | undefined> }) {
+  const app = newApp();
+  app.onError((err, c) =>
+    err instanceof StanzaError
+      ? errorResponse(c, err, err.retryAfter ? { "retry-after": String(err.retryAfter) } : {})
+      : c.text("bug", 500),
+  );
+  app.use("/v1/bots/:name/rooms/*", forwardToHolder(location, { timeoutMs: 2_000 }));
+  app.put("/v1/bots/:name/rooms/:room", (c) => c.json({ served: "here" }));
+  return app;
+}
+
+describe("requests only the link holder can serve", () => {
+  it("are passed to the holder as they came (token, body, query) and its answer passed back", async () => {
+    const seen: Seen[] = [];
+    const url = await startHolder(seen);
+    const res = await app({ local: () => false, url: async () => url }).request(
+      "/v1/bots/b/rooms/r@muc?x=1",
+      {
+        method: "PUT",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: '{"nick":"B"}',
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-from")).toBe("holder");
+    expect(await res.json()).toEqual({ served: "by the holder" });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      method: "PUT",
+      url: "/v1/bots/b/rooms/r@muc?x=1",
+      body: '{"nick":"B"}',
+    });
+    expect(seen[0]?.headers.authorization).toBe("Bearer t");
+    expect(seen[0]?.headers[FORWARDED_HEADER]).toBe("1");
+  });
+
+  it("are served here by the holder, and by whoever a request was passed to (never passed on again)", async () => {
+    const far = async () => "http://127.0.0.1:1";
+    const local = await app({ local: () => true, url: far }).request("/v1/bots/b/rooms/r", {
+      method: "PUT",
+    });
+    expect(await local.json()).toEqual({ served: "here" });
+    const passed = await app({ local: () => false, url: far }).request("/v1/bots/b/rooms/r", {
+      method: "PUT",
+      headers: { [FORWARDED_HEADER]: "1" },
+    });
+    expect(await passed.json()).toEqual({ served: "here" });
+  });
+
+  it("get 503 with Retry-After while nobody holds the link, or the holder does not answer", async () => {
+    const nobody = await app({ local: () => false, url: async () => undefined }).request(
+      "/v1/bots/b/rooms/r",
+      { method: "PUT" },
+    );
+    expect(nobody.status).toBe(503);
+    expect(nobody.headers.get("retry-after")).toBe("1");
+    const gone = await app({ local: () => false, url: async () => "http://127.0.0.1:1" }).request(
+      "/v1/bots/b/rooms/r",
+      { method: "PUT" },
+    );
+    expect(gone.status).toBe(503);
+    expect(await gone.text()).toMatch(/did not answer/);
+  });
+});
