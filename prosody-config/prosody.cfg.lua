@@ -14,3 +14,9 @@ Component "rest.example.org"
   -- For several bridge processes (README, "High availability"): a new connection replaces
   -- the old one, so the link changes hands without a gap (the default refuses it).
   component_conflict_resolve = "kick_old"
+
+-- Only if bots send files (POST /v1/bots/{name}/files): an XEP-0363 upload service. Every
+-- host of this server may upload to it, the bridge's component included, and the bridge
+-- finds it in the disco#items of example.org (or set XMPP_REST_UPLOAD_SERVICE).
+-- Component "upload.example.org" "http_file_share"
+--   http_file_share_size_limit = 100 * 1024 * 1024

@@ -2,12 +2,15 @@
 # Installs what the tests, the demo and the benchmarks need on a fresh machine:
 # npm packages (npm ci) and Debian packages (prosody and ejabberd for the integration tests,
 # postgresql for the store shared by several processes, chromium for the /docs browser test,
-# python3-flask for the Flask example).
+# python3-flask for the Flask example, prosody-modules for XEP-0425 moderation in the rooms
+# tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v prosody >/dev/null 2>&1 || missing+=(prosody)
+# Community modules: mod_muc_moderation (XEP-0425) for the moderation tests.
+[ -f /usr/lib/prosody/modules/mod_muc_moderation/mod_muc_moderation.lua ] || missing+=(prosody-modules)
 # ejabberdctl lives in /usr/sbin, which is not on every user's PATH.
 [ -x /usr/sbin/ejabberdctl ] || missing+=(ejabberd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)

@@ -1,21 +1,25 @@
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { type ServerType, serve } from "@hono/node-server";
-import type { Element } from "@xmpp/xml";
 import { WebSocketServer } from "ws";
 import { type Bots, createBots } from "./bots/index.js";
-import { createBotOwners } from "./bots/owners.js";
+import { claimBotAnswer, createBotOutbound, createBotOwners } from "./bots/owners.js";
 import { type Cluster, createCluster, type HolderTiming } from "./cluster/index.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
+import { createMessageActions } from "./messages/actions.js";
+import { createFiles } from "./messages/files.js";
+import { createMessageLookup, replyTarget } from "./messages/known.js";
+import { componentServer, createUploader, FILE_TIMEOUT_MS } from "./messages/upload.js";
 import { createMetrics, type Metrics, noMetrics } from "./metrics.js";
-import { createOutbound, type OutboundConnection } from "./outbound/index.js";
-import { type Owner, ownerId, ownerOf } from "./owner.js";
+import { askAs } from "./outbound/ask.js";
+import type { OutboundConnection } from "./outbound/index.js";
+import { ownerId, ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
-import { StanzaError } from "./stanza/errors.js";
+import { serviceUnavailable } from "./stanza/errors.js";
 import { openStore, type Store, type StoreSettings, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
@@ -104,7 +108,7 @@ export async function startBridge(
   const webhook = createWebhook({ config, link: way, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link: way, log, metrics });
-  const { outbound, rooms, directory } = await wireOwners(config, log, {
+  const { outbound, rooms, directory, messages, files, uploader } = await wireOwners(config, log, {
     store,
     link,
     way,
@@ -132,6 +136,9 @@ export async function startBridge(
     registry: bots.registry,
     store,
     rooms,
+    messages,
+    files,
+    commands: bots.commands,
     directory,
     consumers,
     streamLimits,
@@ -155,7 +162,7 @@ export async function startBridge(
     rooms.stop();
     cluster?.close();
     await pruner.stop();
-    await Promise.all([webhook.stop(0), bots.stop(0)]);
+    await Promise.all([webhook.stop(0), bots.stop(0), uploader.close()]);
     await store.close();
     throw err;
   }
@@ -165,10 +172,12 @@ export async function startBridge(
   if (cluster) {
     cluster.start({
       url: config.peerUrl ?? peerUrlOf(config.httpHost, port),
-      claimAnswer: (answer, owner) => claimOf(bots, answer, owner),
+      claimAnswer: (answer, owner) => claimBotAnswer(bots, answer, owner),
       async gained() {
-        // Rooms joined or left through the last holder, and the deliveries it held.
+        // Rooms joined or left and menus declared through the last holder, and the deliveries
+        // it held.
         await rooms.load();
+        await bots.commands.load();
         webhook.rescan();
         bots.rescan();
       },
@@ -187,18 +196,13 @@ export async function startBridge(
     consumers.stop();
     const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     const timer = setTimeout(() => {
-      raw.iqs.failAll(
-        new StanzaError("cancel", "service-unavailable", {
-          text: "the bridge is shutting down",
-          status: 503,
-        }),
-      );
+      raw.iqs.failAll(serviceUnavailable("the bridge is shutting down"));
       const http = server as { closeAllConnections?: () => void };
       setTimeout(() => http.closeAllConnections?.(), 500).unref();
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
-    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs)]);
+    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs), uploader.close()]);
     rooms.stop();
     await raw.stop();
     cluster?.close();
@@ -224,11 +228,6 @@ function peerUrlOf(host: string, port: number): string {
   const any = host === "0.0.0.0" || host === "::" || host === "";
   const name = any ? hostname() : host;
   return `http://${name.includes(":") ? `[${name}]` : name}:${port}`;
-}
-
-/** An owner's iq answer checked against the iqs it received (RFC 6120 §8.2.3). */
-function claimOf(bots: Bots, answer: Element, owner: Owner): Element {
-  return bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : "");
 }
 
 /**
@@ -299,27 +298,33 @@ interface OwnerParts {
 async function wireOwners(config: Config, log: Logger, parts: OwnerParts) {
   const { store, link, way, bots, webhook, cluster } = parts;
   const owners = createBotOwners(bots.registry, config.domain, link);
-  const outbound = createOutbound({
-    connectionFor: () => way,
-    owners,
+  const lookup = createMessageLookup(store);
+  const outbound = createBotOutbound(bots, owners, way, {
+    replyTarget: (owner, id, stanza) => replyTarget(lookup, owner, id, stanza),
     // The iqs an owner received are known to the link holder: elsewhere the answer is checked
     // there, before it is sent.
     claimAnswer: (answer, owner) =>
       cluster && cluster.holder.role !== "holder"
         ? cluster.routed.deferClaim(answer, ownerId(owner))
-        : claimOf(bots, answer, owner),
-    recordOutgoing: (owner, stanza) => {
-      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
-    },
+        : claimBotAnswer(bots, answer, owner),
   });
   const rooms = createRooms({
     store,
     seats: owners,
-    post: (owner, message) => outbound.send(owner, message, { timeoutMs: 0, history: false }),
+    post: (owner, message, { replyTo }) =>
+      outbound.send(owner, message, { timeoutMs: 0, history: false, replyTo }),
     log,
     timeoutMs: config.iqTimeoutMs,
   });
   await rooms.load();
+  const messages = createMessageActions({ lookup, outbound, rooms });
+  const uploader = createUploader({
+    ask: askAs(outbound, config.iqTimeoutMs),
+    server: componentServer(config.domain),
+    service: config.uploadService,
+    timeoutMs: FILE_TIMEOUT_MS,
+  });
+  const files = createFiles({ uploader, outbound, rooms });
   const directory = createRoomDirectory({
     connection: link,
     from: config.domain,
@@ -339,7 +344,7 @@ async function wireOwners(config: Config, log: Logger, parts: OwnerParts) {
   // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
 
-  return { outbound, rooms, directory };
+  return { outbound, rooms, directory, messages, files, uploader };
 }
 
 function listen(

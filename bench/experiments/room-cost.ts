@@ -38,7 +38,10 @@ const owners = createBotOwners(bots.registry, "rest.localhost", connection);
 const rooms = createRooms({
   store,
   seats: owners,
-  post: (_owner, message) => connection.send(message),
+  post: async (_owner, message) => {
+    await connection.send(message);
+    return {};
+  },
   log: silentLogger,
   timeoutMs: 5000,
 });

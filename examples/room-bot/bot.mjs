@@ -1,6 +1,7 @@
 // A room bot: joins one multi-user chat room through xmpp-rest and answers whoever mentions
-// its nick there. It pulls its events (long-poll), so it needs no public URL. Node 18+ and
-// nothing else: fetch is built in.
+// its nick there; "!kick <nick> [reason]" from an owner or admin of the room kicks someone
+// (the bot must be a moderator there). It pulls its events (long-poll), so it needs no
+// public URL. Node 18+ and nothing else: fetch is built in.
 //
 //   XMPP_REST_URL=http://127.0.0.1:5281 BOT_NAME=helper BOT_TOKEN=... \
 //     ROOM=lobby@conference.example.org NICK=helper node examples/room-bot/bot.mjs
@@ -30,7 +31,10 @@ async function call(method, url, body) {
     signal: abort.signal,
   });
   const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  if (!res.ok)
+    throw Object.assign(new Error(`${method} ${url}: ${res.status} ${text}`), {
+      status: res.status,
+    });
   return text ? JSON.parse(text) : undefined;
 }
 
@@ -43,6 +47,32 @@ function answerFor(sender, text) {
   return question ? `${sender}: you said "${question}"` : `${sender}: yes?`;
 }
 
+async function say(body) {
+  await call("POST", `${roomUrl}/messages`, { body });
+}
+
+// "!kick <nick> [reason]": only the room's owners and admins may ask (the room tells the bot
+// each occupant's affiliation), and the room itself refuses the kick if the bot may not.
+const kickCommand = /^!kick\s+(\S+)(?:\s+(.+))?$/;
+
+async function moderate(sender, text) {
+  const [, target, reason] = kickCommand.exec(text.trim()) ?? [];
+  if (!target) return false;
+  const details = await call("GET", roomUrl);
+  const asker = details.occupants.find((o) => o.nick === sender);
+  if (asker?.affiliation !== "owner" && asker?.affiliation !== "admin") {
+    await say(`${sender}: only the room's owners and admins may ask me to kick`);
+    return true;
+  }
+  const occupant = `${roomUrl}/occupants/${encodeURIComponent(target)}`;
+  try {
+    await call("PUT", occupant, { role: "none", reason: reason ?? `asked by ${sender}` });
+  } catch (err) {
+    await say(`${sender}: I could not kick ${target} (HTTP ${err.status ?? "error"})`);
+  }
+  return true;
+}
+
 async function handle(event) {
   lastId = event.id;
   const { stanza } = event;
@@ -50,9 +80,10 @@ async function handle(event) {
   // Only live messages in our room from someone else: not our own echo, not the
   // discussion history a room replays on joining.
   if (note?.type !== "message" || note.room !== room) return;
-  if (note.self || note.history || !stanza.body || !mention.test(stanza.body)) return;
+  if (note.self || note.history || !stanza.body) return;
   try {
-    await call("POST", `${roomUrl}/messages`, { body: answerFor(note.nick, stanza.body) });
+    if (await moderate(note.nick, stanza.body)) return;
+    if (mention.test(stanza.body)) await say(answerFor(note.nick, stanza.body));
   } catch (err) {
     console.error(`answer failed: ${err.message}`);
   }

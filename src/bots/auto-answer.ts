@@ -1,8 +1,11 @@
 import xml, { type Element } from "@xmpp/xml";
 import { NS } from "../stanza/ns.js";
 
-/** What the bridge says about each bot (XEP-0030 §3.1); the features it answers itself. */
-const FEATURES = [NS.discoInfo, NS.ping] as const;
+/**
+ * What the bridge says about each bot (XEP-0030 §3.1); the features it answers itself (XEP-0050
+ * §2.1: commands, whose list the bridge answers from what the bot declared).
+ */
+const FEATURES = [NS.discoInfo, NS.ping, NS.commands] as const;
 
 function result(iq: Element, ...children: Element[]): Element {
   const { from = "", to = "", id = "" } = iq.attrs;

@@ -1,13 +1,15 @@
 import type { Element } from "@xmpp/xml";
+import { type Commands, createCommands } from "../commands/index.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { botOwner, ownerId } from "../owner.js";
 import type { BotStore } from "../store/bots.js";
+import type { CommandStore } from "../store/commands.js";
 import type { EventLog } from "../store/events.js";
 import type { HistoryStore } from "../store/history.js";
 import type { WebhookSettings } from "../webhook/settings.js";
 import type { Link } from "../xmpp/link.js";
-import { historyEntry } from "./history.js";
+import { recordHistory } from "./history.js";
 import type { BotSettings } from "./input.js";
 import { createInboundIqs, type InboundIqs } from "./iq-answers.js";
 import { type BotRegistry, createBotRegistry } from "./registry.js";
@@ -16,6 +18,8 @@ import { type BotWebhookOptions, type BotWebhooks, createBotWebhooks } from "./w
 
 export interface Bots {
   readonly registry: BotRegistry;
+  /** The bots' command menus (XEP-0050). */
+  readonly commands: Commands;
   readonly router: BotRouter;
   readonly inboundIqs: InboundIqs;
   /** Keeps a message a bot sent (with a body) in its history; never throws. */
@@ -42,7 +46,8 @@ export interface BotsSettings extends WebhookSettings {
 export interface BotsOptions {
   readonly config: BotsSettings;
   readonly store: BotStore &
-    Pick<HistoryStore, "appendHistory"> &
+    CommandStore &
+    Pick<HistoryStore, "appendHistory" | "amendHistory"> &
     Pick<EventLog, "append"> &
     BotWebhookOptions["store"];
   readonly link: Pick<Link, "send">;
@@ -68,26 +73,32 @@ export async function createBots(options: BotsOptions): Promise<Bots> {
     maxPending: config.maxPendingIq,
     log,
   });
-  const webhooks = createBotWebhooks({ config, registry, link, log, store, metrics });
+  const commands = createCommands({
+    store,
+    send: (stanza) => link.send(stanza),
+    answerMs: config.iqTimeoutMs,
+    log,
+  });
+  await commands.load();
+  const webhooks = createBotWebhooks({ config, registry, link, log, store, metrics, commands });
   webhooks.start(
     registry
       .list()
       .filter((bot) => bot.webhook)
       .map((bot) => bot.name),
   );
-  const router = createBotRouter({ store, link, iqs: inboundIqs, webhooks, log });
+  const router = createBotRouter({ store, link, iqs: inboundIqs, webhooks, commands, log });
 
   return {
     registry,
+    commands,
     router,
     inboundIqs,
     recordOutgoing(bot, stanza) {
       try {
-        const entry = historyEntry(stanza, ownerId(botOwner(bot)), "out", Date.now());
-        if (!entry) return;
-        store.appendHistory(entry).catch((err: unknown) => {
-          log.error("history not recorded", { bot, err });
-        });
+        recordHistory(store, stanza, ownerId(botOwner(bot)), "out", Date.now()).catch(
+          (err: unknown) => log.error("history not recorded", { bot, err }),
+        );
       } catch (err) {
         log.error("history not recorded", { err });
       }
@@ -103,6 +114,7 @@ export async function createBots(options: BotsOptions): Promise<Bots> {
     },
     async stop(drainTimeoutMs) {
       inboundIqs.clear();
+      commands.stop();
       await webhooks.stop(drainTimeoutMs);
     },
   };

@@ -1,6 +1,6 @@
 import { tokenProblem } from "../access/tokens.js";
 import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
-import { StanzaError } from "../stanza/errors.js";
+import { unprocessable } from "../stanza/errors.js";
 import type { BotWebhook } from "../store/bots.js";
 import { CALLBACK_TYPES, isCallbackType } from "../webhook/settings.js";
 
@@ -22,10 +22,6 @@ const KEYS = new Set([
   "callbackContentType",
   "autoJoinOnInvite",
 ]);
-
-function unprocessable(text: string): StanzaError {
-  return new StanzaError("modify", "bad-request", { text, status: 422 });
-}
 
 function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;

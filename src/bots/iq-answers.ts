@@ -1,6 +1,6 @@
 import xml, { type Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
-import { StanzaError } from "../stanza/errors.js";
+import { timedOut, unprocessable } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
 import type { Link } from "../xmpp/link.js";
 
@@ -49,9 +49,7 @@ export function createInboundIqs({
   const timeOut = (key: string, iq: Element) => {
     if (!waiting.delete(key)) return;
     const { from = "", to = "", id = "" } = iq.attrs;
-    const error = new StanzaError("wait", "remote-server-timeout", {
-      text: `the bot did not answer within ${timeoutMs / 1000}s`,
-    });
+    const error = timedOut(`the bot did not answer within ${timeoutMs / 1000}s`);
     const reply = xml("iq", { type: "error", from: to, to: from, id }, error.toElement());
     link.send(reply).catch((err: unknown) => log.warn("iq timeout answer not sent", { err }));
   };
@@ -77,10 +75,10 @@ export function createInboundIqs({
       const key = keyOf(bot, requester, id);
       const entry = waiting.get(key);
       if (!entry) {
-        throw new StanzaError("modify", "unexpected-request", {
-          text: `an iq of type ${type} answers an iq: no unanswered iq with id '${id}' from ${requester || "that address"} to this bot`,
-          status: 422,
-        });
+        throw unprocessable(
+          `an iq of type ${type} answers an iq: no unanswered iq with id '${id}' from ${requester || "that address"} to this bot`,
+          "unexpected-request",
+        );
       }
       waiting.delete(key);
       clearTimeout(entry.timer);

@@ -1,4 +1,4 @@
-import { StanzaError } from "../stanza/errors.js";
+import { type StanzaError, unprocessable } from "../stanza/errors.js";
 import { parseJid } from "../stanza/jid.js";
 
 const MAX_LOCAL_BYTES = 1023;
@@ -6,7 +6,7 @@ const MAX_LOCAL_BYTES = 1023;
 const FORBIDDEN = /["&'/:<>@\s\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}]/u;
 
 function invalidName(text: string): StanzaError {
-  return new StanzaError("modify", "jid-malformed", { text, status: 422 });
+  return unprocessable(text, "jid-malformed");
 }
 
 /**

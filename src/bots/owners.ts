@@ -3,10 +3,18 @@
  * history by it), and each bot's seat in rooms (name@domain/rooms on the component link).
  */
 
+import type { Element } from "@xmpp/xml";
+import {
+  createOutbound,
+  type Outbound,
+  type OutboundConnection,
+  type OutboundOptions,
+} from "../outbound/index.js";
 import type { OwnerDirectory } from "../outbound/scope.js";
 import { botOwner, type Owner, ownerId } from "../owner.js";
 import type { RoomConnection, Seat, Seats } from "../rooms/seat.js";
 import type { Jid } from "../stanza/jid.js";
+import type { Bots } from "./index.js";
 import { type BotRegistry, botOfAddress } from "./registry.js";
 
 /** The resource of the address bots use in rooms: the room sees bot@domain/rooms. */
@@ -55,4 +63,35 @@ export function createBotOwners(
       });
     },
   };
+}
+
+/** A bot's iq answer checked against the iqs it received (RFC 6120 §8.2.3). */
+export function claimBotAnswer(
+  bots: Pick<Bots, "inboundIqs">,
+  answer: Element,
+  owner: Owner,
+): Element {
+  return bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : "");
+}
+
+/**
+ * The one way out for bots (and admins) on the component connection: an iq result or error a
+ * bot sends must answer an iq it received (checked here, or by `claimAnswer` where another
+ * process knows those iqs), and what a bot says is kept in its history.
+ */
+export function createBotOutbound(
+  bots: Pick<Bots, "inboundIqs" | "recordOutgoing">,
+  owners: OwnerDirectory,
+  connection: OutboundConnection,
+  extra: Partial<Pick<OutboundOptions, "replyTarget" | "claimAnswer">> = {},
+): Outbound {
+  return createOutbound({
+    ...extra,
+    connectionFor: () => connection,
+    owners,
+    claimAnswer: extra.claimAnswer ?? ((answer, owner) => claimBotAnswer(bots, answer, owner)),
+    recordOutgoing: (owner, stanza) => {
+      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
+    },
+  });
 }

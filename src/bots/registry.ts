@@ -2,7 +2,7 @@ import { ADMIN, type Principal } from "../access/principal.js";
 import { generateToken, hashToken, TokenTable } from "../access/tokens.js";
 import type { Logger } from "../log.js";
 import { botOwner, ownerId } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { notAllowed, unprocessable } from "../stanza/errors.js";
 import { type Jid, parseJid } from "../stanza/jid.js";
 import type { BotRecord, BotStore, BotWebhook } from "../store/bots.js";
 import type { BotSettings } from "./input.js";
@@ -71,10 +71,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
   for (const [raw, settings] of Object.entries(options.configured)) {
     const name = botName(raw);
     if (!settings.tokens || settings.tokens.length === 0) {
-      throw new StanzaError("modify", "bad-request", {
-        text: `bot "${raw}" in the config file needs "tokens"`,
-        status: 422,
-      });
+      throw unprocessable(`bot "${raw}" in the config file needs "tokens"`);
     }
     configured.set(name, {
       name,
@@ -136,10 +133,7 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
   };
 
   const readOnly = (name: string) =>
-    new StanzaError("cancel", "not-allowed", {
-      text: `bot "${name}" is defined in the config file; change it there`,
-      status: 409,
-    });
+    notAllowed(`bot "${name}" is defined in the config file; change it there`);
 
   return {
     async load() {

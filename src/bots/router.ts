@@ -1,8 +1,9 @@
 import type { Element } from "@xmpp/xml";
+import type { Commands } from "../commands/index.js";
 import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import { botOwner, ownerId } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { busy, type StanzaError } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
 import { isStanzaKind } from "../stanza/kinds.js";
 import type { EventLog } from "../store/events.js";
@@ -10,7 +11,7 @@ import type { HistoryStore } from "../store/history.js";
 import { allowsReply, errorReply } from "../webhook/reply.js";
 import type { Link } from "../xmpp/link.js";
 import { automaticAnswer } from "./auto-answer.js";
-import { historyEntry } from "./history.js";
+import { recordHistory } from "./history.js";
 import type { InboundIqs } from "./iq-answers.js";
 import type { Bot } from "./registry.js";
 import type { BotWebhooks } from "./webhooks.js";
@@ -26,10 +27,12 @@ export interface BotRouter {
 }
 
 export interface BotRouterOptions {
-  readonly store: Pick<EventLog, "append"> & Pick<HistoryStore, "appendHistory">;
+  readonly store: Pick<EventLog, "append"> & Pick<HistoryStore, "appendHistory" | "amendHistory">;
   readonly link: Pick<Link, "send">;
   readonly iqs: Pick<InboundIqs, "track">;
   readonly webhooks: Pick<BotWebhooks, "handle">;
+  /** The bots' command menus (XEP-0050): the list, sessions, steps. */
+  readonly commands: Pick<Commands, "take">;
   readonly log: Logger;
   readonly now?: () => Date;
 }
@@ -42,7 +45,7 @@ const isRequest = (stanza: Element) =>
  * its event log for pulling. disco#info and ping are answered by the bridge.
  */
 export function createBotRouter(options: BotRouterOptions): BotRouter {
-  const { store, link, iqs, webhooks, log } = options;
+  const { store, link, iqs, webhooks, commands, log } = options;
   const now = options.now ?? (() => new Date());
 
   const send = (reply: Element) => {
@@ -56,17 +59,16 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
   };
 
   const record = (stanza: Element, bot: string, time: Date) => {
-    const entry = historyEntry(stanza, ownerId(botOwner(bot)), "in", time.getTime());
-    if (!entry) return;
-    store.appendHistory(entry).catch((err: unknown) => {
-      log.error("history not recorded", { bot, err });
-    });
+    recordHistory(store, stanza, ownerId(botOwner(bot)), "in", time.getTime()).catch(
+      (err: unknown) => log.error("history not recorded", { bot, err }),
+    );
   };
 
-  const pull = async (stanza: Element, bot: string) => {
+  /** `tracked`: an iq the bot answers with POST /rest (a command step is answered its own way). */
+  const pull = async (stanza: Element, bot: string, tracked: boolean) => {
     if (!isStanzaKind(stanza.name)) return;
-    if (isRequest(stanza) && !iqs.track(stanza, bot)) {
-      refuse(stanza, new StanzaError("wait", "resource-constraint", { text: "too many iqs wait" }));
+    if (tracked && isRequest(stanza) && !iqs.track(stanza, bot)) {
+      refuse(stanza, busy("too many iqs wait"));
       return;
     }
     try {
@@ -77,16 +79,15 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
       });
     } catch (err) {
       log.error("event not stored", { bot, err });
-      refuse(
-        stanza,
-        new StanzaError("wait", "resource-constraint", { text: "the bot cannot take it now" }),
-      );
+      refuse(stanza, busy("the bot cannot take it now"));
     }
   };
 
   return {
     deliver(bot, stanza, to, options) {
       try {
+        const step = commands.take(botOwner(bot.name), stanza);
+        if (step === "answered") return;
         const answer = automaticAnswer(stanza, bot.name);
         if (answer) {
           send(answer);
@@ -95,7 +96,7 @@ export function createBotRouter(options: BotRouterOptions): BotRouter {
         const time = now();
         if (options.history) record(stanza, bot.name, time);
         if (bot.webhook) webhooks.handle(bot.name, stanza, to);
-        else void pull(stanza, bot.name);
+        else void pull(stanza, bot.name, step !== "deliver");
       } catch (err) {
         log.error("bot routing failed", { err });
       }

@@ -1,4 +1,5 @@
 import type { Element } from "@xmpp/xml";
+import type { Commands } from "../commands/index.js";
 import { type MediaType, mediaTypeOf } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -32,6 +33,8 @@ export interface BotWebhookOptions {
   readonly store: DispatcherOptions["store"];
   /** Each bot's calls are counted with its owner id (`bot:<name>`). */
   readonly metrics?: Pick<Metrics, "webhookDeliveries">;
+  /** Command steps a bot answers in its HTTP response (commands/). */
+  readonly commands?: Pick<Commands, "webhookAnswer">;
 }
 
 /**
@@ -44,7 +47,7 @@ export interface BotWebhookOptions {
  * stopped and given its claims back, so the two never hold one conversation at once.
  */
 export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
-  const { config, registry, link, log, store, metrics } = options;
+  const { config, registry, link, log, store, metrics, commands } = options;
   const hooks = new Map<string, Webhook>();
   // By bot: a bot's next webhook starts once the last one has stopped and given its claims back.
   const retiring = new Map<string, Promise<void>>();
@@ -84,6 +87,8 @@ export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
       stream: ownerId(botOwner(name)),
       owner: ownerId(botOwner(name)),
       metrics,
+      intercept:
+        commands && ((stanza, outcome) => commands.webhookAnswer(botOwner(name), stanza, outcome)),
     });
     hooks.set(name, hook);
     (retiring.get(name) ?? Promise.resolve())

@@ -138,6 +138,13 @@ const TABLE = [
     default: "on",
   },
   {
+    key: "uploadService",
+    type: parsed(componentDomain, "domain name", "a domain name such as upload.example.org"),
+    env: "XMPP_REST_UPLOAD_SERVICE",
+    description:
+      "The XEP-0363 upload service files are sent through; unset, the one listed in the disco#items of the server (the component domain's parent)",
+  },
+  {
     key: "metricsToken",
     type: text("a token"),
     env: "XMPP_REST_METRICS_TOKEN",
@@ -295,7 +302,7 @@ const TABLE = [
     type: parsed(peerUrl, "http(s) URL", "an http:// or https:// URL without a path"),
     env: "XMPP_REST_PEER_URL",
     description:
-      "PostgreSQL: where the other processes reach this one's HTTP API (room requests go to the process holding the link); default http://<XMPP_REST_HTTP_HOST or the host name>:<port>",
+      "PostgreSQL: where the other processes reach this one's HTTP API (requests on rooms, sent messages, typing, files and commands go to the process holding the link); default http://<XMPP_REST_HTTP_HOST or the host name>:<port>",
   },
 ] as const satisfies readonly OptionSpec[];
 

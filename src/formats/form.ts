@@ -3,7 +3,7 @@
  * goes through the JSON mapping, so the same checks and the same 422s apply.
  */
 import type { Element } from "@xmpp/xml";
-import { StanzaError } from "../stanza/errors.js";
+import { type StanzaError, unprocessable } from "../stanza/errors.js";
 import { jsonToStanza, stanzaToJson } from "./json/index.js";
 
 /** How a flat field's text becomes its JSON value. */
@@ -49,7 +49,7 @@ export const FORM_FIELDS: Readonly<Record<string, Flat>> = {
 
 function badForm(name: string, expected: string, got: string): StanzaError {
   const text = `${name}: expected ${expected}, got ${JSON.stringify(got)}`;
-  return new StanzaError("modify", "bad-request", { text, status: 422 });
+  return unprocessable(text);
 }
 
 function flag(name: string, text: string): boolean {

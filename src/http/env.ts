@@ -7,7 +7,10 @@ import { type Hook, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
 import type { Principal } from "../access/principal.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
+import type { Commands } from "../commands/index.js";
 import type { Logger } from "../log.js";
+import type { MessageActions } from "../messages/actions.js";
+import type { Files } from "../messages/files.js";
 import type { Metrics } from "../metrics.js";
 import type { Outbound } from "../outbound/index.js";
 import type { RoomDirectory } from "../rooms/directory.js";
@@ -101,6 +104,12 @@ export interface RouteDeps {
     Pick<HistoryStore, "pageHistory">;
   /** Rooms (XEP-0045) of the bots (absent in tests of the HTTP layer alone). */
   readonly rooms?: Rooms | undefined;
+  /** Edit, delete, react, read, typing, moderation (absent in tests of the HTTP layer alone). */
+  readonly messages?: MessageActions | undefined;
+  /** Files in one request: XEP-0363 upload, then the message (absent in tests of the HTTP layer alone). */
+  readonly files?: Files | undefined;
+  /** The bots' command menus, XEP-0050 (absent in tests of the HTTP layer alone). */
+  readonly commands?: Commands | undefined;
   /** Public rooms of a MUC service (absent in tests of the HTTP layer alone). */
   readonly directory?: RoomDirectory | undefined;
   readonly consumers: Consumers;

@@ -41,18 +41,20 @@ export function forwardToHolder(
     for (const name of HOP_BY_HOP) headers.delete(name);
     headers.set(FORWARDED_HEADER, "1");
     const method = c.req.method;
-    const body = method === "GET" || method === "HEAD" ? undefined : await c.req.arrayBuffer();
+    // The body is passed on as it arrives (a file may be large): never read whole here.
+    const body = method === "GET" || method === "HEAD" ? null : c.req.raw.body;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     let answer: Response;
     try {
-      answer = await fetch(`${base}${from.pathname}${from.search}`, {
+      const init: RequestInit & { duplex?: "half" } = {
         method,
         headers,
-        ...(body === undefined ? {} : { body }),
         redirect: "manual",
         signal: abort.signal,
-      });
+        ...(body ? { body, duplex: "half" } : {}),
+      };
+      answer = await fetch(`${base}${from.pathname}${from.search}`, init);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       throw unavailable(`the process holding the XMPP link did not answer (${reason})`, 1);

@@ -10,6 +10,8 @@ import type { Principal } from "../access/principal.js";
 import type { Owner } from "../owner.js";
 import { StanzaError, unprocessable } from "../stanza/errors.js";
 import { createJidParser } from "../stanza/jid.js";
+import { type ReplyTarget, reply } from "../stanza/message-actions.js";
+import { ensureMessageId, senderIdOf } from "../stanza/message-ids.js";
 import { NS } from "../stanza/ns.js";
 import { type OutgoingRules, prepareOutgoing } from "../stanza/outgoing.js";
 import { linkDownError } from "../xmpp/connection.js";
@@ -30,6 +32,11 @@ export interface OutboundOptions {
   readonly claimAnswer: (answer: Element, owner: Owner) => Element;
   /** Keeps a message an owner sent in its history; never throws. */
   readonly recordOutgoing: (owner: Owner, stanza: Element) => void;
+  /**
+   * The message an owner's `replyTo` names, as XEP-0461 wants it referenced (the owner's
+   * history and rooms know it); throws a StanzaError (404 for an id it never saw).
+   */
+  readonly replyTarget?: (owner: Owner, id: string, stanza: Element) => Promise<ReplyTarget>;
 }
 
 export interface PrepareOptions {
@@ -44,6 +51,8 @@ export interface SendOptions {
   readonly timeoutMs: number;
   /** Keep a message with a body in the sender's history (default true; rooms keep their own). */
   readonly history?: boolean;
+  /** An owner's message replies to its message with this API id (XEP-0461, with a fallback quote). */
+  readonly replyTo?: string | undefined;
 }
 
 /** What a sent stanza got: 202 (message, presence, iq answer) or an iq's reply with its status. */
@@ -51,6 +60,11 @@ export interface Sent {
   readonly status: number;
   /** The iq's reply, after the archive results that belong to it (XEP-0313); empty for 202. */
   readonly stanzas: readonly Element[];
+  /**
+   * A message's API id (stanza/message-ids.ts): what later edits, reactions and replies name
+   * it by. An owner's message gets an origin-id (XEP-0359) when it has none.
+   */
+  readonly id?: string;
 }
 
 export interface Outbound {
@@ -74,7 +88,7 @@ export interface Outbound {
 const ACCEPTED: Sent = Object.freeze({ status: 202, stanzas: [] });
 
 export function createOutbound(options: OutboundOptions): Outbound {
-  const { connectionFor, owners, claimAnswer, recordOutgoing } = options;
+  const { connectionFor, owners, claimAnswer, recordOutgoing, replyTarget } = options;
   const parseJid = createJidParser();
 
   const requireOnline = (connection: OutboundConnection) => {
@@ -120,7 +134,7 @@ export function createOutbound(options: OutboundOptions): Outbound {
     requireOnline(principal) {
       requireOnline(connectionFor(principal));
     },
-    async send(principal, stanza, { timeoutMs, history = true }) {
+    async send(principal, stanza, { timeoutMs, history = true, replyTo }) {
       checkScope(principal, stanza, owners, parseJid);
       const connection = connectionFor(principal);
       requireOnline(connection);
@@ -130,12 +144,17 @@ export function createOutbound(options: OutboundOptions): Outbound {
         await connection.send(claim(stanza));
         return ACCEPTED;
       }
-      await connection.send(stanza);
-      if (history) {
-        const owner = owners.ownerOf(stanza.attrs.from ?? "");
-        if (owner) recordOutgoing(owner, stanza);
+      const owner = owners.ownerOf(stanza.attrs.from ?? "");
+      if (replyTo !== undefined) {
+        if (!owner || !replyTarget) throw unprocessable("replyTo: only an owner's message replies");
+        reply(stanza, await replyTarget(owner, replyTo, stanza));
       }
-      return ACCEPTED;
+      // mod_rest's /rest keeps an admin's stanza as written; an owner's message gets its API id.
+      const isMessage = stanza.name === "message" && type !== "error";
+      const id = !isMessage ? undefined : owner ? ensureMessageId(stanza) : senderIdOf(stanza);
+      await connection.send(stanza);
+      if (history && owner) recordOutgoing(owner, stanza);
+      return id === undefined ? ACCEPTED : { ...ACCEPTED, id };
     },
   };
 }

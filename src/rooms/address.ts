@@ -47,3 +47,19 @@ export function xmlText(text: string, field: string): string {
   }
   return text;
 }
+
+/**
+ * The JID an affiliation belongs to (XEP-0045 §5.2: a bare JID; a ban may cover a whole
+ * domain, §9.1): normalised, without a resource; 422 naming `field` otherwise.
+ */
+export function affiliationJid(raw: string, field: string): string {
+  const jid = parseJid(raw);
+  if (!jid) throw unprocessable(`"${field}" is not a JID (RFC 7622): '${raw}'`, "jid-malformed");
+  if (jid.resource !== "") {
+    throw unprocessable(
+      `"${field}" must be a bare JID (affiliations belong to user@domain, XEP-0045 §5.2), without "/${jid.resource}"`,
+      "jid-malformed",
+    );
+  }
+  return jidToString(jid);
+}

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import type { IqReply } from "../xmpp/iq-tracker.js";
+import { adminRefusal } from "./errors.js";
 import type { RoomConnection } from "./seat.js";
+import type { RoomState } from "./state.js";
 
 /** The part of a connection an iq the bridge asks itself needs. */
 export type Asker = Pick<RoomConnection, "request">;
@@ -38,4 +40,35 @@ export async function askIq(
     });
   }
   return answer;
+}
+
+/** One seat asking one room (XEP-0045 §8-§10): over which connection, from where, how long. */
+export interface RoomAsk {
+  readonly connection: Asker;
+  /** The seat's address: the room knows its affiliation by the bare JID of it. */
+  readonly from: string;
+  readonly room: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Sends an owner's or admin's request to the room and resolves with the result; the room's
+ * refusal is thrown with its status from rooms/errors.ts ADMIN_REFUSALS.
+ */
+export async function askRoom(ask: RoomAsk, build: (id: string) => Element): Promise<Element> {
+  try {
+    return (await askIq(ask.connection, build(newIqId("room-admin")), ask.timeoutMs)).reply;
+  } catch (err) {
+    throw err instanceof StanzaError && err.by !== undefined ? adminRefusal(err) : err;
+  }
+}
+
+/** The seat of `state` asking its room. */
+export function roomAsk(state: RoomState, timeoutMs: number): RoomAsk {
+  return {
+    connection: state.seat.connection,
+    from: state.seat.address,
+    room: state.room,
+    timeoutMs,
+  };
 }

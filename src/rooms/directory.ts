@@ -7,6 +7,7 @@ import xml, { type Element } from "@xmpp/xml";
 import { StanzaError } from "../stanza/errors.js";
 import { NS } from "../stanza/ns.js";
 import { type Asker, askIq, newIqId } from "./ask.js";
+import { fieldValues, findForm } from "./forms.js";
 import { connectionDown, type RoomConnection } from "./seat.js";
 
 export interface RoomListing {
@@ -122,12 +123,8 @@ function roomInfo(item: { jid: string; name: string | null }, info: Element): Ro
   const identity = info
     .getChildren("identity")
     .find((id) => id.attrs.category === "conference" && id.attrs.name);
-  const form = info.getChildren("x", NS.data).find((x) => formType(x) === NS.roomInfo);
-  const value = (name: string) =>
-    form
-      ?.getChildren("field")
-      .find((f) => f.attrs.var === name)
-      ?.getChildText("value") || null;
+  const form = findForm(info, NS.mucRoomInfo);
+  const value = (name: string) => (form && fieldValues(form, name)?.[0]) || null;
   const occupants = value("muc#roominfo_occupants");
   return {
     jid: item.jid,
@@ -142,15 +139,6 @@ function roomInfo(item: { jid: string; name: string | null }, info: Element): Ro
       .filter((v) => typeof v === "string" && v.startsWith("muc_"))
       .sort(),
   };
-}
-
-function formType(x: Element): string | undefined {
-  return (
-    x
-      .getChildren("field")
-      .find((f) => f.attrs.var === "FORM_TYPE")
-      ?.getChildText("value") ?? undefined
-  );
 }
 
 /** Maps with at most `limit` calls in flight, keeping the order of `items`. */

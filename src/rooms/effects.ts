@@ -7,7 +7,7 @@ import type { RoomState } from "./state.js";
 import type { SubjectWaiters } from "./subjects.js";
 
 export interface EffectsOptions {
-  readonly store: Pick<RoomStore, "appendRoomMessage">;
+  readonly store: Pick<RoomStore, "appendRoomMessage" | "amendRoomMessage">;
   readonly subjects: Pick<SubjectWaiters, "settle">;
   readonly log: Logger;
   /** Forgets a room the bot is out of for good (memory and store). */
@@ -25,7 +25,7 @@ export function createRoomEffects(options: EffectsOptions): RoomEffects {
     suspended(state) {
       state.status = "offline";
     },
-    said(state, stanza, nick, body) {
+    said(state, stanza, nick, body, ids) {
       store
         .appendRoomMessage({
           owner: state.seat.key,
@@ -35,10 +35,22 @@ export function createRoomEffects(options: EffectsOptions): RoomEffects {
           body,
           stanza: serializeStanza(stanza),
           time: now().getTime(),
+          ...ids,
         })
         .catch((err: unknown) => {
           log.error("room message not stored", { owner: state.seat.key, room: state.room, err });
         });
+    },
+    amended(state, targets, change) {
+      const dated = { ...change, time: now().getTime() };
+      const apply = async () => {
+        for (const target of targets) {
+          if (await store.amendRoomMessage(state.seat.key, state.room, target, dated)) return;
+        }
+      };
+      apply().catch((err: unknown) => {
+        log.error("room message not changed", { owner: state.seat.key, room: state.room, err });
+      });
     },
     subjectChanged(state, nick, stanza) {
       if (nick === state.nick) subjects.settle(state, stanza);

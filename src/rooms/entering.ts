@@ -2,7 +2,8 @@
  * Entering a room (XEP-0045 §7.2): send the presence, wait for the room's answer
  * (the bot's own presence, status 110, or an error presence), configure a room the
  * bot has just created as an instant room (§10.1.2: until then the room is locked
- * and nobody else can enter), and wait for the subject, which ends the join (§7.2.15).
+ * and nobody else can enter) unless the caller configures it itself (§10.1.3), and wait
+ * for the subject, which ends the join (§7.2.15).
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
@@ -24,6 +25,8 @@ export interface EnterRequest {
   readonly password: string | undefined;
   readonly history: number;
   readonly mode: PendingEntry["mode"];
+  /** A room this entry creates is accepted as an instant room; false: the caller configures it. */
+  readonly instant: boolean;
 }
 
 /** Resolves true when the bot created the room; rejects with the room's refusal as an HTTP error. */
@@ -66,7 +69,7 @@ export async function enterRoom(
     await entered;
     clearTimeout(timer);
     const created = state.pending?.created === true;
-    if (created) await configureInstantRoom(state, deps);
+    if (created && request.instant) await configureInstantRoom(state, deps);
     let subjectTimer: NodeJS.Timeout | undefined;
     await Promise.race([
       subject,

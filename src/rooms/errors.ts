@@ -1,5 +1,5 @@
 import { describeOwner, type Owner } from "../owner.js";
-import { conflict, StanzaError, timedOut } from "../stanza/errors.js";
+import { conflict, forbidden, notFound, StanzaError, timedOut } from "../stanza/errors.js";
 
 /**
  * The HTTP status of a room's refusal to let the bot in (XEP-0045 §7.2.5-§7.2.11),
@@ -54,4 +54,45 @@ export function joinTimeout(room: string, seconds: number): StanzaError {
 
 export function leftMeanwhile(owner: Owner, room: string): StanzaError {
   return conflict(`${describeOwner(owner)} left ${room} while entering it`);
+}
+
+/**
+ * The HTTP status of a room's refusal of an owner's or admin's request (XEP-0045 §8-§10), and
+ * what to read when the room said nothing. Where the servers differ: an occupant the room does
+ * not know is item-not-found on Prosody and not-acceptable on ejabberd (which the rooms code
+ * answers itself as 404 when it does not know the nick either); taking the last owner's
+ * affiliation is conflict on Prosody and not-allowed on ejabberd.
+ */
+const ADMIN_REFUSALS: Readonly<Record<string, { status: number; text: string }>> = {
+  forbidden: {
+    status: 403,
+    text: "the bot's affiliation does not allow this (XEP-0045 §8.2, §9.1, §10.1.3)",
+  },
+  "not-allowed": {
+    status: 403,
+    text: "the room does not allow this change (an owner or admin may not be kicked or banned, §8.2, §9.1)",
+  },
+  "item-not-found": { status: 404, text: "no such occupant, or no such room (§8.2, §10.9)" },
+  conflict: { status: 409, text: "the room would be left without an owner (§10.7)" },
+};
+
+/** A room's error reply to an owner's or admin's request, with its status from the table. */
+export function adminRefusal(error: StanzaError): StanzaError {
+  const known = ADMIN_REFUSALS[error.condition];
+  if (!known) return error;
+  return new StanzaError(error.type, error.condition, {
+    text: error.text ?? known.text,
+    status: known.status,
+    by: error.by,
+  });
+}
+
+/** The owner (or admin) may not do this in the room: 403, the text saying which affiliation it needs. */
+export function notPermitted(owner: Owner, room: string, needs: string, spec: string): StanzaError {
+  return forbidden(`${describeOwner(owner)} is not ${needs} of ${room} (XEP-0045 ${spec})`);
+}
+
+/** No occupant with this nick, as far as the seat has seen: 404. */
+export function noOccupant(room: string, nick: string): StanzaError {
+  return notFound(`${room} has no occupant "${nick}" (XEP-0045 §8.2)`);
 }

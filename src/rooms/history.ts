@@ -5,13 +5,13 @@
  * followed by the room's archive id, so the two never mix.
  */
 import type { Element } from "@xmpp/xml";
-import type { JsonStanza } from "../formats/json/index.js";
-import { storedStanzaJson } from "../formats/json/stored.js";
+import type { JsonAttachment, JsonStanza } from "../formats/json/index.js";
+import { storedMessageEvent, storedStanzaJson } from "../formats/json/stored.js";
 import { parseXmlElement } from "../formats/xml.js";
 import { badRequest, StanzaError } from "../stanza/errors.js";
 import { normaliseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
-import type { RoomMessagePage, RoomStore } from "../store/rooms.js";
+import type { RoomMessage, RoomMessagePage, RoomStore } from "../store/rooms.js";
 import type { RoomArchive } from "./archive.js";
 
 export const ARCHIVE_CURSOR = "archive:";
@@ -25,10 +25,19 @@ export const ARCHIVE_TIMEOUT_MS = 30_000;
 /** A history message as the API shows it, from either source. */
 export interface RoomHistoryMessage {
   readonly id: string;
+  /** The id edits, reactions, replies and moderation name it by (store pages only). */
+  readonly messageId?: string;
   readonly time: string;
   readonly nick: string;
   readonly from: string;
-  readonly body: string;
+  /** Absent once deleted. */
+  readonly body?: string;
+  readonly edited?: boolean;
+  readonly editedAt?: string;
+  readonly deleted?: boolean;
+  readonly deletedAt?: string;
+  readonly replyTo?: string;
+  readonly attachments?: readonly JsonAttachment[];
   readonly stanza: JsonStanza | null;
 }
 
@@ -122,6 +131,28 @@ export interface RoomHistoryPage {
   readonly newer: { readonly after: string } | null;
 }
 
+/** A kept room message in the answer's shape: its latest text, or that it was deleted. */
+function storedMessageJson(message: RoomMessage): RoomHistoryMessage {
+  const { id, messageId, nick, from, body, stanza, editedAt, deletedAt } = message;
+  // The store keeps milliseconds; the answer says RFC 3339, as the archive's stamps do.
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const typed = storedMessageEvent(stanza);
+  return {
+    id,
+    ...(messageId === undefined ? {} : { messageId }),
+    time: iso(message.time),
+    nick,
+    from,
+    ...(deletedAt === undefined ? { body } : { deleted: true, deletedAt: iso(deletedAt) }),
+    ...(editedAt === undefined ? {} : { edited: true, editedAt: iso(editedAt) }),
+    ...(typed?.replyTo === undefined ? {} : { replyTo: typed.replyTo }),
+    ...(typed?.attachments === undefined || deletedAt !== undefined
+      ? {}
+      : { attachments: typed.attachments }),
+    stanza: storedStanzaJson(stanza),
+  };
+}
+
 /**
  * A page of room messages from the store, in the answer's shape (`source: "store"`). Where
  * the store has nothing older, `older` leads into the room's archive, right before the
@@ -132,15 +163,7 @@ export function storedHistoryPage(page: RoomMessagePage, room: string): RoomHist
   const oldest = page.messages[page.messages.length - 1];
   return {
     source: "store",
-    messages: page.messages.map(({ id, time, nick, from, body, stanza }) => ({
-      id,
-      // The store keeps milliseconds; the answer says RFC 3339, as the archive's stamps do.
-      time: new Date(time).toISOString(),
-      nick,
-      from,
-      body,
-      stanza: storedStanzaJson(stanza),
-    })),
+    messages: page.messages.map(storedMessageJson),
     older:
       page.hasOlder && oldest
         ? { before: oldest.id }

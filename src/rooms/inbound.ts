@@ -5,10 +5,22 @@
  * that an HTTP request is waiting for, a presence that only confirms a leave).
  */
 import type { Element } from "@xmpp/xml";
+import { messageEvent } from "../formats/json/message-event.js";
+import { senderIdOf, stanzaIdBy } from "../stanza/message-ids.js";
 import { NS } from "../stanza/ns.js";
+import type { MessageChange } from "../store/history.js";
+import type { RoomMessageTarget } from "../store/rooms.js";
 import { addRoomEvent } from "./notes.js";
 import { parseMucPresence, removalOf } from "./presence.js";
 import type { RoomState } from "./state.js";
+
+/** The ids a said message is kept with (store/rooms.ts). */
+export interface SaidIds {
+  readonly messageId: string;
+  readonly originId: string | undefined;
+  readonly stanzaId: string | undefined;
+  readonly own: boolean;
+}
 
 /** consumed: kept here; room: a room stanza for the bot; other: not about the room (a private message). */
 export type Verdict = "consumed" | "room" | "other";
@@ -19,7 +31,12 @@ export interface RoomEffects {
   /** The room shut down (status 332): it is re-joined when the link comes back. */
   suspended(state: RoomState): void;
   /** A groupchat message with a body, live (not join history): keep it. */
-  said(state: RoomState, stanza: Element, nick: string, body: string): void;
+  said(state: RoomState, stanza: Element, nick: string, body: string, ids: SaidIds): void;
+  /**
+   * A correction or retraction of a kept message, live: applied to the first target that
+   * matches (a sender's retraction may name the room's stanza-id or, in XEP-0424 0.3, its own).
+   */
+  amended(state: RoomState, targets: readonly RoomMessageTarget[], change: MessageChange): void;
   /** The room reflected a subject (ours or someone's). */
   subjectChanged(state: RoomState, nick: string, stanza: Element): void;
 }
@@ -44,7 +61,9 @@ export function roomPresence(state: RoomState, stanza: Element, effects: RoomEff
     return "room";
   }
 
-  if (p.self) {
+  // §10.9: a destroyed room sends each occupant one unavailable presence, its own; ejabberd
+  // 23.01 leaves status 110 out of it, so the destruction itself says it is about the seat.
+  if (p.self || (p.type === "unavailable" && p.destroyed !== undefined)) {
     if (p.type === "available") {
       state.occupants.set(p.nick, p.occupant);
       if (pending && !pending.selfSeen) {
@@ -82,6 +101,7 @@ export function roomPresence(state: RoomState, stanza: Element, effects: RoomEff
       nick: p.nick,
       actor: p.actor,
       reason: p.destroyed?.reason ?? p.reason,
+      alternate: p.destroyed?.alternate,
       ...(type === "removed" ? { cause: removal ?? "left" } : {}),
     });
   }
@@ -129,17 +149,57 @@ export function roomMessage(state: RoomState, stanza: Element, effects: RoomEffe
     addRoomEvent(stanza, "subject", state.room, { nick, subject: text });
     return "room";
   }
-  if (body === null || body === undefined) return "room";
   // §7.2.14: history sent on entry carries a delay stamp from the room.
   const history =
     pending !== undefined && stanza.getChildren("delay", NS.delay).length > 0 && pending.history;
+  noteMessage(state, stanza, nick, history, effects);
+  return "room";
+}
+
+/**
+ * Notes a live or history groupchat message (README, "Room events") with the ids the API
+ * names it and what it refers to by (./message-ids.ts), and keeps what it says or changes.
+ */
+function noteMessage(
+  state: RoomState,
+  stanza: Element,
+  nick: string,
+  history: boolean,
+  effects: RoomEffects,
+): void {
+  const self = nick !== "" && nick === state.nick;
+  const originId = senderIdOf(stanza);
+  const stanzaId = stanzaIdBy(stanza, state.room);
+  // Read before the note is added: the ids as the sender wrote them.
+  const event = messageEvent(stanza);
+  const said = event?.type === "message";
+  let id: string | undefined;
+  if (said) {
+    id = (self ? (originId ?? stanzaId) : (stanzaId ?? originId)) ?? "";
+    state.ids.remember(id, originId, stanzaId);
+  }
+  const referenced = said ? event.replyTo : event?.id;
   addRoomEvent(stanza, "message", state.room, {
     nick,
-    self: nick !== "" && nick === state.nick,
+    self,
     ...(history ? { history: true } : {}),
+    id: id || undefined,
+    ref: referenced === undefined ? undefined : state.ids.apiId(referenced),
   });
-  if (!history) effects.said(state, stanza, nick, body);
-  return "room";
+  if (history || !event) return;
+  const body = stanza.getChildText("body");
+  if (said && body !== null && body !== undefined) {
+    effects.said(state, stanza, nick, body, { messageId: id ?? "", originId, stanzaId, own: self });
+  } else if (event.type === "edit" && event.id !== undefined) {
+    const change = { kind: "edit", body: event.body ?? "", time: 0 } as const;
+    effects.amended(state, [{ by: "origin", id: event.id, nick }], change);
+  } else if (event.type === "delete" && event.id !== undefined) {
+    // The room itself (no nick) announces a moderation: whoever said it.
+    const sender = nick === "" ? undefined : nick;
+    const targets: RoomMessageTarget[] = [{ by: "stanza", id: event.id, nick: sender }];
+    if (sender !== undefined) targets.push({ by: "origin", id: event.id, nick: sender });
+    effects.amended(state, targets, { kind: "delete", time: 0 });
+  }
 }
 
 function occupantFields(occupant: {

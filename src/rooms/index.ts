@@ -1,6 +1,8 @@
 /**
- * Rooms (XEP-0045) for owners, through their seats: join, leave, post, subject, history
- * (the store, then the room's archive), mediated invitations; occupants tracked from
+ * Rooms (XEP-0045) for owners, through their seats: join (with a configuration and members),
+ * leave, post, subject, history (the store, then the room's archive), mediated invitations,
+ * administration (./manage.ts: details, configuration, affiliations, roles, destruction);
+ * occupants tracked from
  * presence; the rooms each seat is in kept in the store and re-joined after every reconnect
  * and restart; invitations noted and, where the owner wants it, accepted. Every room stanza
  * to an owner gets a room-event note (./notes.ts) and then takes the owner's usual way
@@ -25,6 +27,9 @@ import {
 import type { Verdict } from "./inbound.js";
 import { type InviteOutcome, invite } from "./invite.js";
 import { createJoining, type JoinRequest, type JoinResult } from "./joining.js";
+import { createRoomManagement, type RoomManagement } from "./manage.js";
+import { loadRoomIds } from "./message-ids.js";
+import { moderate } from "./moderation.js";
 import { createRoomRouter } from "./router.js";
 import { connectionDown, type RoomConnection, type Seat, type Seats } from "./seat.js";
 import { subjectMessage } from "./stanzas.js";
@@ -32,19 +37,36 @@ import { type RoomView, roomKey, roomView } from "./state.js";
 import { createSubjectWaiters } from "./subjects.js";
 import { createRoomTable } from "./table.js";
 
+export type { Affiliation, AffiliationLists, ListedAffiliation, Role } from "./admin.js";
+export type { RoomConfig, RoomConfigSummary, RoomConfigView } from "./config.js";
 export type { JoinRequest, JoinResult } from "./joining.js";
+export type { RoomDetails, RoomManagement } from "./manage.js";
+export type { ConfigChanged, Destruction } from "./owner.js";
+/** What a room post may ask of the way out beside the message itself. */
+export interface PostOptions {
+  /** Replies to the message with this API id (XEP-0461). */
+  readonly replyTo?: string | undefined;
+}
 export type { RoomConnection, Seat, Seats } from "./seat.js";
 export type { RoomView } from "./state.js";
 
-export interface Rooms {
+export interface Rooms extends RoomManagement {
+  /** Enters (creating the room where the service allows) and sets it up as asked. */
   join(owner: Owner, room: string, request: JoinRequest): Promise<JoinResult>;
   /** 409 (not in the room) when the owner was not there. */
   leave(owner: Owner, room: string): Promise<void>;
   list(owner: Owner): RoomView[];
-  /** 409 when the owner is not in the room. */
-  get(owner: Owner, room: string): RoomView;
-  /** Says something in a room (a groupchat message from the seat); 409 when not in. */
-  post(owner: Owner, room: string, message: Element): Promise<void>;
+  /**
+   * Says something in a room (a groupchat message from the seat); 409 when not in. Resolves
+   * with the message's API id (its origin-id: the room's reflection carries it too).
+   */
+  post(owner: Owner, room: string, message: Element, options?: PostOptions): Promise<string>;
+  /**
+   * Asks the room to retract an occupant's message (XEP-0425), named by the room's
+   * stanza-id: the seat must be a moderator there (403 otherwise), and the room must support
+   * it (501 otherwise); 409 when not in.
+   */
+  moderate(owner: Owner, room: string, stanzaId: string, reason?: string): Promise<void>;
   /** Changes the subject and waits for the room to reflect it (§8.1). */
   setSubject(owner: Owner, room: string, subject: string): Promise<RoomView>;
   /** What was said in the room, newest first: the store, then the room's archive. */
@@ -69,11 +91,16 @@ export interface Rooms {
 export interface RoomsOptions {
   readonly store: Pick<
     RoomStore,
-    "listRooms" | "putRoom" | "deleteRoom" | "appendRoomMessage" | "pageRoomMessages"
+    | "listRooms"
+    | "putRoom"
+    | "deleteRoom"
+    | "appendRoomMessage"
+    | "pageRoomMessages"
+    | "amendRoomMessage"
   >;
   readonly seats: Seats;
   /** The one way out for what an owner says in a room (its scope and history rules). */
-  readonly post: (owner: Owner, message: Element) => Promise<unknown>;
+  readonly post: (owner: Owner, message: Element, options: PostOptions) => Promise<{ id?: string }>;
   readonly log: Logger;
   /** How long a join or subject change waits for the room. */
   readonly timeoutMs: number;
@@ -128,7 +155,9 @@ export function createRooms(options: RoomsOptions): Rooms {
     },
   });
 
+  const manage = createRoomManagement({ table, seatOf, timeoutMs });
   const api: Rooms = {
+    ...manage,
     join: (owner, room, request) => joining.join(seatOf(owner), room, request),
     async leave(owner, room) {
       if (!(await joining.leave(seatOf(owner), room))) {
@@ -136,19 +165,17 @@ export function createRooms(options: RoomsOptions): Rooms {
       }
     },
     list: (owner) => table.ofSeat(seatOf(owner).key).map(roomView),
-    get(owner, room) {
-      const state = table.get(seatOf(owner), room);
-      if (!state) throw notInRoom(owner, room, "it has not joined it (PUT .../rooms/{room} first)");
-      return roomView(state);
-    },
-    async post(owner, room, message) {
+    async post(owner, room, message, postOptions = {}) {
       const seat = seatOf(owner);
       table.joined(seat, room);
       message.attrs.from = seat.address;
       message.attrs.to = room;
       message.attrs.type = "groupchat";
-      await options.post(owner, message);
+      const sent = await options.post(owner, message, postOptions);
+      return sent.id ?? message.attrs.id ?? "";
     },
+    moderate: (owner, room, stanzaId, reason) =>
+      moderate(table.joined(seatOf(owner), room).seat, { room, id: stanzaId, reason }, timeoutMs),
     async setSubject(owner, room, subject) {
       const state = table.joined(seatOf(owner), room);
       const id = `subject-${randomUUID()}`;
@@ -209,6 +236,7 @@ export function createRooms(options: RoomsOptions): Rooms {
         state.joinedAt = record.joinedAt;
         state.status = "offline";
         table.add(state);
+        await loadRoomIds(store, { owner: seat.key, room: record.room, ids: state.ids });
       }
       for (const [key, state] of table.states) {
         // Left through another process; an entry under way here is not touched.

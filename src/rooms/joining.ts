@@ -9,11 +9,13 @@ import { StanzaError } from "../stanza/errors.js";
 import { enterRoom } from "./entering.js";
 import { leftMeanwhile } from "./errors.js";
 import { connectionDown, type RoomConnection, type Seat } from "./seat.js";
+import { type RoomSetup, setUpRoom, wantsSetup } from "./setup.js";
 import { leavePresence } from "./stanzas.js";
 import { type RoomState, type RoomView, roomKey, roomView } from "./state.js";
 import type { RoomTable } from "./table.js";
 
-export interface JoinRequest {
+/** An entry, and what to set up once in (a configuration, members: ./setup.ts). */
+export interface JoinRequest extends RoomSetup {
   readonly nick: string;
   readonly password?: string | undefined;
   /** Messages of discussion history to ask for (XEP-0045 §7.2.14); default 0. */
@@ -22,8 +24,10 @@ export interface JoinRequest {
 
 export interface JoinResult {
   readonly room: RoomView;
-  /** The seat created the room (it is an instant room now, open to others). */
+  /** The seat created the room (an instant room, or configured as the join asked). */
   readonly created: boolean;
+  /** With a configuration: what the service's form does not offer (never silently dropped). */
+  readonly ignored?: readonly string[] | undefined;
 }
 
 export interface Joining {
@@ -58,6 +62,7 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
       password: state.password,
       history: 0,
       mode: "rejoin" as const,
+      instant: true,
     };
     const fields = { owner: state.seat.key, room: state.room };
     table.track(state, enterRoom(state, request, deps)).then(
@@ -77,7 +82,32 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
     );
   };
 
+  /** The password to enter with next time: the one the join gave the room, else the one it used. */
+  const passwordAfter = (request: JoinRequest, used: string | undefined) => {
+    const set = request.config?.password;
+    return set === undefined ? used : set === "" ? undefined : set;
+  };
+
+  /**
+   * Sets the room up as the join asked. A seat that came in for this request and cannot do it
+   * (403, or the room refused a value) leaves again: the request failed as a whole.
+   */
+  const setUp = async (
+    state: RoomState,
+    request: JoinRequest,
+    created: boolean,
+    fresh: boolean,
+  ) => {
+    try {
+      return await table.track(state, setUpRoom(state, request, created, timeoutMs));
+    } catch (err) {
+      if (fresh) await leave(state.seat, state.room);
+      throw err;
+    }
+  };
+
   const enter = async (state: RoomState, request: JoinRequest, fresh: boolean) => {
+    const setup = wantsSetup(request);
     const created = await table.track(
       state,
       enterRoom(
@@ -87,17 +117,21 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
           password: request.password,
           history: request.history ?? 0,
           mode: fresh ? "join" : "nick",
+          instant: !setup,
         },
         deps,
       ),
     );
     if (table.get(state.seat, state.room) !== state)
       throw leftMeanwhile(state.seat.owner, state.room);
+    const ignored = setup ? await setUp(state, request, created, fresh) : undefined;
     state.status = "joined";
-    state.password = request.password;
+    state.password = passwordAfter(request, request.password);
     await table.record(state);
-    return { room: roomView(state), created };
+    return { room: roomView(state), created, ...(ignored ? { ignored } : {}) };
   };
+
+  const leave = (seat: Seat, room: string) => leaveRoom(table, log, seat, room);
 
   return {
     async join(seat, room, request) {
@@ -105,11 +139,13 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
       let state = table.get(seat, room);
       const { password } = request;
       if (state && state.status === "joined" && state.nick === request.nick) {
-        if (password !== undefined && password !== state.password) {
-          state.password = password;
+        const ignored = wantsSetup(request) ? await setUp(state, request, false, false) : undefined;
+        const next = passwordAfter(request, password ?? state.password);
+        if (next !== state.password) {
+          state.password = next;
           await table.record(state);
         }
-        return { room: roomView(state), created: false };
+        return { room: roomView(state), created: false, ...(ignored ? { ignored } : {}) };
       }
       if (seat.connection.state !== "online") throw connectionDown(seat.connection);
       const fresh = state === undefined || state.status !== "joined";
@@ -134,26 +170,7 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
       }
     },
     rejoin,
-    async leave(seat, room) {
-      const state = table.get(seat, room);
-      if (state) table.drop(state);
-      // A join under way ends now; the leave below follows its presence on the stream.
-      state?.pending?.abort(leftMeanwhile(seat.owner, room));
-      const stored = await table.unrecord(seat, room);
-      if (!state) return stored;
-      const { connection } = seat;
-      if (connection.state === "online" && state.status !== "offline") {
-        const key = roomKey(seat.key, room);
-        table.leaving.set(key, connection);
-        await connection
-          .send(leavePresence(seat.address, room, state.nick))
-          .catch((err: unknown) => {
-            table.leaving.delete(key);
-            log.warn("leave presence not sent", { owner: seat.key, room, err });
-          });
-      }
-      return true;
-    },
+    leave,
     forget(seatKey) {
       for (const state of table.ofSeat(seatKey)) {
         table.drop(state);
@@ -180,4 +197,27 @@ export function createJoining({ table, log, timeoutMs, kept }: JoiningOptions): 
       }
     },
   };
+}
+
+/**
+ * Leaves a room (§7.14): out of memory and the store, a join under way ended, and the leave
+ * presence sent while the connection is up. False when the seat was not in the room.
+ */
+async function leaveRoom(table: RoomTable, log: Logger, seat: Seat, room: string) {
+  const state = table.get(seat, room);
+  if (state) table.drop(state);
+  // A join under way ends now; the leave below follows its presence on the stream.
+  state?.pending?.abort(leftMeanwhile(seat.owner, room));
+  const stored = await table.unrecord(seat, room);
+  if (!state) return stored;
+  const { connection } = seat;
+  if (connection.state === "online" && state.status !== "offline") {
+    const key = roomKey(seat.key, room);
+    table.leaving.set(key, connection);
+    await connection.send(leavePresence(seat.address, room, state.nick)).catch((err: unknown) => {
+      table.leaving.delete(key);
+      log.warn("leave presence not sent", { owner: seat.key, room, err });
+    });
+  }
+  return true;
 }

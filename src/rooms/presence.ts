@@ -40,8 +40,10 @@ export interface MucPresence {
   /** Who kicked or banned (nick or JID, as the room says it). */
   readonly actor?: string | undefined;
   readonly reason?: string | undefined;
-  /** The room was destroyed (§10.9), with its reason. */
-  readonly destroyed?: { readonly reason?: string | undefined } | undefined;
+  /** The room was destroyed (§10.9), with its reason and the room to go to instead. */
+  readonly destroyed?:
+    | { readonly reason?: string | undefined; readonly alternate?: string | undefined }
+    | undefined;
   readonly error?: StanzaError | undefined;
 }
 
@@ -105,7 +107,12 @@ export function parseMucPresence(stanza: Element): MucPresence | undefined {
     newNick: codes.has(STATUS.nickChanged) ? item?.attrs.nick : undefined,
     actor: actor?.attrs.nick ?? actor?.attrs.jid,
     reason: item?.getChildText("reason") ?? undefined,
-    destroyed: destroy ? { reason: destroy.getChildText("reason") ?? undefined } : undefined,
+    destroyed: destroy
+      ? {
+          reason: destroy.getChildText("reason") ?? undefined,
+          alternate: destroy.attrs.jid || undefined,
+        }
+      : undefined,
   };
 }
 

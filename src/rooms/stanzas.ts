@@ -1,4 +1,4 @@
-/** The stanzas a bot sends to rooms (XEP-0045), built in one place. */
+/** The stanzas a seat sends to rooms (XEP-0045), built in one place. */
 import xml, { type Element } from "@xmpp/xml";
 import { NS } from "../stanza/ns.js";
 
@@ -32,4 +32,52 @@ export function instantRoom(from: string, room: string, id: string): Element {
 /** A subject change (§8.1): a groupchat message with a subject and no body. */
 export function subjectMessage(from: string, room: string, subject: string, id: string): Element {
   return xml("message", { from, to: room, type: "groupchat", id }, xml("subject", {}, subject));
+}
+
+/** An owner request (XEP-0045 §10): the configuration form, its submission, a destruction. */
+export function ownerIq(
+  type: "get" | "set",
+  from: string,
+  room: string,
+  id: string,
+  ...payload: Element[]
+): Element {
+  return xml("iq", { from, to: room, type, id }, xml("query", { xmlns: NS.mucOwner }, ...payload));
+}
+
+/** Cancels the configuration of a room just created (§10.1.3): the service destroys it. */
+export function cancelledForm(): Element {
+  return xml("x", { xmlns: NS.data, type: "cancel" });
+}
+
+/** Destroys the room (§10.9), telling everyone the reason and where to go instead. */
+export function destroyRequest(reason: string | undefined, alternate: string | undefined): Element {
+  const destroy = xml("destroy", alternate === undefined ? {} : { jid: alternate });
+  if (reason !== undefined) destroy.append(xml("reason", {}, reason));
+  return destroy;
+}
+
+/**
+ * An admin request (XEP-0045 §8, §9, §10.3-§10.8) about one item: a role by nick, an
+ * affiliation by bare JID, or, in a get, the list of one affiliation (§9.5, §10.5). One item
+ * per request: Prosody 0.12 acts on the first item only.
+ */
+export function adminIq(
+  type: "get" | "set",
+  from: string,
+  room: string,
+  id: string,
+  item: { nick?: string; jid?: string; role?: string; affiliation?: string },
+  reason?: string,
+): Element {
+  const attrs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(item)) if (value !== undefined) attrs[name] = value;
+  const el = xml("item", attrs);
+  if (reason !== undefined) el.append(xml("reason", {}, reason));
+  return xml("iq", { from, to: room, type, id }, xml("query", { xmlns: NS.mucAdmin }, el));
+}
+
+/** What the room says of itself (XEP-0045 §6.4: disco#info, with its muc#roominfo form). */
+export function roomInfoIq(from: string, room: string, id: string): Element {
+  return xml("iq", { from, to: room, type: "get", id }, xml("query", { xmlns: NS.discoInfo }));
 }

@@ -1,4 +1,5 @@
 import type { StanzaError } from "../stanza/errors.js";
+import type { RoomMessageIds } from "./message-ids.js";
 import type { Occupant } from "./presence.js";
 import type { Seat } from "./seat.js";
 
@@ -38,6 +39,8 @@ export interface RoomState {
   /** By nick, the bot included. */
   readonly occupants: Map<string, Occupant>;
   pending: PendingEntry | undefined;
+  /** Recent messages' ids, for naming them as the API does (./message-ids.ts). */
+  readonly ids: RoomMessageIds;
 }
 
 /** The key of a seat's room: the owner's id and the room's bare JID. */

@@ -6,6 +6,7 @@
 import type { Logger } from "../log.js";
 import type { RoomStore } from "../store/rooms.js";
 import { notInRoom } from "./errors.js";
+import { RoomMessageIds } from "./message-ids.js";
 import type { RoomConnection, Seat } from "./seat.js";
 import { type RoomState, roomKey } from "./state.js";
 
@@ -74,6 +75,7 @@ export function createRoomTable({ store, log, now }: RoomTableOptions): RoomTabl
       subject: undefined,
       occupants: new Map(),
       pending: undefined,
+      ids: new RoomMessageIds(),
     }),
     add(state) {
       states.set(keyOf(state), state);

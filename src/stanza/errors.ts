@@ -222,9 +222,22 @@ export function unavailable(text: string, retryAfter?: number): StanzaError {
   return new StanzaError("wait", "service-unavailable", { text, status: 503, retryAfter });
 }
 
+/**
+ * The default answer to a request nobody here serves (RFC 6120 §8.2.3 wants every iq get/set
+ * answered): cancel/service-unavailable, 503.
+ */
+export function serviceUnavailable(text?: string): StanzaError {
+  return new StanzaError("cancel", "service-unavailable", { text, status: 503 });
+}
+
 /** Nobody answered in time: 504 wait/remote-server-timeout. */
 export function timedOut(text: string): StanzaError {
   return new StanzaError("wait", "remote-server-timeout", { text, status: 504 });
+}
+
+/** The XMPP side has no support for it (an upload service, a moderation protocol): 501 cancel/feature-not-implemented. */
+export function notImplemented(text: string): StanzaError {
+  return new StanzaError("cancel", "feature-not-implemented", { text, status: 501 });
 }
 
 /** The bridge's own failure: 500 wait/internal-server-error; the text never says more than it must. */

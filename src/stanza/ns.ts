@@ -28,6 +28,15 @@ export const NS = {
   xhtml: "http://www.w3.org/1999/xhtml", // XEP-0071
   chatStates: "http://jabber.org/protocol/chatstates", // XEP-0085
   correct: "urn:xmpp:message-correct:0", // XEP-0308
+  retract: "urn:xmpp:message-retract:1", // XEP-0424 (0.4)
+  retractLegacy: "urn:xmpp:message-retract:0", // XEP-0424 (0.3, inside XEP-0422 apply-to)
+  fasten: "urn:xmpp:fasten:0", // XEP-0422 (what XEP-0424 0.3 and XEP-0425 0.2 wrap in)
+  moderate: "urn:xmpp:message-moderate:1", // XEP-0425 (0.3)
+  moderateLegacy: "urn:xmpp:message-moderate:0", // XEP-0425 (0.2)
+  hints: "urn:xmpp:hints", // XEP-0334
+  sfs: "urn:xmpp:sfs:0", // XEP-0447
+  fileMetadata: "urn:xmpp:file:metadata:0", // XEP-0446
+  urlData: "http://jabber.org/protocol/url-data", // XEP-0103
   reactions: "urn:xmpp:reactions:0", // XEP-0444
   reply: "urn:xmpp:reply:0", // XEP-0461
   fallback: "urn:xmpp:fallback:0", // XEP-0428
@@ -45,7 +54,9 @@ export const NS = {
   muc: "http://jabber.org/protocol/muc", // XEP-0045
   mucUser: "http://jabber.org/protocol/muc#user", // XEP-0045 §7
   mucOwner: "http://jabber.org/protocol/muc#owner", // XEP-0045 §10
-  roomInfo: "http://jabber.org/protocol/muc#roominfo", // XEP-0045 §15.5.4
+  mucAdmin: "http://jabber.org/protocol/muc#admin", // XEP-0045 §8, §9
+  mucRoomConfig: "http://jabber.org/protocol/muc#roomconfig", // XEP-0045 §15.5.3 (FORM_TYPE)
+  mucRoomInfo: "http://jabber.org/protocol/muc#roominfo", // XEP-0045 §15.5.4 (FORM_TYPE)
   roomEvent: "urn:xmpp-rest:room-event:0", // the bridge's note on room stanzas (README, "Rooms")
   idle: "urn:xmpp:idle:1", // XEP-0319
   vcardUpdate: "vcard-temp:x:update", // XEP-0153

@@ -32,7 +32,7 @@ export interface BotStore {
   /**
    * Deletes the bot and, in the same commit, what its owner id (`owner`) has in the store:
    * its stream's events (but those still waiting for a webhook delivery), position, history,
-   * rooms and room messages. False when there was no such bot.
+   * rooms, room messages and commands. False when there was no such bot.
    */
   deleteBot(name: string, owner: string): Promise<boolean>;
 }

@@ -4,6 +4,7 @@ import type { Store, StoreSettings, StoreTuning } from "./types.js";
 
 export type * from "./bots.js";
 export type * from "./cluster.js";
+export type * from "./commands.js";
 export * from "./deliveries.js";
 export {
   FencedError,

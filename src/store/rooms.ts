@@ -3,6 +3,9 @@
  * re-joined after a reconnect or a restart) and the messages said in them while the owner
  * was there. Kept by owner id (src/owner.ts).
  */
+import type { MessageChange } from "./history.js";
+
+import type { PageFlags, PageQuery } from "./paging.js";
 
 /** A room an owner is in, as kept across restarts. */
 export interface RoomRecord {
@@ -29,27 +32,48 @@ export interface RoomMessageInput {
   readonly stanza: string;
   /** Milliseconds since the epoch, when the bridge received it. */
   readonly time: number;
+  /**
+   * The id the API hands out for it (stanza/message-ids.ts): the room's stanza-id, or for the
+   * owner's own message the origin-id it was sent with.
+   */
+  readonly messageId?: string | undefined;
+  /** The sender's own id (origin-id, else `id`): what its corrections name (XEP-0308). */
+  readonly originId?: string | undefined;
+  /** The id the room stamped on it (XEP-0359): what reactions, replies and moderation name. */
+  readonly stanzaId?: string | undefined;
+  /** The room's reflection of the owner's own message. */
+  readonly own?: boolean | undefined;
 }
 
 export interface RoomMessage extends Omit<RoomMessageInput, "owner" | "room"> {
   readonly id: string;
+  /** When it was last corrected (ms); `body` is then the latest text. */
+  readonly editedAt?: number;
+  /** When it was retracted or moderated (ms); `body` is then "". */
+  readonly deletedAt?: number;
 }
 
-export interface RoomMessageQuery {
-  /** Messages older than this id (the next page back). */
-  readonly before?: string | undefined;
-  /** Messages newer than this id (the next page forward). */
-  readonly after?: string | undefined;
-  readonly limit: number;
+/** A room message found by its API id, with its room. */
+export interface FoundRoomMessage extends RoomMessage {
+  readonly room: string;
 }
 
-export interface RoomMessagePage {
+/**
+ * Which room message a change is for: by the API id, the sender's own id (a correction,
+ * XEP-0308) or the room's stanza-id (a retraction, XEP-0424; a moderation, XEP-0425). With
+ * `nick`, only that occupant's message matches: only its sender may correct or retract it.
+ */
+export interface RoomMessageTarget {
+  readonly by: "message" | "origin" | "stanza";
+  readonly id: string;
+  readonly nick?: string | undefined;
+}
+
+export type RoomMessageQuery = PageQuery;
+
+export interface RoomMessagePage extends PageFlags {
   /** Newest first. */
   readonly messages: readonly RoomMessage[];
-  /** Whether the store holds older messages of this room than the oldest on the page. */
-  readonly hasOlder: boolean;
-  /** Whether it holds newer ones than the newest on the page. */
-  readonly hasNewer: boolean;
 }
 
 export interface RoomStore {
@@ -62,4 +86,13 @@ export interface RoomStore {
   /** Committed with the other appends of the same event-loop turn. */
   appendRoomMessage(message: RoomMessageInput): Promise<RoomMessage>;
   pageRoomMessages(owner: string, room: string, query: RoomMessageQuery): Promise<RoomMessagePage>;
+  /** The owner's newest room message with this API id (any room), if it is still kept. */
+  findRoomMessage(owner: string, messageId: string): Promise<FoundRoomMessage | undefined>;
+  /** As HistoryStore.amendHistory, for a message said in one of the owner's rooms. */
+  amendRoomMessage(
+    owner: string,
+    room: string,
+    target: RoomMessageTarget,
+    change: MessageChange,
+  ): Promise<boolean>;
 }

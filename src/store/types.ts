@@ -16,12 +16,19 @@
 
 import type { BotStore } from "./bots.js";
 import type { ClusterStore } from "./cluster.js";
+import type { CommandStore } from "./commands.js";
 import type { DeliveryStore } from "./deliveries.js";
 import type { EventLog } from "./events.js";
 import type { HistoryStore } from "./history.js";
 import type { RoomStore } from "./rooms.js";
 
-export interface Store extends EventLog, DeliveryStore, BotStore, HistoryStore, RoomStore {
+export interface Store
+  extends EventLog,
+    DeliveryStore,
+    BotStore,
+    HistoryStore,
+    RoomStore,
+    CommandStore {
   /** Where the data lives, for logs (a path, or ":memory:"); never a password. */
   readonly location: string;
   /** True when nothing survives a restart (":memory:"). */

@@ -1,6 +1,7 @@
-/** One connected reader of a bot's log (an SSE or WebSocket connection, or a waiting long-poll). */
+/** One connected reader of an owner's log (an SSE or WebSocket connection, or a waiting long-poll). */
 export interface Consumer {
-  readonly bot: string;
+  /** The stream it reads: its owner's id (owner.ts). */
+  readonly stream: string;
   readonly kind: "sse" | "websocket" | "long-poll";
   /** Called every check interval: a consumer that has stalled cuts itself off. */
   check(now: number): void;
@@ -12,11 +13,12 @@ export interface Consumers {
   add(consumer: Consumer): void;
   delete(consumer: Consumer): void;
   readonly size: number;
-  countFor(bot: string): number;
+  /** Consumers of one owner's stream. */
+  countFor(stream: string): number;
   /** How many of each kind are connected (read by the metrics at scrape time). */
   byKind(): Record<Consumer["kind"], number>;
-  /** Closes every consumer (shutdown, or a bot deleted). */
-  closeAll(reason: string, bot?: string): void;
+  /** Closes every consumer, or one stream's (shutdown, an owner deleted or now on a webhook). */
+  closeAll(reason: string, stream?: string): void;
   stop(): void;
 }
 
@@ -34,9 +36,9 @@ export function createConsumers(checkEveryMs: number): Consumers {
     get size() {
       return all.size;
     },
-    countFor(bot) {
+    countFor(stream) {
       let n = 0;
-      for (const consumer of all) if (consumer.bot === bot) n += 1;
+      for (const consumer of all) if (consumer.stream === stream) n += 1;
       return n;
     },
     byKind() {
@@ -44,9 +46,9 @@ export function createConsumers(checkEveryMs: number): Consumers {
       for (const consumer of all) counts[consumer.kind] += 1;
       return counts;
     },
-    closeAll(reason, bot) {
+    closeAll(reason, stream) {
       for (const consumer of [...all]) {
-        if (bot === undefined || consumer.bot === bot) consumer.close(reason);
+        if (stream === undefined || consumer.stream === stream) consumer.close(reason);
       }
     },
     stop() {

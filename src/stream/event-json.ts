@@ -1,4 +1,6 @@
-import { type JsonStanza, stanzaToJson } from "../formats/json/index.js";
+import type { Element } from "@xmpp/xml";
+import { type JsonStanza, type JsonStanzaEvent, stanzaToJson } from "../formats/json/index.js";
+import { stanzaEvent } from "../formats/json/message-event.js";
 import { parseXmlElement } from "../formats/xml.js";
 import type { StoredEvent } from "../store/events.js";
 
@@ -7,6 +9,8 @@ export interface EventJson {
   readonly id: string;
   /** RFC 3339. */
   readonly time: string;
+  /** What a message means, typed (README, "Messages, files and commands"), when it says something. */
+  readonly event?: JsonStanzaEvent;
   /** The stanza in the JSON mapping (README, "The JSON mapping"). */
   readonly stanza: JsonStanza;
   /** The stanza as XML, when the consumer asked for it (`?format=xml`). */
@@ -24,16 +28,25 @@ export interface EventFormat {
  * consumer, as `{}` with its XML, rather than stopping the stream at it.
  */
 export function eventJson(event: StoredEvent, format: EventFormat): EventJson {
+  let element: Element | undefined;
   let stanza: JsonStanza | undefined;
   try {
-    stanza = stanzaToJson(parseXmlElement(event.stanza).root);
+    element = parseXmlElement(event.stanza).root;
+    stanza = stanzaToJson(element);
   } catch {}
   // The store keeps milliseconds; consumers get RFC 3339.
   const time = new Date(event.time).toISOString();
-  if (stanza === undefined) {
+  if (stanza === undefined || element === undefined) {
     return { id: event.id, time, stanza: {} as JsonStanza, xml: event.stanza };
   }
-  return format.xml
-    ? { id: event.id, time, stanza, xml: event.stanza }
-    : { id: event.id, time, stanza };
+  // Typed when read, from the stored stanza (the truth): old events get it too, and the log
+  // keeps one form.
+  const typed = stanzaEvent(element);
+  return {
+    id: event.id,
+    time,
+    ...(typed ? { event: typed } : {}),
+    stanza,
+    ...(format.xml ? { xml: event.stanza } : {}),
+  };
 }

@@ -3,7 +3,8 @@ import type { Cursor } from "./cursor.js";
 import { type EventFormat, type EventJson, eventJson } from "./event-json.js";
 
 export interface LongPollOptions {
-  readonly bot: string;
+  /** The owner's stream (its owner id), for the consumer list and the log. */
+  readonly stream: string;
   readonly cursor: Cursor;
   readonly format: EventFormat;
   readonly waitMs: number;
@@ -15,11 +16,11 @@ export interface LongPollOptions {
 
 /** One long-poll: what is there at once, else what arrives within the wait, possibly []. */
 export async function longPoll(options: LongPollOptions): Promise<EventJson[]> {
-  const { bot, cursor, format, consumers } = options;
+  const { stream, cursor, format, consumers } = options;
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  const consumer: Consumer = { bot, kind: "long-poll", check() {}, close: onAbort };
+  const consumer: Consumer = { stream, kind: "long-poll", check() {}, close: onAbort };
   consumers.add(consumer);
   try {
     const events = await cursor.next(options.limit, options.waitMs, abort.signal);

@@ -5,7 +5,8 @@ import { type EventFormat, eventJson } from "./event-json.js";
 import { SLOW_CONSUMER, type StreamLimits } from "./limits.js";
 
 export interface SseOptions {
-  readonly bot: string;
+  /** The owner's stream (its owner id), for the consumer list and the log. */
+  readonly stream: string;
   readonly cursor: Cursor;
   readonly format: EventFormat;
   readonly limits: StreamLimits;
@@ -24,7 +25,7 @@ const encoder = new TextEncoder();
  * to the socket, so a slow reader holds at most one batch in memory.
  */
 export function sseStream(options: SseOptions): ReadableStream<Uint8Array> {
-  const { bot, cursor, format, limits, consumers, log } = options;
+  const { stream, cursor, format, limits, consumers, log } = options;
   const abort = new AbortController();
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let pulling = false;
@@ -45,12 +46,12 @@ export function sseStream(options: SseOptions): ReadableStream<Uint8Array> {
   };
 
   const consumer: Consumer = {
-    bot,
+    stream,
     kind: "sse",
     check(now) {
       // Pull is not called again until the socket has taken the last chunk.
       if (closed || pulling || now - idleSince < limits.stallMs) return;
-      log.warn("event stream cut off", { bot, kind: "sse", reason: SLOW_CONSUMER });
+      log.warn("event stream cut off", { stream, kind: "sse", reason: SLOW_CONSUMER });
       finish(SLOW_CONSUMER);
       // What is queued (the close event last) may still be read; then the connection goes.
       setTimeout(options.destroy, limits.stallMs).unref();
@@ -80,7 +81,7 @@ export function sseStream(options: SseOptions): ReadableStream<Uint8Array> {
           }
           c.enqueue(encoder.encode(text));
         } catch (err) {
-          log.error("event stream failed", { bot, err });
+          log.error("event stream failed", { stream, err });
           finish("internal error");
         } finally {
           pulling = false;

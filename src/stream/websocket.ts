@@ -8,8 +8,7 @@ import { type EventFormat, eventJson } from "./event-json.js";
 import { SLOW_CONSUMER, type StreamLimits } from "./limits.js";
 
 export interface WebSocketOptions {
-  readonly bot: string;
-  /** The bot's stream in the log (its owner id). */
+  /** The owner's stream in the log (its owner id). */
   readonly stream: string;
   readonly store: Pick<EventLog, "readEvents" | "watchEvents">;
   /** Where the consumer starts: events after this id. */
@@ -32,7 +31,7 @@ const INTERNAL = 1011;
  * `stallMs` is closed with 1008 and the reason.
  */
 export function webSocketEvents(options: WebSocketOptions): WSEvents<WebSocket> {
-  const { bot, format, limits, consumers, log } = options;
+  const { stream, format, limits, consumers, log } = options;
   // Made when the socket opens: an upgrade that never completes holds nothing.
   let cursor: Cursor | undefined;
   const abort = new AbortController();
@@ -52,13 +51,13 @@ export function webSocketEvents(options: WebSocketOptions): WSEvents<WebSocket> 
   };
 
   const consumer: Consumer = {
-    bot,
+    stream,
     kind: "websocket",
     check(now) {
       const raw = socket?.raw;
       if (closed || !raw) return;
       if (blockedSince !== undefined && now - blockedSince >= limits.stallMs) {
-        log.warn("event stream cut off", { bot, kind: "websocket", reason: SLOW_CONSUMER });
+        log.warn("event stream cut off", { stream, kind: "websocket", reason: SLOW_CONSUMER });
         finish(POLICY, SLOW_CONSUMER);
         // The close frame waits behind what is queued; a reader that wakes up still gets it.
         setTimeout(() => raw.terminate(), limits.stallMs).unref();
@@ -102,7 +101,7 @@ export function webSocketEvents(options: WebSocketOptions): WSEvents<WebSocket> 
       consumers.add(consumer);
       cursor = createCursor(options.store, options.stream, options.after);
       run(raw, cursor).catch((err: unknown) => {
-        log.error("event stream failed", { bot, err });
+        log.error("event stream failed", { stream, err });
         finish(INTERNAL, "internal error");
       });
     },

@@ -44,7 +44,15 @@ declare module "@xmpp/xml" {
     Element: typeof ElementClass;
     escapeXML(s: string): string;
     escapeXMLText(s: string): string;
+    /** A streaming parser: `start` (the stream header), `element` (each top-level child), `end`, `error`. */
+    Parser: new () => XmlParser;
   }
+  interface XmlParser {
+    on(event: "start" | "element" | "end", listener: (element: Element) => void): this;
+    on(event: "error", listener: (error: Error) => void): this;
+    write(data: string): void;
+  }
+  export type Parser = XmlParser;
   const xml: XmlFactory;
   export default xml;
 }
@@ -59,6 +67,8 @@ declare module "@xmpp/component-core" {
     timeout: number;
     options: { service: string; domain: string };
     socket: unknown;
+    /** The class each stream (re)open parses with; an instance property overrides the default. */
+    Parser: new () => import("@xmpp/xml").Parser;
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     connect(service: string): Promise<void>;

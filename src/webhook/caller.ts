@@ -9,6 +9,7 @@ import { codecFor } from "../formats/index.js";
 import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { Logger } from "../log.js";
 import { type Metrics, noMetrics } from "../metrics.js";
+import { GLOBAL_STREAM } from "../owner.js";
 import { StanzaError } from "../stanza/errors.js";
 import type { Link } from "../xmpp/link.js";
 import { callWebhook, type WebhookClient } from "./deliver.js";
@@ -44,6 +45,11 @@ export interface CallerOptions {
   readonly owner: string;
   readonly metrics?: Pick<Metrics, "webhookDeliveries"> | undefined;
   readonly now: () => number;
+  /**
+   * Looks at a final outcome before the reply rules: true when it took it (a command step an
+   * owner answered in its response, commands/), so no reply of the rules is sent.
+   */
+  readonly intercept?: ((stanza: Element, outcome: Outcome) => boolean) | undefined;
 }
 
 export function createWebhookCaller(options: CallerOptions): WebhookCaller {
@@ -54,6 +60,7 @@ export function createWebhookCaller(options: CallerOptions): WebhookCaller {
     url: url ?? "",
     token: config.callbackToken,
     key: config.callbackSecret ? secretKey(config.callbackSecret) : undefined,
+    typedEvents: owner !== GLOBAL_STREAM,
   };
   const limits = { timeoutMs: config.callbackTimeoutMs, sizeLimit: config.stanzaSizeLimit };
   const replyContext = { domain: config.domain, sizeLimit: config.stanzaSizeLimit };
@@ -118,6 +125,7 @@ export function createWebhookCaller(options: CallerOptions): WebhookCaller {
       return outcome;
     },
     async conclude(stanza, outcome) {
+      if (options.intercept?.(stanza, outcome)) return;
       const decision = replyFor(stanza, outcome, replyContext);
       if (decision.problem) {
         log.warn("webhook answer not used", {

@@ -3,17 +3,17 @@ import { serializeStanza } from "../formats/xml.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { GLOBAL_STREAM } from "../owner.js";
-import { StanzaError } from "../stanza/errors.js";
+import { busy, type StanzaError, serviceUnavailable } from "../stanza/errors.js";
 import type { Jid } from "../stanza/jid.js";
 import type { NewEvent, Store } from "../store/index.js";
 import type { Link } from "../xmpp/link.js";
 import { createAttempt } from "./attempt.js";
-import { createWebhookCaller } from "./caller.js";
+import { type CallerOptions, createWebhookCaller } from "./caller.js";
 import type { WebhookClient } from "./deliver.js";
 import { needsAnswer, shouldForward } from "./filter.js";
 import { createWebhookHealth } from "./health.js";
 import { createIqCalls } from "./iq-calls.js";
-import { createDurableQueue, type QueueStore } from "./queue.js";
+import { createDurableQueue, type RetryResult as QueueRetry, type QueueStore } from "./queue.js";
 import { allowsReply, errorReply } from "./reply.js";
 import type { WebhookSettings } from "./settings.js";
 import { type WebhookDelivery, withWebhookId } from "./webhook-id.js";
@@ -21,14 +21,8 @@ import { type WebhookDelivery, withWebhookId } from "./webhook-id.js";
 /** A stanza for the queue: committed to the log with its delivery in its conversation. */
 type QueuedEvent = NewEvent & { readonly conversation: string };
 
-export type RetryResult =
-  | { readonly status: "unknown" }
-  | { readonly status: "delivered"; readonly delivery: WebhookDelivery }
-  | {
-      readonly status: "requeued";
-      readonly delivery: WebhookDelivery;
-      readonly was: "pending" | "failed";
-    };
+/** An admin's retry, with the delivery as the API shows it (its webhook id). */
+export type RetryResult = QueueRetry<WebhookDelivery>;
 
 export interface DispatcherOptions {
   readonly config: WebhookSettings;
@@ -43,6 +37,8 @@ export interface DispatcherOptions {
   readonly stream?: string;
   /** The owner id its calls are counted under (owner.ts): "global" unless told. */
   readonly owner?: string;
+  /** Takes an outcome before the reply rules do (an owner's command answers); see CallerOptions. */
+  readonly intercept?: CallerOptions["intercept"];
 }
 
 export interface WebhookDispatcher {
@@ -110,7 +106,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     if (reply) void caller.send(reply);
   };
 
-  const busy = (stanza: Element, episode: "queue-full" | "store-failed", err?: unknown) => {
+  const overloaded = (stanza: Element, episode: "queue-full" | "store-failed", err?: unknown) => {
     if (refusing !== episode) {
       refusing = episode;
       log.warn(
@@ -120,17 +116,12 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
         { pending: queue.pending, limit: config.callbackQueueSize, err },
       );
     }
-    refuse(
-      stanza,
-      new StanzaError("wait", "resource-constraint", {
-        text: "too many stanzas wait for the bot",
-      }),
-    );
+    refuse(stanza, busy("too many stanzas wait for the bot"));
   };
 
   const store = (stanza: Element) => {
     if (queue.pending >= config.callbackQueueSize) {
-      busy(stanza, "queue-full");
+      overloaded(stanza, "queue-full");
       return;
     }
     const { from = "", to = "" } = stanza.attrs;
@@ -144,7 +135,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
           refusing = undefined;
         }
       },
-      (err: unknown) => busy(stanza, "store-failed", err),
+      (err: unknown) => overloaded(stanza, "store-failed", err),
     );
   };
 
@@ -159,18 +150,15 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
     handle(stanza, to) {
       try {
         if (config.callbackUrl === undefined || !shouldForward(stanza, filter, to)) {
-          if (needsAnswer(stanza)) refuse(stanza, new StanzaError("cancel", "service-unavailable"));
+          if (needsAnswer(stanza)) refuse(stanza, serviceUnavailable());
           return;
         }
         if (stanza.name !== "iq") {
           // Stored even while stopping: delivered after the next start.
           store(stanza);
         } else if (stopped) {
-          refuse(
-            stanza,
-            new StanzaError("cancel", "service-unavailable", { text: "the bridge is stopping" }),
-          );
-        } else if (!iqs.call(stanza)) busy(stanza, "queue-full");
+          refuse(stanza, serviceUnavailable("the bridge is stopping"));
+        } else if (!iqs.call(stanza)) overloaded(stanza, "queue-full");
       } catch (err) {
         log.error("webhook dispatch failed", { err });
       }

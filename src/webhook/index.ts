@@ -29,6 +29,8 @@ export function createWebhook(options: {
   stream?: string;
   /** The owner id its calls are counted under: `bot:<name>` for a bot's (owner.ts). */
   owner?: string;
+  /** Takes an outcome before the reply rules (an owner's command answers). */
+  intercept?: DispatcherOptions["intercept"];
 }): Webhook {
   const { config, log } = options;
   const agent = createWebhookAgent({

@@ -14,14 +14,11 @@ export type AttemptResult =
   | { readonly state: "pending"; readonly retryAt: number; readonly error: string }
   | { readonly state: "failed"; readonly error: string };
 
-export type RetryResult =
+/** What an admin's retry of a delivery found: it as stored, or (D) as the API shows it. */
+export type RetryResult<D = Delivery> =
   | { readonly status: "unknown" }
-  | { readonly status: "delivered"; readonly delivery: Delivery }
-  | {
-      readonly status: "requeued";
-      readonly delivery: Delivery;
-      readonly was: "pending" | "failed";
-    };
+  | { readonly status: "delivered"; readonly delivery: D }
+  | { readonly status: "requeued"; readonly delivery: D; readonly was: "pending" | "failed" };
 
 export type QueueStore = Pick<
   Store,

@@ -4,7 +4,7 @@ import { codecFor } from "../formats/index.js";
 import { mediaTypeOf, TEXT } from "../formats/negotiate.js";
 import { serializeForServer } from "../formats/wire.js";
 import { stripNonXmlChars } from "../formats/xml.js";
-import { StanzaError, stanzaErrorForHttpStatus } from "../stanza/errors.js";
+import { StanzaError, stanzaErrorForHttpStatus, timedOut } from "../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
 import { isOwnAddress } from "./loop.js";
@@ -193,11 +193,7 @@ export function replyFor(inbound: Element, outcome: Outcome, ctx: ReplyContext):
     case "refused":
       return fail(outcome.error);
     case "timeout":
-      return fail(
-        new StanzaError("wait", "remote-server-timeout", {
-          text: `the bot did not answer within ${outcome.seconds}s`,
-        }),
-      );
+      return fail(timedOut(`the bot did not answer within ${outcome.seconds}s`));
     case "unreachable":
       return fail(
         new StanzaError("wait", "recipient-unavailable", { text: "the bot cannot be reached" }),

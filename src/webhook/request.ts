@@ -1,6 +1,8 @@
 import type { Element } from "@xmpp/xml";
 import { codecFor, REQUEST_TYPES } from "../formats/index.js";
-import { type MediaType, XMPP_XML } from "../formats/negotiate.js";
+import { stanzaToJson } from "../formats/json/index.js";
+import { stanzaEvent } from "../formats/json/message-event.js";
+import { JSON_TYPE, type MediaType, XMPP_XML } from "../formats/negotiate.js";
 import type { WebhookCall } from "./deliver.js";
 import { newWebhookId, signatureHeaders } from "./signature.js";
 import { expandCallbackUrl } from "./url.js";
@@ -17,6 +19,27 @@ export interface RequestSettings {
   readonly token: string | undefined;
   /** Standard Webhooks signing key, when a secret is configured. */
   readonly key: Buffer | undefined;
+  /**
+   * An owner's webhook: a JSON body carries the message's typed `event` beside the mapping
+   * (README, "Messages, files and commands"). The global callback keeps mod_rest's body.
+   */
+  readonly typedEvents?: boolean;
+}
+
+/** The body in `format`; undefined when the stanza cannot be written in it. */
+function encodeBody(
+  settings: RequestSettings,
+  format: MediaType,
+  stanza: Element,
+  stored: string | undefined,
+): string | undefined {
+  if (stored !== undefined && format === XMPP_XML) return stored;
+  if (format === JSON_TYPE && settings.typedEvents) {
+    // Typed where the body is built, from the stanza the store kept: the log holds one form.
+    const event = stanzaEvent(stanza);
+    return JSON.stringify(event ? { ...stanzaToJson(stanza), event } : stanzaToJson(stanza));
+  }
+  return codecFor(format)?.encode(stanza);
 }
 
 /** Headers every webhook request carries (the probe's too). */
@@ -54,8 +77,7 @@ export function buildDeliveryRequest(
   /** The stanza as the store holds it (serializeStanza's text): the XML body as is. */
   stored?: string,
 ): WebhookCall | undefined {
-  const body =
-    stored !== undefined && format === XMPP_XML ? stored : codecFor(format)?.encode(stanza);
+  const body = encodeBody(settings, format, stanza, stored);
   if (body === undefined) return undefined;
   const headers: Record<string, string> = {
     ...baseHeaders(settings),

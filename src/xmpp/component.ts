@@ -6,6 +6,7 @@ import type { Logger } from "../log.js";
 import { noMetrics } from "../metrics.js";
 import { type Connection, createConnection, type FromRule, linkDownError } from "./connection.js";
 import { type ConnectionInstruments, connectionMetrics } from "./connection-metrics.js";
+import { BoundedParser } from "./stream-parser.js";
 import {
   type AttemptEvents,
   createSupervisor,
@@ -43,6 +44,7 @@ export function createComponentConnection(options: ComponentOptions): Connection
   const entity = new Component({ service, domain });
   // component() would leave this at xmpp.js's 2 s default for every stream operation.
   entity.timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  entity.Parser = BoundedParser;
   const supervisor = createSupervisor({
     ...supervisionTiming(options),
     log,

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderConfigTemplate } from "./config-template.js";
 import { serverPorts, waitForPort } from "./ports.js";
-import type { XmppServer, XmppServerOptions } from "./server.js";
+import { DEFAULT_UPLOAD_LIMIT, type XmppServer, type XmppServerOptions } from "./server.js";
 
 const TEMPLATE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -65,7 +65,7 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
   // two before ejabberd opens it. Then boot again on other ports.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await bootEjabberd(options, await serverPorts(3));
+      return await bootEjabberd(options, await serverPorts(4));
     } catch (err) {
       const inUse = err instanceof Error && /address already in use/.test(err.message);
       if (!inUse || attempt === 3) throw err;
@@ -75,10 +75,11 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
 
 async function bootEjabberd(
   options: XmppServerOptions,
-  [c2sPort = 0, componentPort = 0, silentPort = 0]: readonly number[],
+  [c2sPort = 0, componentPort = 0, silentPort = 0, httpPort = 0]: readonly number[],
 ): Promise<Ejabberd> {
   const componentDomain = options.componentDomain ?? "rest.localhost";
   const componentSecret = options.componentSecret ?? "test-secret";
+  const uploadLimit = options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT;
   const { erl, libs } = await erlangPaths();
   const { dataDir, configPath } = await renderConfigTemplate(
     TEMPLATE,
@@ -91,6 +92,8 @@ async function bootEjabberd(
       COMPONENT_DOMAIN: componentDomain,
       COMPONENT_SECRET: componentSecret,
       LOG_LEVEL: options.logLevel ?? "info",
+      HTTP_PORT: String(httpPort),
+      UPLOAD_LIMIT: String(uploadLimit),
     },
   );
   const spoolDir = join(dataDir, "spool");
@@ -144,7 +147,7 @@ async function bootEjabberd(
     const alive = () => proc.exitCode === null && proc.signalCode === null;
     try {
       await ready;
-      for (const port of [c2sPort, componentPort, silentPort]) {
+      for (const port of [c2sPort, componentPort, silentPort, httpPort]) {
         await waitForPort(port, 10_000, alive);
       }
     } catch (err) {
@@ -188,6 +191,8 @@ async function bootEjabberd(
     service: `xmpp://127.0.0.1:${componentPort}`,
     silentService: `xmpp://127.0.0.1:${silentPort}`,
     mucDomain: "conference.localhost",
+    uploadDomain: "upload.localhost",
+    uploadLimit,
     dataDir,
     kill,
     restart: () => launch([announceReady]),

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { renderConfigTemplate } from "./config-template.js";
 import { serverPorts, waitForPort } from "./ports.js";
-import type { XmppServer, XmppServerOptions } from "./server.js";
+import { DEFAULT_UPLOAD_LIMIT, type XmppServer, type XmppServerOptions } from "./server.js";
 
 const run = promisify(execFile);
 const TEMPLATE = join(
@@ -46,7 +46,8 @@ export function renderProsodyConfig(
 export async function startProsody(options: ProsodyOptions = {}): Promise<Prosody> {
   const componentDomain = options.componentDomain ?? "rest.localhost";
   const componentSecret = options.componentSecret ?? "test-secret";
-  const [freeC2s = 0, freeComponent = 0] = await serverPorts(2);
+  const [freeC2s = 0, freeComponent = 0, httpPort = 0] = await serverPorts(3);
+  const uploadLimit = options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT;
   const c2sPort = options.c2sPort ?? freeC2s;
   const componentPort = options.componentPort ?? freeComponent;
   const { dataDir, configPath } = await renderProsodyConfig(TEMPLATE, "xmpp-rest-prosody-", {
@@ -55,6 +56,10 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     COMPONENT_DOMAIN: componentDomain,
     COMPONENT_SECRET: componentSecret,
     LOG_LEVEL: options.logLevel ?? "info",
+    HTTP_PORT: String(httpPort),
+    UPLOAD_LIMIT: String(uploadLimit),
+    // Room for a benchmark's and a test file's uploads in a day (Prosody's default is 10 files).
+    UPLOAD_QUOTA: String(uploadLimit * 100),
   });
 
   for (const user of options.users ?? []) {
@@ -81,6 +86,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     try {
       await waitForPort(c2sPort, 20_000, () => proc.exitCode === null && proc.signalCode === null);
       await waitForPort(componentPort, 20_000, () => proc.exitCode === null);
+      await waitForPort(httpPort, 20_000, () => proc.exitCode === null);
     } catch (err) {
       proc.kill("SIGKILL");
       throw new Error(`prosody did not start: ${(err as Error).message}\n${stderr}`);
@@ -110,6 +116,8 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     service,
     silentService: service,
     mucDomain: "conference.localhost",
+    uploadDomain: "share.localhost",
+    uploadLimit,
     dataDir,
     kill,
     restart: launch,

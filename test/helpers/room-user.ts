@@ -115,3 +115,85 @@ export async function kick(user: XmppUser, room: string, nick: string, reason: s
   const item = xml("item", { nick, role: "none" }, xml("reason", {}, reason));
   await askRoom(user, room, xml("query", { xmlns: MUC_ADMIN }, item), "kick");
 }
+
+/**
+ * The user asks to enter `room` as `nick` and resolves with the room's answer: its
+ * self-presence, or its error presence (a members-only room, a ban). Nothing is configured.
+ */
+export async function tryToEnter(user: XmppUser, room: string, nick: string): Promise<Element> {
+  user.received.length = 0;
+  await user.send(
+    xml(
+      "presence",
+      { to: `${room}/${nick}` },
+      xml("x", { xmlns: MUC }, xml("history", { maxstanzas: "0" })),
+    ),
+  );
+  return user.waitFor(
+    (s) => isSelfPresence(room)(s) || isErrorFrom(room)(s),
+    10_000,
+    `${room}'s answer to entering`,
+  );
+}
+
+/** The condition of an error stanza (RFC 6120 §8.3.3), undefined for any other. */
+export function errorCondition(stanza: Element): string | undefined {
+  if (stanza.attrs.type !== "error") return undefined;
+  return stanza
+    .getChild("error")
+    ?.getChildElements()
+    .find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas" && c.name !== "text")
+    ?.name;
+}
+
+/** What the room says of itself to the user (XEP-0045 §6.4: disco#info); the whole iq reply. */
+export async function roomInfo(user: XmppUser, room: string): Promise<Element> {
+  const id = `room-info-${++sequence}`;
+  await user.send(
+    xml(
+      "iq",
+      { type: "get", to: room, id },
+      xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }),
+    ),
+  );
+  return user.waitFor((s) => s.name === "iq" && s.attrs.id === id, 10_000, `disco#info of ${room}`);
+}
+
+/** The room's features and name in a disco#info reply. */
+export function infoOf(reply: Element): { name: string | undefined; features: string[] } {
+  const query = reply.getChild("query", "http://jabber.org/protocol/disco#info");
+  return {
+    name: query?.getChildren("identity").find((i) => i.attrs.category === "conference")?.attrs.name,
+    features: (query?.getChildren("feature") ?? []).map((f) => f.attrs.var ?? ""),
+  };
+}
+
+/** The owner gives `jid` an affiliation (XEP-0045 §9, §10): admin makes it a moderator. */
+export async function grantAffiliation(
+  owner: XmppUser,
+  room: string,
+  jid: string,
+  affiliation: "member" | "admin" | "owner" | "none" | "outcast",
+): Promise<void> {
+  const item = xml("item", { affiliation, jid });
+  await askRoom(owner, room, xml("query", { xmlns: MUC_ADMIN }, item), affiliation);
+}
+
+/** The muc#user item of a presence from a room: role, affiliation, reason, status codes. */
+export function mucItem(presence: Element) {
+  const x = presence.getChild("x", MUC_USER);
+  const item = x?.getChild("item");
+  return {
+    role: item?.attrs.role,
+    affiliation: item?.attrs.affiliation,
+    reason: item?.getChildText("reason") ?? undefined,
+    codes: statusCodes(presence),
+    destroy: x?.getChild("destroy"),
+  };
+}
+
+/** The user leaves the room (XEP-0045 §7.14) and waits for the room to confirm it. */
+export async function leaveRoom(user: XmppUser, room: string, nick: string): Promise<void> {
+  await user.send(xml("presence", { to: `${room}/${nick}`, type: "unavailable" }));
+  await user.waitFor(presenceFrom(room, nick, "unavailable"), 10_000, `leaving ${room}`);
+}

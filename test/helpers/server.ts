@@ -14,7 +14,12 @@ export interface XmppServerOptions {
   /** Accounts at `localhost`, registered before the function resolves. */
   readonly users?: readonly { username: string; password: string }[];
   readonly logLevel?: "debug" | "info" | "warn";
+  /** The upload service's max-file-size, bytes (default 10 MiB). */
+  readonly uploadLimit?: number;
 }
+
+/** The upload service's max-file-size unless a test asks for another. */
+export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
  * A real XMPP server on free loopback ports with its data in a temporary directory: the one
@@ -35,6 +40,9 @@ export interface XmppServer {
   readonly service: string;
   /** The multi-user chat service (XEP-0045), where anyone may create rooms. */
   readonly mucDomain: string;
+  /** The XEP-0363 upload service (listed in the disco#items of `host`), on a loopback HTTP port. */
+  readonly uploadDomain: string;
+  readonly uploadLimit: number;
   /** XEP-0114 address for silent.localhost (ejabberd needs one listener per component). */
   readonly silentService: string;
   /** A temporary directory removed by stop(); tests may put files there. */

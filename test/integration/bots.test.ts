@@ -143,14 +143,19 @@ describe("bots from the config file and the admin API", () => {
     }
   });
 
-  it("uses one event shape: id, RFC 3339 time, the JSON mapping, and XML when asked", async () => {
+  it("uses one event shape: id, RFC 3339 time, the typed event, the JSON mapping, and XML when asked", async () => {
     const after = await lastId("puller", PULLER);
     await chat(alice, `puller@${DOMAIN}`, "shape <&>");
     const res = await api(`/v1/bots/puller/events?after=${after}&wait=10&format=xml`, {
       token: PULLER,
     });
     const [event] = (await res.json()) as BotEvent[];
-    expect(Object.keys(event ?? {}).sort()).toEqual(["id", "stanza", "time", "xml"]);
+    expect(Object.keys(event ?? {}).sort()).toEqual(["event", "id", "stanza", "time", "xml"]);
+    expect((event as BotEvent & { event?: unknown })?.event).toMatchObject({
+      type: "message",
+      from: alice.jid,
+      body: "shape <&>",
+    });
     expect(event?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(event?.stanza).toMatchObject({ kind: "message", type: "chat", body: "shape <&>" });
     const parsed = parseXmlElement(event?.xml ?? "").root;

@@ -7,7 +7,13 @@ import type { Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBridge, type TestBridge } from "../helpers/bridge.js";
 import { stopChild } from "../helpers/child.js";
-import { joinRoom, sayInRoom } from "../helpers/room-user.js";
+import {
+  grantAffiliation,
+  joinRoom,
+  mucItem,
+  presenceFrom,
+  sayInRoom,
+} from "../helpers/room-user.js";
 import { startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
@@ -16,6 +22,7 @@ const BOT_TOKEN = "a-long-random-token-for-helper";
 
 let server: XmppServer;
 let alice: XmppUser;
+let bob: XmppUser;
 let bridge: TestBridge;
 let dir: string;
 let bot: ChildProcess | undefined;
@@ -23,13 +30,16 @@ let output = "";
 let room: string;
 
 beforeAll(async () => {
-  server = await startXmppServer({ users: [{ username: "alice", password: "alice-pw" }] });
+  server = await startXmppServer({
+    users: ["alice", "bob"].map((username) => ({ username, password: `${username}-pw` })),
+  });
   dir = await mkdtemp(join(tmpdir(), "xmpp-rest-room-bot-"));
   const configPath = join(dir, "config.json");
   // The README's config file entry.
   await writeFile(configPath, JSON.stringify({ bots: { helper: { tokens: [BOT_TOKEN] } } }));
   bridge = await startTestBridge(server, {}, { configPath });
   alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
+  bob = await connectUser({ c2sPort: server.c2sPort, username: "bob", password: "bob-pw" });
   room = `lobby@${server.mucDomain}`;
   await joinRoom(alice, room, "alice");
 });
@@ -37,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopChild(bot);
   await alice?.stop();
+  await bob?.stop();
   await bridge?.stop();
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -93,5 +104,27 @@ describe("examples/room-bot", () => {
     expect(
       alice.received.filter((s) => s.attrs.from === `${room}/helper` && s.name === "message"),
     ).toHaveLength(1);
+  });
+
+  it("kicks on an owner's or admin's !kick, with the reason, and refuses anyone else", async () => {
+    // The owner makes the bot an admin, so it moderates the room (XEP-0045 §10.6).
+    await grantAffiliation(alice, room, `helper@${server.componentDomain}`, "admin");
+    await joinRoom(bob, room, "bob");
+    await sayInRoom(bob, room, "!kick alice");
+    await alice.waitFor(
+      fromBot("bob: only the room's owners and admins may ask me to kick"),
+      20_000,
+      "the refusal",
+    );
+    await sayInRoom(alice, room, "!kick bob flooding the room");
+    const kicked = await bob.waitFor(
+      (s) =>
+        s.name === "presence" && s.attrs.from === `${room}/bob` && s.attrs.type === "unavailable",
+      20_000,
+      "bob's kick",
+    );
+    expect(mucItem(kicked).codes).toContain("307");
+    expect(mucItem(kicked).reason).toBe("flooding the room");
+    await alice.waitFor(presenceFrom(room, "bob", "unavailable"), 10_000, "bob gone");
   });
 });

@@ -356,7 +356,8 @@ describe("a bot in rooms", () => {
     expect(delivered).toContainEqual(
       expect.objectContaining({
         body: "hey Hooked, are you there?",
-        room_event: { type: "message", room, nick: "alice", self: false },
+        room_event: { type: "message", room, nick: "alice", self: false, id: expect.any(String) },
+        event: expect.objectContaining({ type: "message", body: "hey Hooked, are you there?" }),
       }),
     );
   });

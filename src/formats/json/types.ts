@@ -158,6 +158,59 @@ export interface JsonRoomEvent {
   via?: string;
 }
 
+/** A file a message carries (XEP-0066 OOB, XEP-0447 stateless file sharing). */
+export interface JsonAttachment {
+  url: string;
+  name?: string;
+  /** Bytes. */
+  size?: number;
+  mediaType?: string;
+}
+
+export const MESSAGE_EVENT_TYPES = [
+  "message",
+  "edit",
+  "delete",
+  "reactions",
+  "read",
+  "typing",
+] as const;
+
+/** What a message means, typed (README, "Messages, files and commands"); read-only. */
+export interface JsonMessageEvent {
+  type: (typeof MESSAGE_EVENT_TYPES)[number];
+  /** message: its own id; edit, delete, reactions, read: the id of the message it is about. */
+  id?: string;
+  from: string;
+  body?: string;
+  /** The id of the message this one replies to (XEP-0461). */
+  replyTo?: string;
+  attachments?: JsonAttachment[];
+  /** reactions: the sender's whole set now ([] when it took them all back). */
+  reactions?: string[];
+  /** typing: the XEP-0085 chat state. */
+  state?: string;
+  /** delete by a moderator (XEP-0425): who, and why. */
+  by?: string;
+  reason?: string;
+}
+
+/** A user's step in one of an owner's XEP-0050 commands; read-only. */
+export interface JsonCommandEvent {
+  type: "command";
+  /** The session the bridge keeps for the user's run of the command: answer it by this id. */
+  sessionId: string;
+  node: string;
+  /** execute (a new run, or the default step), next, prev, complete, cancel. */
+  action: string;
+  from: string;
+  /** The submitted form's values, by field var. */
+  values?: JsonFormData;
+}
+
+/** What an inbound stanza means, typed: a message's or a command step's. */
+export type JsonStanzaEvent = JsonMessageEvent | JsonCommandEvent;
+
 export interface JsonVcardUpdate {
   photo?: string;
 }

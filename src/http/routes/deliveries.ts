@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { conflict, notFound } from "../../stanza/errors.js";
+import { DELIVERY_STATES } from "../../store/index.js";
 import type { WebhookDelivery } from "../../webhook/index.js";
 import type { BridgeApp, DeliveriesView, RouteDeps } from "../env.js";
 import { errorJson } from "../errors.js";
@@ -15,7 +16,7 @@ const DeliveryBody = z
   .object({
     id: z.string().openapi({ description: "The delivery's id (its event's id)", example: "42" }),
     webhookId: z.string().openapi({ description: "The webhook-id header of every attempt" }),
-    state: z.enum(["pending", "delivered", "failed"]),
+    state: z.enum(DELIVERY_STATES),
     kind: z.string().openapi({ description: "message or presence", example: "message" }),
     from: z.string().openapi({ description: "Sender of the stanza" }),
     to: z.string().openapi({ description: "Address at the component it was sent to" }),

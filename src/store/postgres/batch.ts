@@ -2,9 +2,10 @@ import type pg from "pg";
 import type { NewOutboxEntry } from "../cluster.js";
 import type { ClaimLease, DeliveryUpdate } from "../deliveries.js";
 import type { AppendedEvent, NewEvent } from "../events.js";
-import type { HistoryEntry, HistoryInput } from "../history.js";
-import type { RoomMessage, RoomMessageInput } from "../rooms.js";
+import type { HistoryEntry, HistoryInput, HistoryTarget, MessageChange } from "../history.js";
+import type { RoomMessage, RoomMessageInput, RoomMessageTarget } from "../rooms.js";
 import { lockClaims } from "./claim-lock.js";
+import { amendHistoryRow, amendRoomRow, roomMessageOf } from "./message-rows.js";
 
 /**
  * The writes the store groups into one commit (./writer.ts), and how a group is written: one
@@ -15,17 +16,31 @@ export type WriteOp =
   | { readonly kind: "append"; readonly event: NewEvent; readonly claim: ClaimLease | undefined }
   | { readonly kind: "history"; readonly input: HistoryInput }
   | { readonly kind: "room"; readonly input: RoomMessageInput }
+  | {
+      readonly kind: "amend-history";
+      readonly owner: string;
+      readonly target: HistoryTarget;
+      readonly change: MessageChange;
+    }
+  | {
+      readonly kind: "amend-room";
+      readonly owner: string;
+      readonly room: string;
+      readonly target: RoomMessageTarget;
+      readonly change: MessageChange;
+    }
   | { readonly kind: "outcome"; readonly update: DeliveryUpdate }
   | { readonly kind: "ack"; readonly stream: string; readonly id: string }
   | { readonly kind: "outbox"; readonly entry: NewOutboxEntry; readonly time: number | null };
 
 /** What each kind of op resolves with. */
-export type WriteResult = AppendedEvent | HistoryEntry | RoomMessage | string | undefined;
+export type WriteResult = AppendedEvent | HistoryEntry | RoomMessage | string | boolean | undefined;
 
 /** Progress only (outcomes, positions): a commit of nothing else may skip the log sync. */
 export const isDurable = (op: WriteOp) => op.kind !== "outcome" && op.kind !== "ack";
 /** Writes only the link holder makes (what it receives): checked against its lease. */
-export const isFenced = (op: WriteOp) => op.kind === "append" || op.kind === "room";
+export const isFenced = (op: WriteOp) =>
+  op.kind === "append" || op.kind === "room" || op.kind === "amend-room";
 
 /** Ids drawn from a sequence, `n` of them, in increasing order. */
 async function drawIds(client: pg.ClientBase, sequence: string, n: number) {
@@ -52,6 +67,8 @@ export async function executeBatch(
   await appendEvents(client, ops, indices("append"), clock, results, instance);
   await appendHistory(client, ops, indices("history"), clock, results);
   await appendRoomMessages(client, ops, indices("room"), clock, results);
+  // After the appends: a change may be for a message appended in this very commit.
+  await amendMessages(client, ops, results);
   await addToOutbox(client, ops, indices("outbox"), results, instance);
   return results;
 }
@@ -201,9 +218,10 @@ async function appendHistory(
   const inputs = at.map((i) => (ops[i] as Extract<WriteOp, { kind: "history" }>).input);
   const { ids } = await drawIds(client, "history_id_seq", inputs.length);
   await client.query(
-    `INSERT INTO history (id, owner, direction, peer, sender, recipient, type, body, stanza, time)
+    `INSERT INTO history (id, owner, direction, peer, sender, recipient, type, body, stanza, time,
+       message_id)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-       $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[])`,
+       $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])`,
     [
       ids,
       inputs.map((e) => e.owner),
@@ -215,11 +233,16 @@ async function appendHistory(
       inputs.map((e) => e.body),
       inputs.map((e) => e.stanza),
       inputs.map((e) => e.time),
+      inputs.map((e) => e.messageId ?? ""),
     ],
   );
   inputs.forEach((input, n) => {
-    const { owner: _owner, peer: _peer, ...shown } = input;
-    results[at[n] as number] = { ...shown, id: ids[n] as string };
+    const { owner: _owner, peer: _peer, messageId, ...shown } = input;
+    results[at[n] as number] = {
+      ...shown,
+      id: ids[n] as string,
+      ...(messageId ? { messageId } : {}),
+    };
   });
 }
 
@@ -234,9 +257,10 @@ async function appendRoomMessages(
   const inputs = at.map((i) => (ops[i] as Extract<WriteOp, { kind: "room" }>).input);
   const { ids } = await drawIds(client, "room_messages_id_seq", inputs.length);
   await client.query(
-    `INSERT INTO room_messages (id, owner, room, nick, sender, body, stanza, time)
+    `INSERT INTO room_messages (id, owner, room, nick, sender, body, stanza, time, message_id,
+       origin_id, stanza_id, own)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-       $6::text[], $7::text[], $8::bigint[])`,
+       $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::boolean[])`,
     [
       ids,
       inputs.map((m) => m.owner),
@@ -246,12 +270,30 @@ async function appendRoomMessages(
       inputs.map((m) => m.body),
       inputs.map((m) => m.stanza),
       inputs.map((m) => m.time),
+      inputs.map((m) => m.messageId ?? ""),
+      inputs.map((m) => m.originId ?? null),
+      inputs.map((m) => m.stanzaId ?? null),
+      inputs.map((m) => m.own === true),
     ],
   );
   inputs.forEach((input, n) => {
-    const { owner: _owner, room: _room, ...shown } = input;
-    results[at[n] as number] = { ...shown, id: ids[n] as string };
+    results[at[n] as number] = roomMessageOf(ids[n] as string, input);
   });
+}
+
+/** Corrections and retractions, in the order they were asked for (rare: one statement each). */
+async function amendMessages(
+  client: pg.ClientBase,
+  ops: readonly WriteOp[],
+  results: WriteResult[],
+) {
+  for (const [i, op] of ops.entries()) {
+    if (op.kind === "amend-history") {
+      results[i] = await amendHistoryRow(client, op.owner, op.target, op.change);
+    } else if (op.kind === "amend-room") {
+      results[i] = await amendRoomRow(client, op, op.change);
+    }
+  }
 }
 
 async function addToOutbox(

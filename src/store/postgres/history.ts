@@ -1,44 +1,21 @@
 import type pg from "pg";
-import type { HistoryEntry, HistoryPage, HistoryStore } from "../history.js";
+import type { FoundHistoryMessage, HistoryEntry, HistoryPage, HistoryStore } from "../history.js";
 import { keysetPager } from "./keyset-page.js";
+import { HISTORY_COLUMNS, type HistoryRow, toHistoryEntry } from "./message-rows.js";
+import { readOne } from "./query.js";
 import type { PgWriter } from "./writer.js";
-
-interface HistoryRow {
-  id: string;
-  direction: "in" | "out";
-  sender: string;
-  recipient: string;
-  type: string;
-  body: string;
-  stanza: string;
-  time: string;
-}
-
-const COLUMNS =
-  "id::text AS id, direction, sender, recipient, type, body, stanza, time::text AS time";
-
-const toEntry = (row: HistoryRow): HistoryEntry => ({
-  id: row.id,
-  direction: row.direction,
-  from: row.sender,
-  to: row.recipient,
-  type: row.type,
-  body: row.body,
-  stanza: row.stanza,
-  time: Number(row.time),
-});
 
 /** One-to-one history in the PostgreSQL store. */
 export function createPgHistory(pool: pg.Pool, writer: PgWriter): HistoryStore {
   const pageAll = keysetPager<HistoryRow>(pool, {
     table: "history",
-    columns: COLUMNS,
+    columns: HISTORY_COLUMNS,
     scope: "owner = $1",
     scopeArgs: 1,
   });
   const pageWith = keysetPager<HistoryRow>(pool, {
     table: "history",
-    columns: COLUMNS,
+    columns: HISTORY_COLUMNS,
     scope: "owner = $1 AND peer = $2",
     scopeArgs: 2,
   });
@@ -50,7 +27,20 @@ export function createPgHistory(pool: pg.Pool, writer: PgWriter): HistoryStore {
         query.with === undefined
           ? await pageAll([owner], query)
           : await pageWith([owner, query.with], query);
-      return { entries: rows.map(toEntry), hasOlder, hasNewer };
+      return { entries: rows.map(toHistoryEntry), hasOlder, hasNewer };
     },
+    async findHistoryMessage(owner, messageId): Promise<FoundHistoryMessage | undefined> {
+      await writer.barrier();
+      // `message_id <> ''` lets PostgreSQL use the partial index.
+      const row = await readOne<HistoryRow & { peer: string }>(
+        pool,
+        `SELECT ${HISTORY_COLUMNS}, peer FROM history
+         WHERE owner = $1 AND message_id = $2 AND message_id <> '' ORDER BY id DESC LIMIT 1`,
+        [owner, messageId],
+      );
+      return row && { ...toHistoryEntry(row), peer: row.peer };
+    },
+    amendHistory: (owner, target, change) =>
+      writer.enqueue({ kind: "amend-history", owner, target, change }) as Promise<boolean>,
   };
 }

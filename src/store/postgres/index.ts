@@ -4,6 +4,7 @@ import type pg from "pg";
 import type { ClusterChannel, ClusterStore, Lease } from "../cluster.js";
 import type { Store, StoreSettings, StoreTuning } from "../types.js";
 import { BOTS_CHANNEL, createPgBots } from "./bots.js";
+import { createPgCommands } from "./commands.js";
 import { clientConfig, createPool, describeUri, openFailure } from "./connect.js";
 import { createPgDeliveries } from "./deliveries.js";
 import { createPgEventLog } from "./events.js";
@@ -194,6 +195,7 @@ function createPgStore(parts: PgStoreParts): Store {
     ...createPgBots(pool, writer, instance),
     ...createPgHistory(pool, writer),
     ...createPgRooms(pool, writer),
+    ...createPgCommands(pool, writer),
     location,
     volatile: false,
     storeId,

@@ -167,6 +167,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_written ON outbox (id) WHERE state = 'written';
     `,
   },
+  {
+    version: 2,
+    description: "message ids the API hands out; edited and retracted messages",
+    sql: `
+      -- As SQLite's migration 5: the id the API hands out for a message
+      -- (stanza/message-ids.ts), when it was last corrected (XEP-0308) or retracted
+      -- (XEP-0424). '' for messages kept before.
+      ALTER TABLE history ADD COLUMN message_id text NOT NULL DEFAULT '';
+      ALTER TABLE history ADD COLUMN edited_at bigint;
+      ALTER TABLE history ADD COLUMN deleted_at bigint;
+      CREATE INDEX history_by_message ON history (owner, message_id, id) WHERE message_id <> '';
+
+      -- A room message is named by the room's stanza-id (the owner's own: its origin-id) and
+      -- corrected by its sender's own id, so both are kept.
+      ALTER TABLE room_messages ADD COLUMN message_id text NOT NULL DEFAULT '';
+      ALTER TABLE room_messages ADD COLUMN origin_id text;
+      ALTER TABLE room_messages ADD COLUMN stanza_id text;
+      ALTER TABLE room_messages ADD COLUMN own boolean NOT NULL DEFAULT false;
+      ALTER TABLE room_messages ADD COLUMN edited_at bigint;
+      ALTER TABLE room_messages ADD COLUMN deleted_at bigint;
+      CREATE INDEX room_messages_by_message ON room_messages (owner, message_id, id)
+        WHERE message_id <> '';
+      CREATE INDEX room_messages_by_origin ON room_messages (owner, room, origin_id)
+        WHERE origin_id IS NOT NULL;
+      CREATE INDEX room_messages_by_stanza_id ON room_messages (owner, room, stanza_id)
+        WHERE stanza_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 3,
+    description: "the commands owners offer (XEP-0050)",
+    sql: `
+      CREATE TABLE commands (
+        owner text NOT NULL,
+        position integer NOT NULL,
+        node text NOT NULL,
+        name text NOT NULL,
+        PRIMARY KEY (owner, node)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

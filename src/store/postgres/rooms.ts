@@ -1,7 +1,14 @@
 import type pg from "pg";
-import type { RoomMessage, RoomMessagePage, RoomRecord, RoomStore } from "../rooms.js";
+import type {
+  FoundRoomMessage,
+  RoomMessage,
+  RoomMessagePage,
+  RoomRecord,
+  RoomStore,
+} from "../rooms.js";
 import { keysetPager } from "./keyset-page.js";
-import { read } from "./query.js";
+import { ROOM_MESSAGE_COLUMNS, type RoomMessageRow, toRoomMessage } from "./message-rows.js";
+import { read, readOne } from "./query.js";
 import type { PgWriter } from "./writer.js";
 
 interface RoomRow {
@@ -12,15 +19,6 @@ interface RoomRow {
   joined_at: string;
 }
 
-interface MessageRow {
-  id: string;
-  nick: string;
-  sender: string;
-  body: string;
-  stanza: string;
-  time: string;
-}
-
 const toRecord = (row: RoomRow): RoomRecord => ({
   owner: row.owner,
   room: row.room,
@@ -29,22 +27,13 @@ const toRecord = (row: RoomRow): RoomRecord => ({
   joinedAt: Number(row.joined_at),
 });
 
-const toMessage = (row: MessageRow): RoomMessage => ({
-  id: row.id,
-  nick: row.nick,
-  from: row.sender,
-  body: row.body,
-  stanza: row.stanza,
-  time: Number(row.time),
-});
-
 const ROOM_COLUMNS = "owner, room, nick, password, joined_at::text AS joined_at";
 
 /** The rooms part of the PostgreSQL store. */
 export function createPgRooms(pool: pg.Pool, writer: PgWriter): RoomStore {
-  const pageMessages = keysetPager<MessageRow>(pool, {
+  const pageMessages = keysetPager<RoomMessageRow>(pool, {
     table: "room_messages",
-    columns: "id::text AS id, nick, sender, body, stanza, time::text AS time",
+    columns: ROOM_MESSAGE_COLUMNS,
     scope: "owner = $1 AND room = $2",
     scopeArgs: 2,
   });
@@ -79,7 +68,21 @@ export function createPgRooms(pool: pg.Pool, writer: PgWriter): RoomStore {
     async pageRoomMessages(owner, room, query): Promise<RoomMessagePage> {
       await writer.barrier();
       const { rows, hasOlder, hasNewer } = await pageMessages([owner, room], query);
-      return { messages: rows.map(toMessage), hasOlder, hasNewer };
+      return { messages: rows.map(toRoomMessage), hasOlder, hasNewer };
     },
+    async findRoomMessage(owner, messageId): Promise<FoundRoomMessage | undefined> {
+      await writer.barrier();
+      // `message_id <> ''` lets PostgreSQL use the partial index.
+      const row = await readOne<RoomMessageRow & { room: string }>(
+        pool,
+        `SELECT ${ROOM_MESSAGE_COLUMNS}, room FROM room_messages
+         WHERE owner = $1 AND message_id = $2 AND message_id <> '' ORDER BY id DESC LIMIT 1`,
+        [owner, messageId],
+      );
+      return row && { ...toRoomMessage(row), room: row.room };
+    },
+    // Fenced as the room's messages are: what the link holder hears in the room.
+    amendRoomMessage: (owner, room, target, change) =>
+      writer.enqueue({ kind: "amend-room", owner, room, target, change }) as Promise<boolean>,
   };
 }

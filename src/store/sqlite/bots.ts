@@ -41,6 +41,7 @@ export function createSqliteBots(db: Database.Database, writer: Writer): BotStor
     "DELETE FROM history WHERE owner = ?",
     "DELETE FROM rooms WHERE owner = ?",
     "DELETE FROM room_messages WHERE owner = ?",
+    "DELETE FROM commands WHERE owner = ?",
   ].map((sql) => db.prepare<[string]>(sql));
 
   const deleteAll = db.transaction((name: string, owner: string) => {

@@ -168,6 +168,46 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    description: "message ids the API hands out; edited and retracted messages",
+    sql: `
+      -- The id the API hands out for a message (stanza/message-ids.ts), and when it was last
+      -- corrected (XEP-0308) or retracted (XEP-0424). '' for messages kept before.
+      ALTER TABLE history ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE history ADD COLUMN edited_at INTEGER;
+      ALTER TABLE history ADD COLUMN deleted_at INTEGER;
+      CREATE INDEX history_by_message ON history (owner, message_id) WHERE message_id <> '';
+
+      -- A room message is named by the room's stanza-id (the owner's own: its origin-id) and
+      -- corrected by its sender's own id, so both are kept.
+      ALTER TABLE room_messages ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE room_messages ADD COLUMN origin_id TEXT;
+      ALTER TABLE room_messages ADD COLUMN stanza_id TEXT;
+      ALTER TABLE room_messages ADD COLUMN own INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE room_messages ADD COLUMN edited_at INTEGER;
+      ALTER TABLE room_messages ADD COLUMN deleted_at INTEGER;
+      CREATE INDEX room_messages_by_message ON room_messages (owner, message_id)
+        WHERE message_id <> '';
+      CREATE INDEX room_messages_by_origin ON room_messages (owner, room, origin_id)
+        WHERE origin_id IS NOT NULL;
+      CREATE INDEX room_messages_by_stanza_id ON room_messages (owner, room, stanza_id)
+        WHERE stanza_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 6,
+    description: "the commands owners offer (XEP-0050)",
+    sql: `
+      CREATE TABLE commands (
+        owner TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (owner, node)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Store } from "../types.js";
 import { createSqliteBots } from "./bots.js";
 import { createSqliteClaims } from "./claims.js";
+import { createSqliteCommands } from "./commands.js";
 import { createSqliteDeliveries } from "./deliveries.js";
 import { createSqliteEventLog } from "./events.js";
 import { createHeadCache } from "./heads.js";
@@ -35,6 +36,7 @@ export function createSqliteStore(parts: SqliteStoreParts): Store {
     ...createSqliteBots(db, writer),
     ...createSqliteHistory(db, writer),
     ...createSqliteRooms(db, writer),
+    ...createSqliteCommands(db, writer),
     location,
     volatile,
     storeId,

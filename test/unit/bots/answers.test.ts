@@ -33,6 +33,7 @@ describe("automaticAnswer", () => {
     expect(query?.getChildren("feature").map((f) => f.attrs.var)).toEqual([
       "http://jabber.org/protocol/disco#info",
       "urn:xmpp:ping",
+      "http://jabber.org/protocol/commands",
     ]);
   });
 

@@ -2,16 +2,13 @@ import { describe, expect, it } from "vitest";
 import { jsonToStanza, stanzaToJson } from "../../../src/formats/json/index.js";
 import { parseXmlElement } from "../../../src/formats/xml.js";
 import { StanzaError } from "../../../src/stanza/errors.js";
+import { refusal } from "../../helpers/refusal.js";
 
-function rejection(input: unknown): StanzaError {
-  try {
-    jsonToStanza(input);
-  } catch (err) {
-    if (err instanceof StanzaError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${JSON.stringify(input)} to be rejected`);
-}
+const rejection = (input: unknown): StanzaError =>
+  refusal(
+    () => jsonToStanza(input),
+    () => `${JSON.stringify(input)} to be rejected`,
+  );
 
 describe("jsonToStanza rejects bad input with a 422 naming the field", () => {
   const cases: [string, unknown, RegExp][] = [

@@ -5,17 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { codecFor } from "../../../src/formats/index.js";
 import { MAX_ELEMENTS, parseXmlElement } from "../../../src/formats/xml.js";
-import { StanzaError } from "../../../src/stanza/errors.js";
-
-function refusal(run: () => unknown): StanzaError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof StanzaError) return err;
-    throw err;
-  }
-  throw new Error("expected a StanzaError");
-}
+import { refusal } from "../../helpers/refusal.js";
 
 const cpuMs = (run: () => unknown) => {
   const started = process.cpuUsage();

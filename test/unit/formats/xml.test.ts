@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { MAX_DEPTH, parseXmlElement, serializeStanza } from "../../../src/formats/xml.js";
 import { StanzaError } from "../../../src/stanza/errors.js";
+import { refusal } from "../../helpers/refusal.js";
 
-function parseError(input: string): StanzaError {
-  try {
-    parseXmlElement(input);
-  } catch (err) {
-    if (err instanceof StanzaError) return err;
-    throw err;
-  }
-  throw new Error("expected a parse error");
-}
+const parseError = (input: string): StanzaError =>
+  refusal(
+    () => parseXmlElement(input),
+    () => "a parse error",
+  );
 
 describe("parseXmlElement", () => {
   it("parses one element with children and text", () => {

@@ -1,10 +1,15 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Element } from "@xmpp/xml";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config.js";
+import { createApp } from "../../../src/http/app.js";
 import { newApp } from "../../../src/http/env.js";
 import { errorResponse } from "../../../src/http/errors.js";
 import { FORWARDED_HEADER, forwardToHolder } from "../../../src/http/forward.js";
 import { StanzaError } from "../../../src/stanza/errors.js";
+import { appDeps } from "../../helpers/app-deps.js";
+import { fakeLink } from "../../helpers/fake-link.js";
 
 interface Seen {
   readonly method: string;
@@ -104,5 +109,71 @@ describe("requests only the link holder can serve", () => {
     );
     expect(gone.status).toBe(503);
     expect(await gone.text()).toMatch(/did not answer/);
+  });
+});
+
+describe("a bot's requests on a process that does not hold the link", () => {
+  const config = loadConfig({
+    env: { XMPP_REST_DOMAIN: "rest.example.org", XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "tok" },
+  });
+
+  it("pass what lives with the link to the holder (rooms, calls on a sent message, typing, files, commands) and serve sending, history and events here", async () => {
+    const seen: Seen[] = [];
+    const url = await startHolder(seen);
+    const sent: Element[] = [];
+    const link = fakeLink(config.domain, (stanza) => sent.push(stanza));
+    const deps = await appDeps(config, link);
+    try {
+      const app = createApp({ ...deps, holder: { local: () => false, url: async () => url } });
+      const call = (method: string, path: string, body?: string) =>
+        app.request(`/v1/bots/b${path}`, {
+          method,
+          headers: { authorization: "Bearer tok", "content-type": "application/json" },
+          ...(body === undefined ? {} : { body }),
+        });
+      expect((await call("PUT", "", "{}")).status).toBeLessThan(300);
+      const passed: [string, string, string?][] = [
+        ["GET", "/rooms"],
+        ["PUT", "/rooms/r@muc.example.org", '{"nick":"B"}'],
+        ["PUT", "/messages/abc", '{"body":"fixed"}'],
+        ["DELETE", "/messages/abc"],
+        ["PUT", "/messages/abc/reactions", '{"reactions":["👍"]}'],
+        ["POST", "/typing", '{"to":"a@example.org","state":"composing"}'],
+        ["POST", "/files?to=a@example.org", "file bytes"],
+        ["GET", "/commands"],
+        ["POST", "/commands/s1", '{"status":"completed"}'],
+      ];
+      for (const [method, path, body] of passed) {
+        const res = await call(method, path, body);
+        expect({ method, path, from: res.headers.get("x-from") }).toEqual({
+          method,
+          path,
+          from: "holder",
+        });
+      }
+      expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(
+        passed.map(([method, path]) => `${method} /v1/bots/b${path}`),
+      );
+      expect(seen.find((s) => s.url.includes("/files"))?.body).toBe("file bytes");
+
+      const here: [string, string, string?][] = [
+        ["POST", "/messages", '{"to":"a@example.org","body":"hi"}'],
+        ["GET", "/messages"],
+        ["GET", "/events?wait=0"],
+      ];
+      for (const [method, path, body] of here) {
+        const res = await call(method, path, body);
+        expect({ method, path, from: res.headers.get("x-from"), ok: res.ok }).toEqual({
+          method,
+          path,
+          from: null,
+          ok: true,
+        });
+      }
+      expect(seen).toHaveLength(passed.length);
+      expect(sent.map((s) => s.getChildText("body"))).toEqual(["hi"]);
+    } finally {
+      deps.stop();
+    }
   });
 });

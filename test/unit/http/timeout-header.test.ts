@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTimeoutHeader } from "../../../src/http/timeout-header.js";
-import { StanzaError } from "../../../src/stanza/errors.js";
-
-function refusal(run: () => unknown): StanzaError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof StanzaError) return err;
-    throw err;
-  }
-  throw new Error("expected a StanzaError");
-}
+import { refusal } from "../../helpers/refusal.js";
 
 describe("Prosody-Rest-Timeout", () => {
   it.each([

@@ -4,6 +4,7 @@ import { stanzaToJson } from "../../../src/formats/json/index.js";
 import { parseXmlElement } from "../../../src/formats/xml.js";
 import { botOwner } from "../../../src/owner.js";
 import { type RoomEffects, roomMessage, roomPresence } from "../../../src/rooms/inbound.js";
+import { RoomMessageIds } from "../../../src/rooms/message-ids.js";
 import type { PendingEntry, RoomState } from "../../../src/rooms/state.js";
 import type { StanzaError } from "../../../src/stanza/errors.js";
 import { fakeLink } from "../../helpers/fake-link.js";
@@ -33,6 +34,7 @@ function roomState(overrides: Partial<RoomState> = {}): RoomState {
     subject: undefined,
     occupants: new Map(),
     pending: undefined,
+    ids: new RoomMessageIds(),
     ...overrides,
   };
 }
@@ -44,6 +46,10 @@ function recorder() {
     suspended: () => calls.push("suspended"),
     said: (_s, _st, nick, body) => calls.push(`said ${nick}: ${body}`),
     subjectChanged: (_s, nick) => calls.push(`subject by ${nick}`),
+    amended: (_s, targets, change) =>
+      calls.push(
+        `${change.kind} ${targets.map((t) => `${t.by}:${t.id}:${t.nick ?? ""}`).join(",")}`,
+      ),
   };
   return { calls, effects };
 }
@@ -168,6 +174,24 @@ describe("presences once in", () => {
       expect(noteOf(out)?.type).toBe(type);
       expect(calls).toEqual([effect]);
     }
+  });
+
+  it("takes ejabberd's destruction presence without status 110 as the bot's own, with the alternate", () => {
+    const { calls, effects } = recorder();
+    const out = presence(
+      "Bot",
+      `<destroy jid="new@muc.localhost"><reason>moving</reason></destroy><item role="none" affiliation="none"/>`,
+      "unavailable",
+    );
+    const state = roomState();
+    state.occupants.set("Bot", { nick: "Bot", role: "moderator", affiliation: "owner" });
+    expect(roomPresence(state, out, effects)).toBe("room");
+    expect(noteOf(out)).toMatchObject({
+      type: "destroyed",
+      reason: "moving",
+      alternate: "new@muc.localhost",
+    });
+    expect(calls).toEqual(["removed"]);
   });
 
   it("drops ejabberd's presences from the bare room", () => {

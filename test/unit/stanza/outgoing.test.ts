@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseXmlElement } from "../../../src/formats/xml.js";
-import { StanzaError } from "../../../src/stanza/errors.js";
+import type { StanzaError } from "../../../src/stanza/errors.js";
 import { prepareOutgoing } from "../../../src/stanza/outgoing.js";
 import { componentFromRule } from "../../../src/xmpp/component.js";
+import { refusal } from "../../helpers/refusal.js";
 
 const rules = { fromRule: componentFromRule("rest.example.org") };
 
@@ -11,15 +12,7 @@ function prepare(input: string) {
   return prepareOutgoing(root, namespace, rules);
 }
 
-function rejection(input: string): StanzaError {
-  try {
-    prepare(input);
-  } catch (err) {
-    if (err instanceof StanzaError) return err;
-    throw err;
-  }
-  throw new Error("expected a rejection");
-}
+const rejection = (input: string): StanzaError => refusal(() => prepare(input));
 
 describe("prepareOutgoing", () => {
   it("keeps only to, from, id, type and xml:lang on the root", () => {

@@ -626,6 +626,44 @@ export function storeContract(name: string, target: ContractTarget): void {
         const ofAccount = await store.pageHistory(ACCOUNT, { limit: 10 });
         expect(ofAccount.entries.map((e) => e.body)).toEqual(["m2"]);
       });
+
+      it("finds a message by the id the API hands out, newest first, and only the owner's", async () => {
+        const store = await open();
+        await store.appendHistory({ ...historyEntry(BOT, 1, "alice@x"), messageId: "dup" });
+        await store.appendHistory({ ...historyEntry(BOT, 2, "bob@x", "out"), messageId: "dup" });
+        await store.appendHistory({ ...historyEntry(ACCOUNT, 3, "alice@x"), messageId: "other" });
+        expect(await store.findHistoryMessage(BOT, "dup")).toMatchObject({
+          body: "m2",
+          peer: "bob@x",
+          direction: "out",
+          messageId: "dup",
+        });
+        expect(await store.findHistoryMessage(BOT, "other")).toBeUndefined();
+        expect(await store.findHistoryMessage(BOT, "")).toBeUndefined();
+      });
+
+      it("applies a correction and a retraction from the message's sender only, and never undoes a retraction", async () => {
+        const store = await open();
+        await store.appendHistory({ ...historyEntry(BOT, 1, "alice@x"), messageId: "a1" });
+        const target = { messageId: "a1", direction: "in" as const, peer: "alice@x" };
+        // Someone else in the conversation, or the other direction: not the sender.
+        const edit = { kind: "edit" as const, body: "fixed", time: 50 };
+        expect(await store.amendHistory(BOT, { ...target, peer: "mallory@x" }, edit)).toBe(false);
+        expect(await store.amendHistory(BOT, { ...target, direction: "out" }, edit)).toBe(false);
+        expect(await store.amendHistory(ACCOUNT, target, edit)).toBe(false);
+        expect(await store.amendHistory(BOT, target, edit)).toBe(true);
+        expect(await store.findHistoryMessage(BOT, "a1")).toMatchObject({
+          body: "fixed",
+          editedAt: 50,
+        });
+        expect(await store.amendHistory(BOT, target, { kind: "delete", time: 60 })).toBe(true);
+        const [entry] = (await store.pageHistory(BOT, { limit: 1 })).entries;
+        expect(entry).toMatchObject({ body: "", editedAt: 50, deletedAt: 60, messageId: "a1" });
+        expect(
+          await store.amendHistory(BOT, target, { kind: "edit", body: "back", time: 70 }),
+        ).toBe(false);
+        expect((await store.findHistoryMessage(BOT, "a1"))?.body).toBe("");
+      });
     });
 
     describe("rooms", () => {
@@ -689,6 +727,89 @@ export function storeContract(name: string, target: ContractTarget): void {
         });
         const ofAccount = await store.pageRoomMessages(ACCOUNT, ROOM, { limit: 10 });
         expect(ofAccount.messages.map((m) => m.body)).toEqual(["an account"]);
+      });
+
+      it("finds a room message by its API id and changes it by any of its ids, the sender's only", async () => {
+        const store = await open();
+        const said = {
+          ...roomMessage(BOT, ROOM, "hello"),
+          messageId: "room-sid-1",
+          originId: "alice-1",
+          stanzaId: "room-sid-1",
+        };
+        const stored = await store.appendRoomMessage(said);
+        expect(stored).toMatchObject({ messageId: "room-sid-1", originId: "alice-1" });
+        const own = {
+          ...roomMessage(BOT, ROOM, "mine"),
+          nick: "bot",
+          messageId: "bot-1",
+          originId: "bot-1",
+          stanzaId: "room-sid-2",
+          own: true,
+        };
+        await store.appendRoomMessage(own);
+        expect(await store.findRoomMessage(BOT, "bot-1")).toMatchObject({
+          room: ROOM,
+          own: true,
+          stanzaId: "room-sid-2",
+        });
+        expect(await store.findRoomMessage(ACCOUNT, "bot-1")).toBeUndefined();
+        // A correction names the sender's own id, and only the sender's counts.
+        const edit = { kind: "edit" as const, body: "hello!", time: 5 };
+        const byOrigin = { by: "origin" as const, id: "alice-1" };
+        expect(await store.amendRoomMessage(BOT, ROOM, { ...byOrigin, nick: "bob" }, edit)).toBe(
+          false,
+        );
+        expect(await store.amendRoomMessage(BOT, ROOM, { ...byOrigin, nick: "alice" }, edit)).toBe(
+          true,
+        );
+        expect(await store.findRoomMessage(BOT, "room-sid-1")).toMatchObject({
+          body: "hello!",
+          editedAt: 5,
+        });
+        // A moderation names the room's stanza-id, whoever said it.
+        const moderated = { by: "stanza" as const, id: "room-sid-2" };
+        expect(
+          await store.amendRoomMessage(BOT, ROOM, moderated, { kind: "delete", time: 9 }),
+        ).toBe(true);
+        const page = await store.pageRoomMessages(BOT, ROOM, { limit: 10 });
+        expect(page.messages.map((m) => [m.body, m.deletedAt])).toEqual([
+          ["", 9],
+          ["hello!", undefined],
+        ]);
+        const byMessage = { by: "message" as const, id: "bot-1" };
+        expect(await store.amendRoomMessage(BOT, ROOM, byMessage, edit)).toBe(false);
+      });
+    });
+
+    describe("commands", () => {
+      it("keeps each owner's commands in declared order, replaced whole, gone with the bot", async () => {
+        const store = await open();
+        await store.putCommands(BOT, [
+          { node: "weather", name: "Weather" },
+          { node: "alpha", name: "Alpha" },
+        ]);
+        await store.putCommands(ACCOUNT, [{ node: "x", name: "X" }]);
+        expect(await store.listCommands(BOT)).toEqual([
+          {
+            owner: BOT,
+            commands: [
+              { node: "weather", name: "Weather" },
+              { node: "alpha", name: "Alpha" },
+            ],
+          },
+        ]);
+        await store.putCommands(BOT, [{ node: "alpha", name: "Alpha 2" }]);
+        expect((await store.listCommands()).map((o) => [o.owner, o.commands.length])).toEqual([
+          [ACCOUNT, 1],
+          [BOT, 1],
+        ]);
+        await store.putCommands(BOT, []);
+        expect(await store.listCommands(BOT)).toEqual([]);
+        await store.putBot({ name: "c", tokenHashes: [], createdAt: 1, updatedAt: 1 });
+        await store.putCommands("bot:c", [{ node: "n", name: "N" }]);
+        await store.deleteBot("c", "bot:c");
+        expect(await store.listCommands("bot:c")).toEqual([]);
       });
     });
 

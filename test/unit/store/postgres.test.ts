@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   FencedError,
@@ -6,6 +7,7 @@ import {
   type StoreSettings,
   StoreUnavailableError,
 } from "../../../src/store/index.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../../src/store/postgres/migrations.js";
 import { type Postgres, startPostgres } from "../../helpers/postgres.js";
 
 /**
@@ -139,7 +141,7 @@ describe("the PostgreSQL store, several processes", () => {
     });
   });
 
-  it("fences the holder's appends: refused once the lease is another's, or held by nobody here", async () => {
+  it("fences the holder's appends and room message changes: refused once the lease is another's, or held by nobody here", async () => {
     const {
       stores: [a, b],
     } = await processes(2);
@@ -152,6 +154,11 @@ describe("the PostgreSQL store, several processes", () => {
     const taken = await cluster(b).leases.acquire("link", 5_000);
     cluster(b).fence(taken);
     await expect(a.append(event(2))).rejects.toBeInstanceOf(FencedError);
+    // What it hears in a room, and the changes to it, are the holder's too.
+    const retraction = { kind: "delete", time: 1 } as const;
+    await expect(
+      a.amendRoomMessage("bot:b", "r@muc", { by: "stanza", id: "s1" }, retraction),
+    ).rejects.toBeInstanceOf(FencedError);
     // Progress (an ack) is nobody's privilege.
     await a.acknowledge("bot:b", first.id);
     const second = await b.append(event(3));
@@ -306,6 +313,49 @@ describe("the PostgreSQL store, several processes", () => {
       }
     } finally {
       await alone.stop();
+    }
+  });
+});
+
+describe("the PostgreSQL store's migrations", () => {
+  it("migrates a version 1 store: what it kept stays, without API ids, and the new parts work", async () => {
+    const uri = await server.createDatabase();
+    const client = new pg.Client({ connectionString: uri });
+    await client.connect();
+    try {
+      const first = MIGRATIONS.find((m) => m.version === 1);
+      await client.query(`BEGIN; ${first?.sql}; COMMIT`);
+      await client.query(`
+        INSERT INTO meta VALUES ('schema-version', '1'), ('store-id', 'abc123');
+        INSERT INTO history (id, owner, direction, peer, sender, recipient, type, body, stanza, time)
+          VALUES (1, 'bot:echo', 'in', 'a@x', 'a@x/r', 'echo@rest', 'chat', 'hi', '<message/>', 30);
+        INSERT INTO room_messages (id, owner, room, nick, sender, body, stanza, time)
+          VALUES (1, 'bot:echo', 'lobby@muc', 'al', 'lobby@muc/al', 'yo', '<message/>', 50);
+      `);
+    } finally {
+      await client.end();
+    }
+
+    const store = await openStore(uri);
+    stores.push(store);
+    expect(store.storeId).toBe("abc123");
+    const kept = await store.pageHistory("bot:echo", { limit: 10 });
+    expect(kept.entries).toEqual([expect.objectContaining({ id: "1", body: "hi" })]);
+    expect(kept.entries[0]).not.toHaveProperty("messageId");
+    const said = await store.pageRoomMessages("bot:echo", "lobby@muc", { limit: 10 });
+    expect(said.messages).toEqual([expect.objectContaining({ body: "yo" })]);
+    expect(said.messages[0]).not.toHaveProperty("messageId");
+    await store.putCommands("bot:echo", [{ node: "n", name: "N" }]);
+    expect(await store.listCommands("bot:echo")).toEqual([
+      { owner: "bot:echo", commands: [{ node: "n", name: "N" }] },
+    ]);
+    const check = new pg.Client({ connectionString: uri });
+    await check.connect();
+    try {
+      const version = await check.query("SELECT value FROM meta WHERE key = 'schema-version'");
+      expect(version.rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
+    } finally {
+      await check.end();
     }
   });
 });

@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { parseBotSettings } from "../../../bots/input.js";
 import { botName } from "../../../bots/names.js";
 import type { Bot } from "../../../bots/registry.js";
+import { botOwner, ownerId } from "../../../owner.js";
 import type { Consumers } from "../../../stream/consumers.js";
 import { requireAdmin, requireBot } from "../../access.js";
 import type { BridgeApp, RouteDeps } from "../../env.js";
@@ -73,7 +74,7 @@ export function botJson(bot: Bot, consumers: Pick<Consumers, "countFor">): z.inf
     callbackTokenSet: bot.webhook?.token !== undefined,
     autoJoinOnInvite: bot.autoJoinOnInvite,
     tokens: bot.tokenCount,
-    consumers: consumers.countFor(bot.name),
+    consumers: consumers.countFor(ownerId(botOwner(bot.name))),
     createdAt: new Date(bot.createdAt).toISOString(),
     updatedAt: new Date(bot.updatedAt).toISOString(),
   };
@@ -162,7 +163,8 @@ export function registerBotAdmin(
     const settings = parseBotSettings(c.req.valid("json"));
     const { bot, created, token } = await registry.put(name, settings);
     // A bot that now has a webhook no longer pulls: its open streams end, saying why.
-    if (bot.webhook) consumers.closeAll("the bot now receives by webhook", bot.name);
+    if (bot.webhook)
+      consumers.closeAll("the bot now receives by webhook", ownerId(botOwner(bot.name)));
     const body = { ...botJson(bot, consumers), ...(token ? { token } : {}) };
     return created ? c.json(body, 201) : c.json(body, 200);
   });
@@ -176,7 +178,7 @@ export function registerBotAdmin(
     requireAdmin(c.var.principal);
     const bot = requireBot(c.var.principal, registry, c.req.valid("param").name);
     await registry.delete(bot.name);
-    consumers.closeAll("the bot was deleted", bot.name);
+    consumers.closeAll("the bot was deleted", ownerId(botOwner(bot.name)));
     return c.body(null, 204);
   });
 }

@@ -107,7 +107,6 @@ export function registerEvents(
 
     if (websocket) {
       const events = webSocketEvents({
-        bot: bot.name,
         stream,
         store,
         after: position,
@@ -117,14 +116,14 @@ export function registerEvents(
         log,
       });
       return upgradeWebSocket(c, events as unknown as WSEvents, {
-        onError: (err) => log.warn("websocket handler failed", { bot: bot.name, err }),
+        onError: (err) => log.warn("websocket handler failed", { stream, err }),
       });
     }
 
     if (sse) {
       const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
       const body = sseStream({
-        bot: bot.name,
+        stream,
         cursor: createCursor(store, stream, position),
         format,
         limits,
@@ -146,7 +145,7 @@ export function registerEvents(
 
     const { waitMs, limit } = poll ?? { waitMs: 0, limit: 1 };
     const events = await longPoll({
-      bot: bot.name,
+      stream,
       cursor: createCursor(store, stream, position),
       format,
       waitMs,

@@ -3,14 +3,20 @@
  * /v1/bots/{name}/...: events, messages, rooms. Those are one sub-app, so the access check
  * and the bot lookup are declared once, for all of them (c.var.bot).
  */
+
+import { FILE_TIMEOUT_MS } from "../../../messages/upload.js";
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { forwardTimeout, forwardToHolder } from "../../forward.js";
 import { registerBotAdmin } from "./admin.js";
+import { registerCommands } from "./commands.js";
 import { registerEvents } from "./events.js";
+import { registerFiles } from "./files.js";
+import { registerMessageActions } from "./message-actions.js";
 import { registerMessages } from "./messages.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
+import { registerRoomAdmin } from "./rooms-admin.js";
 
 export function registerBotRoutes(
   app: BridgeApp,
@@ -22,6 +28,9 @@ export function registerBotRoutes(
     | "store"
     | "outbound"
     | "rooms"
+    | "messages"
+    | "files"
+    | "commands"
     | "streamLimits"
     | "log"
     | "holder"
@@ -36,17 +45,44 @@ export function registerBotRoutes(
   const bot = newApp();
   // Every path below /v1/bots/{name}/ (but not the bot itself, which PUT may create).
   bot.use("/:below{.+}", botLookup(deps.registry));
+  if (deps.holder) forwardHolderOnly(bot, deps.holder, deps.settings);
   registerEvents(bot, deps);
   registerMessages(bot, deps);
+  if (deps.messages) registerMessageActions(bot, deps.messages);
+  if (deps.files) registerFiles(bot, deps.files);
+  if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {
-    // A bot's rooms live with the link: another process passes these requests to its holder.
-    if (deps.holder) {
-      const forward = forwardToHolder(deps.holder, { timeoutMs: forwardTimeout(deps.settings) });
-      bot.use("/rooms", forward);
-      bot.use("/rooms/*", forward);
-    }
     registerRooms(bot, deps.rooms);
     registerRoomInvitations(bot, deps.rooms);
+    registerRoomAdmin(bot, deps.rooms);
   }
   app.route("/v1/bots/:name", bot);
+}
+
+/**
+ * What lives with the link, so another process passes it to the link holder: a bot's rooms
+ * (seats, occupants, waits), the calls on a message already sent (it may have been said in a
+ * room: the seat sends them), typing (to a room too), files (to a room too; with the
+ * upload's own timeout), and command menus (the holder answers the users' discovery from its
+ * menus, and a session waits there). Sending (POST /messages), history and events are served
+ * by every process.
+ */
+const HOLDER_ONLY = [
+  "/rooms",
+  "/rooms/*",
+  "/messages/:id{.+}",
+  "/typing",
+  "/commands",
+  "/commands/*",
+] as const;
+
+function forwardHolderOnly(
+  bot: BridgeApp,
+  holder: NonNullable<RouteDeps["holder"]>,
+  settings: RouteDeps["settings"],
+): void {
+  const forward = forwardToHolder(holder, { timeoutMs: forwardTimeout(settings) });
+  for (const path of HOLDER_ONLY) bot.use(path, forward);
+  // A file's upload may take as long as the bridge lets it.
+  bot.use("/files", forwardToHolder(holder, { timeoutMs: FILE_TIMEOUT_MS + 10_000 }));
 }

@@ -4,11 +4,11 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonToStanza } from "../../../formats/json/index.js";
-import { storedStanzaJson } from "../../../formats/json/stored.js";
+import { storedMessageEvent, storedStanzaJson } from "../../../formats/json/stored.js";
 import { botOwner, ownerId } from "../../../owner.js";
 import { badRequest, unprocessable } from "../../../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../../../stanza/jid.js";
-import type { HistoryEntry } from "../../../store/history.js";
+import { DIRECTIONS, type HistoryEntry } from "../../../store/history.js";
 import type { BridgeApp, RouteDeps } from "../../env.js";
 import {
   HISTORY_DEFAULT_LIMIT,
@@ -17,19 +17,37 @@ import {
   parseAfter,
 } from "../../params.js";
 import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
-import { botParams as params } from "./params.js";
+import { optionalId, botParams as params } from "./params.js";
+
+export const Attachment = z
+  .object({
+    url: z.string(),
+    name: z.string().optional(),
+    size: z.number().int().optional().openapi({ description: "Bytes" }),
+    mediaType: z.string().optional(),
+  })
+  .openapi("Attachment");
 
 const HistoryMessage = z
   .object({
     id: z.string().openapi({ description: "History id, for before= and after=" }),
+    messageId: z.string().optional().openapi({
+      description: "The message's id for edits, deletions, reactions, replies and read markers",
+    }),
     time: z.string().openapi({ description: "RFC 3339" }),
-    direction: z.enum(["in", "out"]),
+    direction: z.enum(DIRECTIONS),
     from: z.string(),
     to: z.string(),
     type: z.string(),
-    body: z.string(),
+    body: z.string().optional().openapi({ description: "The latest text; absent once deleted" }),
+    edited: z.boolean().optional(),
+    editedAt: z.string().optional().openapi({ description: "When it was last edited (RFC 3339)" }),
+    deleted: z.boolean().optional(),
+    deletedAt: z.string().optional().openapi({ description: "When it was deleted (RFC 3339)" }),
+    replyTo: z.string().optional().openapi({ description: "The message it replies to" }),
+    attachments: z.array(Attachment).optional(),
     stanza: z.record(z.string(), z.unknown()).nullable().openapi({
-      description: "The whole stanza in the JSON mapping",
+      description: "The whole stanza in the JSON mapping, as first received or sent",
     }),
   })
   .openapi("HistoryMessage");
@@ -53,6 +71,10 @@ const SendBody = z
     to: z.string().openapi({ example: "alice@example.org" }),
     body: z.string().optional().openapi({ example: "Hello!" }),
     type: z.string().optional().openapi({ description: "Default chat" }),
+    replyTo: z.string().optional().openapi({
+      description:
+        "Reply to this message (its id): XEP-0461, with the quoted text for older clients",
+    }),
   })
   .catchall(z.unknown())
   .openapi("BotMessage", {
@@ -60,17 +82,24 @@ const SendBody = z
   });
 
 function messageJson(entry: HistoryEntry): z.infer<typeof HistoryMessage> {
-  const { id, direction, from, to, type, body } = entry;
+  const { id, messageId, direction, from, to, type, body, editedAt, deletedAt } = entry;
   // The store keeps milliseconds; the answer says RFC 3339.
-  const time = new Date(entry.time).toISOString();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const typed = storedMessageEvent(entry.stanza);
   return {
     id,
-    time,
+    ...(messageId === undefined ? {} : { messageId }),
+    time: iso(entry.time),
     direction,
     from,
     to,
     type,
-    body,
+    ...(deletedAt === undefined ? { body } : { deleted: true, deletedAt: iso(deletedAt) }),
+    ...(editedAt === undefined ? {} : { edited: true, editedAt: iso(editedAt) }),
+    ...(typed?.replyTo === undefined ? {} : { replyTo: typed.replyTo }),
+    ...(typed?.attachments === undefined || deletedAt !== undefined
+      ? {}
+      : { attachments: typed.attachments }),
     stanza: storedStanzaJson(entry.stanza) as Record<string, unknown> | null,
   };
 }
@@ -161,13 +190,16 @@ export function registerMessages(
 
   app.openapi(sendRoute, async (c) => {
     const sender = botOwner(c.var.bot.name);
-    const fields = c.req.valid("json") as Record<string, unknown>;
+    const { replyTo, ...fields } = c.req.valid("json") as Record<string, unknown>;
     if (fields.kind !== undefined && fields.kind !== "message") {
       throw unprocessable("this endpoint sends messages; use POST /rest for other stanzas");
     }
     const stanza = jsonToStanza({ type: "chat", ...fields, kind: "message" });
     outbound.prepare(sender, stanza);
-    await outbound.send(sender, stanza, { timeoutMs: 0 });
-    return c.json({ id: stanza.attrs.id ?? "" }, 202);
+    const sent = await outbound.send(sender, stanza, {
+      timeoutMs: 0,
+      replyTo: optionalId(replyTo, "replyTo"),
+    });
+    return c.json({ id: sent.id ?? stanza.attrs.id ?? "" }, 202);
   });
 }

@@ -1,5 +1,6 @@
 /** The path parameters and small schema helpers the /v1/bots routes share. */
 import { z } from "@hono/zod-openapi";
+import { unprocessable } from "../../../stanza/errors.js";
 
 export const BotName = z.string().openapi({
   description: "The bot's name: the localpart of its address name@domain (RFC 7622 §3.3)",
@@ -19,3 +20,12 @@ export const json = (schema: z.ZodType, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
+
+/** A message id given in a JSON body (`replyTo`): a non-empty string, or absent. */
+export function optionalId(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value === "") {
+    throw unprocessable(`"${field}" must be a message id (a non-empty string)`);
+  }
+  return value;
+}

@@ -7,6 +7,13 @@ import { ROOM_STATUSES } from "../../../rooms/state.js";
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "../../params.js";
 import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
 import { botParams, json, roomParams } from "./params.js";
+import {
+  AffiliationLists,
+  Ignored,
+  MAX_MEMBERS,
+  RoomConfigBody,
+  RoomConfigSummary,
+} from "./room-schemas.js";
 
 /** Most messages of discussion history a join may ask for (XEP-0045 §7.2.14). */
 export const MAX_JOIN_HISTORY = 100;
@@ -36,9 +43,20 @@ const RoomView = z
 
 const JoinAnswer = RoomView.extend({
   created: z.boolean().openapi({
-    description: "The bot created the room now (as an instant room, open to others)",
+    description:
+      "The bot created the room now: as an instant room (open to others), or configured as config asked",
   }),
+  ignored: Ignored.optional(),
 }).openapi("RoomJoined");
+
+const RoomDetails = RoomView.extend({
+  config: RoomConfigSummary.nullable().openapi({
+    description: "What the room's disco#info says of its configuration; null while not in",
+  }),
+  affiliations: AffiliationLists.nullable().openapi({
+    description: "The lists the room shows the bot (owners, admins see them); null while not in",
+  }),
+}).openapi("RoomDetails");
 
 const JoinBody = z
   .object({
@@ -48,12 +66,30 @@ const JoinBody = z
       description:
         "Messages of discussion history to ask for (default 0). They reach the bot's events marked room_event.history and are not stored.",
     }),
+    config: RoomConfigBody.optional().openapi({
+      description:
+        "A room the bot creates is configured from its owner form (XEP-0045 §10.1.3) before anyone may enter; an existing room is changed (§10.2), which needs the bot to be an owner (403)",
+    }),
+    members: z
+      .array(z.string())
+      .max(MAX_MEMBERS)
+      .optional()
+      .openapi({
+        description: `Bare JIDs made members (§9.3) before the answer, at most ${MAX_MEMBERS}; on an existing room the bot must be an admin or owner`,
+        example: ["alice@example.org", "bob@example.org"],
+      }),
   })
   .strict()
   .openapi("RoomJoin");
 
 const RoomPost = z
-  .object({ body: z.string().optional().openapi({ example: "Hello, room!" }) })
+  .object({
+    body: z.string().optional().openapi({ example: "Hello, room!" }),
+    replyTo: z.string().optional().openapi({
+      description:
+        "Reply to this message (its id): XEP-0461, with the quoted text for older clients",
+    }),
+  })
   .catchall(z.unknown())
   .openapi("RoomMessagePost", {
     description: "Any field of the JSON mapping; to, from and type are set by the bridge",
@@ -64,10 +100,28 @@ const SubjectBody = z.object({ subject: z.string() }).strict().openapi("RoomSubj
 const StoredRoomMessage = z
   .object({
     id: z.string().openapi({ description: "For before= and after=" }),
+    messageId: z.string().optional().openapi({
+      description: "The message's id for edits, deletions, reactions, replies and moderation",
+    }),
     time: z.string().openapi({ description: "When the bridge received it (RFC 3339)" }),
     nick: z.string(),
     from: z.string(),
-    body: z.string(),
+    body: z.string().optional().openapi({ description: "The latest text; absent once deleted" }),
+    edited: z.boolean().optional(),
+    editedAt: z.string().optional(),
+    deleted: z.boolean().optional(),
+    deletedAt: z.string().optional(),
+    replyTo: z.string().optional(),
+    attachments: z
+      .array(
+        z.object({
+          url: z.string(),
+          name: z.string().optional(),
+          size: z.number().int().optional(),
+          mediaType: z.string().optional(),
+        }),
+      )
+      .optional(),
     stanza: z.record(z.string(), z.unknown()).nullable().openapi({
       description: "The whole stanza in the JSON mapping",
     }),
@@ -99,9 +153,9 @@ export const joinRoute = createRoute({
   method: "put",
   path: "/rooms/{room}",
   tags: ["rooms"],
-  summary: "Join a room (create it as an instant room if it does not exist)",
+  summary: "Join a room (create it, with a configuration and members, if it does not exist)",
   description:
-    "Waits for the room's answer. Idempotent: joining a room the bot is in with the same nick answers the room; another nick changes the nick. The room's refusal is the status, with the stanza error in the body.",
+    "Waits for the room's answer, and for its configuration and members when asked. Idempotent: joining a room the bot is in with the same nick answers the room (and applies config and members again); another nick changes the nick. The room's refusal is the status, with the stanza error in the body; a bot that came in for this request and cannot set the room up leaves again.",
   security: bearerSecurity,
   request: {
     params,
@@ -112,7 +166,9 @@ export const joinRoute = createRoute({
     ...botErrors,
     ...bodyErrors,
     401: errorResponse("No bearer token, or the room needs a password (not-authorized)"),
-    403: errorResponse("Token refused, or banned, or the room is members-only"),
+    403: errorResponse(
+      "Token refused, or banned, or the room is members-only, or config/members on a room the bot does not own",
+    ),
     404: errorResponse("No such bot, room (that may not be created) or chat service"),
     409: errorResponse("The nick is taken or reserved"),
     422: errorResponse("room is not a bare JID, nick is not a valid resourcepart, ..."),
@@ -125,13 +181,29 @@ export const leaveRoute = createRoute({
   method: "delete",
   path: "/rooms/{room}",
   tags: ["rooms"],
-  summary: "Leave a room",
+  summary: "Leave a room, or destroy it (destroy=true, XEP-0045 §10.9)",
+  description:
+    "Without destroy, the bot leaves. With destroy=true, the bot (an owner) destroys the room: every occupant is told the reason and the alternate room; the bot's room list and store forget it.",
   security: bearerSecurity,
-  request: { params },
+  request: {
+    params,
+    query: z.object({
+      destroy: z.enum(["true", "false"]).optional().openapi({ description: "Default false" }),
+      reason: z.string().optional().openapi({ description: "With destroy: told to everyone" }),
+      alternate: z.string().optional().openapi({
+        description: "With destroy: a room (bare JID) to go to instead",
+        example: "new-lobby@conference.example.org",
+      }),
+    }),
+  },
   responses: {
-    204: { description: "Left; the room is no longer re-joined" },
+    204: { description: "Left (no longer re-joined), or destroyed" },
     ...botErrors,
-    422: errorResponse("room is not a bare JID"),
+    400: errorResponse("reason or alternate without destroy=true, or a bad destroy value"),
+    403: errorResponse("Token refused, or the bot is not an owner of the room"),
+    422: errorResponse("room or alternate is not a bare JID; reason with characters XML forbids"),
+    503: errorResponse("The XMPP link is down (Retry-After)"),
+    504: errorResponse("The room did not answer in time"),
   },
 });
 
@@ -156,13 +228,16 @@ export const getRoute = createRoute({
   method: "get",
   path: "/rooms/{room}",
   tags: ["rooms"],
-  summary: "One room the bot is in: subject and occupants",
+  summary: "One room the bot is in: subject, occupants, configuration and affiliations",
+  description:
+    "The configuration summary comes from the room's disco#info (XEP-0045 §6.4), the affiliation lists from the admin protocol (§9.5, §10.5) where the room shows them to the bot (both null while the bot is not in the room now).",
   security: bearerSecurity,
   request: { params, query: z.object({ access_token: z.string().optional() }) },
   responses: {
-    200: json(RoomView, "The room"),
+    200: json(RoomDetails, "The room"),
     ...botErrors,
     422: errorResponse("room is not a bare JID"),
+    504: errorResponse("The room did not answer in time"),
   },
 });
 

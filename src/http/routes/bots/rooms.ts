@@ -1,16 +1,19 @@
 /**
- * Rooms (XEP-0045) for bots: join, leave, list, post, subject, and what was said there
- * (README, "Rooms"). `{room}` is the room's bare JID. The rooms service decides; these
+ * Rooms (XEP-0045) for bots: join (with a configuration and members), leave or destroy, list,
+ * one room's details, post, subject, and what was said there (README, "Rooms"); the
+ * administration routes are in ./rooms-admin.ts. `{room}` is the room's bare JID. The rooms service decides; these
  * handlers read the request and answer. The spec is in ./rooms.spec.ts.
  */
 import { jsonToStanza } from "../../../formats/json/index.js";
 import { botOwner } from "../../../owner.js";
-import { nickName, roomAddress, xmlText } from "../../../rooms/address.js";
+import { affiliationJid, nickName, roomAddress, xmlText } from "../../../rooms/address.js";
+import { checkRoomConfig } from "../../../rooms/config.js";
 import { archiveBefore } from "../../../rooms/history.js";
 import type { Rooms, RoomView } from "../../../rooms/index.js";
-import { unprocessable } from "../../../stanza/errors.js";
+import { badRequest, unprocessable } from "../../../stanza/errors.js";
 import type { BridgeApp } from "../../env.js";
 import { historyLimit, parseAfter } from "../../params.js";
+import { optionalId } from "./params.js";
 import {
   getRoute,
   historyRoute,
@@ -58,16 +61,35 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
     const body = c.req.valid("json") ?? {};
     const nick = nickName(body.nick ?? bot.name);
     const password = body.password === undefined ? undefined : xmlText(body.password, "password");
-    const { room: view, created } = await rooms.join(botOwner(bot.name), room, {
+    const config = body.config && checkRoomConfig(body.config, "config.");
+    const members = body.members?.map((jid, i) => affiliationJid(jid, `members[${i}]`));
+    const joined = await rooms.join(botOwner(bot.name), room, {
       nick,
       password,
       history: body.history,
+      config,
+      members,
     });
-    return c.json({ ...roomJson(view), created }, 200);
+    const { room: view, created, ignored } = joined;
+    const answer = { ...roomJson(view), created };
+    return c.json(ignored ? { ...answer, ignored: [...ignored] } : answer, 200);
   });
 
   app.openapi(leaveRoute, async (c) => {
-    await rooms.leave(botOwner(c.var.bot.name), roomAddress(c.req.valid("param").room));
+    const owner = botOwner(c.var.bot.name);
+    const room = roomAddress(c.req.valid("param").room);
+    const { destroy, reason, alternate } = c.req.valid("query");
+    if (destroy !== "true") {
+      if (reason !== undefined || alternate !== undefined) {
+        throw badRequest("reason and alternate go with destroy=true (leaving takes neither)");
+      }
+      await rooms.leave(owner, room);
+      return c.body(null, 204);
+    }
+    await rooms.destroy(owner, room, {
+      reason: reason === undefined ? undefined : xmlText(reason, "reason"),
+      alternate: alternate === undefined ? undefined : roomAddress(alternate, "alternate"),
+    });
     return c.body(null, 204);
   });
 
@@ -76,16 +98,19 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
     return c.json({ rooms: list.map(roomJson) }, 200);
   });
 
-  app.openapi(getRoute, (c) => {
-    const view = rooms.get(botOwner(c.var.bot.name), roomAddress(c.req.valid("param").room));
-    return c.json(roomJson(view), 200);
+  app.openapi(getRoute, async (c) => {
+    const room = roomAddress(c.req.valid("param").room);
+    const details = await rooms.details(botOwner(c.var.bot.name), room);
+    return c.json({ ...details, ...roomJson(details) }, 200);
   });
 
   app.openapi(postRoute, async (c) => {
     const room = roomAddress(c.req.valid("param").room);
-    const stanza = roomMessage(c.req.valid("json") as Record<string, unknown>, room);
-    await rooms.post(botOwner(c.var.bot.name), room, stanza);
-    return c.json({ id: stanza.attrs.id ?? "" }, 202);
+    const { replyTo, ...fields } = c.req.valid("json") as Record<string, unknown>;
+    const stanza = roomMessage(fields, room);
+    const replying = optionalId(replyTo, "replyTo");
+    const id = await rooms.post(botOwner(c.var.bot.name), room, stanza, { replyTo: replying });
+    return c.json({ id }, 202);
   });
 
   app.openapi(historyRoute, async (c) => {
