@@ -13,6 +13,7 @@ import { Cleanup, pinSelf } from "./lib/procs.js";
 import { MOD_REST_ENV, startBenchProsody } from "./lib/prosody.js";
 import { renderMarkdown } from "./lib/table.js";
 import { PASSWORD } from "./lib/xmpp-user.js";
+import { accounts } from "./scenarios/accounts.js";
 import { echoRoundtrip } from "./scenarios/echo-roundtrip.js";
 import { idle } from "./scenarios/idle.js";
 import { pendingIq } from "./scenarios/pending-iq.js";
@@ -34,6 +35,7 @@ const RUNNERS: Record<(typeof SCENARIOS)[number], Scenario> = {
   "receive-store": receiveStore,
   "echo-roundtrip": echoRoundtrip,
   "pull-streams": pullStreams,
+  accounts,
 };
 const WEBHOOK_SCENARIOS = new Set([
   "receive-webhook",

@@ -1,12 +1,18 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { type ServerType, serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
+import { type Accounts, createAccounts } from "./accounts/index.js";
+import { createBasicLogins } from "./accounts/logins.js";
+import { createAccountOwners } from "./accounts/owners.js";
+import { createSealer, readSecretKey } from "./accounts/secrets.js";
 import { type Bots, createBots } from "./bots/index.js";
-import { claimBotAnswer, createBotOutbound, createBotOwners } from "./bots/owners.js";
+import { claimBotAnswer, createBotOwners } from "./bots/owners.js";
 import { type Cluster, createCluster, type HolderTiming } from "./cluster/index.js";
 import type { Config } from "./config.js";
 import { createApp } from "./http/app.js";
+import type { TokenResolver } from "./http/auth.js";
 import { createInbound } from "./inbound/index.js";
 import type { Logger } from "./log.js";
 import { createMessageActions } from "./messages/actions.js";
@@ -15,17 +21,20 @@ import { createMessageLookup, replyTarget } from "./messages/known.js";
 import { componentServer, createUploader, FILE_TIMEOUT_MS } from "./messages/upload.js";
 import { createMetrics, type Metrics, noMetrics } from "./metrics.js";
 import { askAs } from "./outbound/ask.js";
-import type { OutboundConnection } from "./outbound/index.js";
-import { ownerId, ownerOf } from "./owner.js";
+import { createOutbound, type OutboundConnection } from "./outbound/index.js";
+import { combineDirectories } from "./outbound/scope.js";
+import { type Owner, ownerId, ownerOf } from "./owner.js";
 import { createRoomDirectory, DIRECTORY_TIMEOUT_MS } from "./rooms/directory.js";
 import { createRooms } from "./rooms/index.js";
+import { combineSeats } from "./rooms/seat.js";
 import { serviceUnavailable } from "./stanza/errors.js";
 import { openStore, type Store, type StoreSettings, type StoreTuning } from "./store/index.js";
 import { startPruner } from "./store/pruner.js";
 import { createConsumers } from "./stream/consumers.js";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./stream/limits.js";
 import { createWebhook, type Webhook, withWebhookId } from "./webhook/index.js";
-import { createLink, type Link } from "./xmpp/link.js";
+import { createSrvResolver } from "./xmpp/client/index.js";
+import { createLink, type Link, linkDownError } from "./xmpp/link.js";
 
 export interface Bridge {
   /** The link as this process may use it (with several processes: offline on a standby). */
@@ -49,6 +58,8 @@ export interface BridgeOptions {
   readonly streamLimits?: Partial<StreamLimits>;
   /** Several processes: the lease's timing (tests shorten it). */
   readonly holderTiming?: Partial<HolderTiming>;
+  /** Accounts' pings (XEP-0199) after this much silence (tests shorten it). */
+  readonly accountPingIntervalMs?: number;
 }
 
 /** The settings of a database server store, from the configuration. */
@@ -74,6 +85,8 @@ export async function startBridge(
   options: BridgeOptions = {},
 ): Promise<Bridge> {
   const metrics = config.metrics ? createMetrics() : noMetrics;
+  // Read before anything starts: a key file that cannot be read stops the start-up.
+  const secretKey = readSecretKey(config);
   const store = await openStore(config.store, options.store, storeSettings(config));
   if (store.volatile) {
     log.warn("store is in memory: stanzas not yet delivered are lost when the bridge stops");
@@ -91,16 +104,7 @@ export async function startBridge(
       : {}),
     ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
   });
-  const cluster = store.cluster
-    ? createCluster({
-        cluster: store.cluster,
-        raw,
-        log,
-        metrics,
-        ...(options.holderTiming ? { timing: options.holderTiming } : {}),
-      })
-    : undefined;
-  if (cluster) store.cluster?.fence(undefined);
+  const cluster = joinCluster(store, raw, log, metrics, options);
   // The link as this process may use it, and the way stanzas leave (the outbox for a standby).
   const link = cluster?.link ?? raw;
   const way: OutboundConnection & Pick<Link, "send"> = cluster?.routed ?? raw;
@@ -108,16 +112,36 @@ export async function startBridge(
   const webhook = createWebhook({ config, link: way, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link: way, log, metrics });
+  const accounts = createAccounts({
+    config,
+    store,
+    sealer: secretKey && createSealer(secretKey),
+    resolver: createSrvResolver(config.dnsServers),
+    ca: config.accountCaFile === undefined ? undefined : readFileSync(config.accountCaFile),
+    log,
+    metrics,
+    ...accountPacing(options),
+  });
   const { outbound, rooms, directory, messages, files, uploader } = await wireOwners(config, log, {
     store,
     link,
     way,
     bots,
+    accounts,
     webhook,
     cluster,
   });
+  // With several processes the accounts' sessions live with the link (see accountsWithLink).
+  const accountsTurn = cluster ? accountsWithLink(cluster, accounts, log) : undefined;
+  if (!accountsTurn) await accounts.load();
   const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
   const consumers = createConsumers(streamLimits.checkEveryMs);
+  const logins = createBasicLogins({
+    settings: config,
+    accounts,
+    openStreams: (jid) => consumers.countFor(ownerId({ kind: "account", jid })),
+    log,
+  });
   followBots(bots, consumers, store, log);
   readMetricsFrom(metrics, store, consumers);
 
@@ -125,14 +149,16 @@ export async function startBridge(
     settings: config,
     log,
     metrics,
-    tokens: bots.registry,
+    tokens: tokenTable(bots, accounts, logins),
+    accounts,
+    ...(logins.enabled ? { basic: logins.login, logins } : {}),
     outbound,
     linkStatus: () => ({
       state: link.state,
       pendingIq: raw.iqs.size,
       ...(cluster ? cluster.status() : {}),
     }),
-    deliveries: deliveriesView(store, bots, webhook),
+    deliveries: deliveriesView(store, bots, accounts, webhook),
     registry: bots.registry,
     store,
     rooms,
@@ -162,7 +188,8 @@ export async function startBridge(
     rooms.stop();
     cluster?.close();
     await pruner.stop();
-    await Promise.all([webhook.stop(0), bots.stop(0), uploader.close()]);
+    await logins.stop();
+    await Promise.all([webhook.stop(0), bots.stop(0), accounts.stop(0), uploader.close()]);
     await store.close();
     throw err;
   }
@@ -174,8 +201,9 @@ export async function startBridge(
       url: config.peerUrl ?? peerUrlOf(config.httpHost, port),
       claimAnswer: (answer, owner) => claimBotAnswer(bots, answer, owner),
       async gained() {
-        // Rooms joined or left and menus declared through the last holder, and the deliveries
-        // it held.
+        // The accounts (their rooms are seats too), rooms joined or left and menus declared
+        // through the last holder, and the deliveries it held.
+        await accountsTurn?.hold();
         await rooms.load();
         await bots.commands.load();
         webhook.rescan();
@@ -202,7 +230,13 @@ export async function startBridge(
     }, drainTimeoutMs);
     await drained;
     clearTimeout(timer);
-    await Promise.all([webhook.stop(drainTimeoutMs), bots.stop(drainTimeoutMs), uploader.close()]);
+    await logins.stop();
+    await Promise.all([
+      webhook.stop(drainTimeoutMs),
+      bots.stop(drainTimeoutMs),
+      accounts.stop(drainTimeoutMs),
+      uploader.close(),
+    ]);
     rooms.stop();
     await raw.stop();
     cluster?.close();
@@ -219,6 +253,95 @@ export async function startBridge(
     stop: () => {
       stopping ??= stop();
       return stopping;
+    },
+  };
+}
+
+/**
+ * Several processes: every account's session lives with the XMPP link, in the process that
+ * holds its lease (so one process at a time holds an account, and it moves with the link when
+ * its process dies or hands over); the other processes pass the accounts' requests to it
+ * (http/forward.ts). Started when the lease is gained, stopped when it is lost, one turn at a
+ * time. The place for per-account leases (README, "High availability"): spread the accounts
+ * over the live processes, each session started by the holder of its own lease.
+ */
+function accountsWithLink(cluster: Cluster, accounts: Accounts, log: Logger) {
+  let turn: Promise<void> = Promise.resolve();
+  let held = false;
+  const next = (step: () => Promise<void>) => {
+    turn = turn.then(step).catch((err: unknown) => log.error("accounts not moved", { err }));
+    return turn;
+  };
+  cluster.holder.onChange((role) => {
+    if (role === "holder") return;
+    void next(async () => {
+      if (!held) return;
+      held = false;
+      log.info("accounts stopped: this process no longer holds the link");
+      await accounts.stop(0);
+    });
+  });
+  return {
+    hold: () =>
+      next(async () => {
+        if (held || cluster.holder.role !== "holder") return;
+        held = true;
+        await accounts.load();
+      }),
+  };
+}
+
+/** Several processes on the store's database: this process's part (none for SQLite). */
+function joinCluster(
+  store: Store,
+  raw: Link,
+  log: Logger,
+  metrics: Metrics,
+  options: BridgeOptions,
+): Cluster | undefined {
+  if (!store.cluster) return undefined;
+  const cluster = createCluster({
+    cluster: store.cluster,
+    raw,
+    log,
+    metrics,
+    ...(options.holderTiming ? { timing: options.holderTiming } : {}),
+  });
+  // Nothing is written as the link holder before the lease says so.
+  store.cluster.fence(undefined);
+  return cluster;
+}
+
+/** The accounts' reconnect and ping pacing, where tests shorten it. */
+function accountPacing(options: BridgeOptions) {
+  return {
+    ...(options.initialBackoffMs !== undefined
+      ? { initialBackoffMs: options.initialBackoffMs }
+      : {}),
+    ...(options.accountPingIntervalMs !== undefined
+      ? { pingIntervalMs: options.accountPingIntervalMs }
+      : {}),
+  };
+}
+
+/** Who a token belongs to: admins and bots, accounts, users' browser tokens; one table. */
+function tokenTable(
+  bots: Bots,
+  accounts: Accounts,
+  logins: ReturnType<typeof createBasicLogins>,
+): TokenResolver {
+  return {
+    authenticate: (token) =>
+      bots.registry.authenticate(token) ??
+      accounts.authenticate(token) ??
+      logins.authenticate(token),
+    onChange(listener) {
+      const offBots = bots.registry.onChange(listener);
+      const offAccounts = accounts.onChange(listener);
+      return () => {
+        offBots();
+        offAccounts();
+      };
     },
   };
 }
@@ -266,15 +389,16 @@ function readMetricsFrom(
   });
 }
 
-function deliveriesView(store: Store, bots: Bots, webhook: Webhook) {
+function deliveriesView(store: Store, bots: Bots, accounts: Accounts, webhook: Webhook) {
   return {
     list: async (query: Parameters<Store["listDeliveries"]>[0]) =>
       (await store.listDeliveries(query)).map((d) => withWebhookId(store.storeId, d)),
     backlog: () => store.backlog(),
-    // A bot's dead letter goes back to that bot's webhook, never the global one.
+    // An owner's dead letter goes back to that owner's webhook, never the global one.
     retry: async (id: string) => {
       const owner = ownerOf((await store.getDelivery(id))?.stream ?? "");
       if (owner?.kind === "bot") return bots.retryDelivery(owner.name, id);
+      if (owner?.kind === "account") return accounts.retryDelivery(owner.jid, id);
       return webhook.retry(id);
     },
   };
@@ -287,30 +411,49 @@ interface OwnerParts {
   /** The way out's connection: the link, or with several processes the routed one. */
   readonly way: OutboundConnection;
   readonly bots: Bots;
+  readonly accounts: Accounts;
   readonly webhook: Webhook;
   readonly cluster: Cluster | undefined;
 }
 
 /**
- * Bots as owners on the component link: the one way out, their rooms (seats), the room
- * directory, and the one way in for everything the link receives.
+ * Bots (on the component link) and accounts (each on its own session) as owners: the one way
+ * out, their rooms (seats), the room directory, and the one way in for every connection.
  */
 async function wireOwners(config: Config, log: Logger, parts: OwnerParts) {
-  const { store, link, way, bots, webhook, cluster } = parts;
-  const owners = createBotOwners(bots.registry, config.domain, link);
+  const { store, link, way, bots, accounts, webhook, cluster } = parts;
+  const botOwners = createBotOwners(bots.registry, config.domain, link);
+  const accountOwners = createAccountOwners(accounts);
+  // An account that is gone (deleted under a request) has no session: 503, nothing sent.
+  const noSession: OutboundConnection = {
+    state: "stopped",
+    from: { defaultFrom: "", allows: () => false, describe: "nothing" },
+    retryAfterSeconds: () => 1,
+    send: () => Promise.reject(linkDownError(1)),
+    request: () => Promise.reject(linkDownError(1)),
+  };
   const lookup = createMessageLookup(store);
-  const outbound = createBotOutbound(bots, owners, way, {
-    replyTarget: (owner, id, stanza) => replyTarget(lookup, owner, id, stanza),
-    // The iqs an owner received are known to the link holder: elsewhere the answer is checked
-    // there, before it is sent.
-    claimAnswer: (answer, owner) =>
-      cluster && cluster.holder.role !== "holder"
+  const outbound = createOutbound({
+    connectionFor: (principal) =>
+      principal.kind === "account" ? (accounts.connectionOf(principal.jid) ?? noSession) : way,
+    owners: combineDirectories(botOwners, accountOwners),
+    // A bot's received iqs are known to the link holder: elsewhere its answer is checked
+    // there, before it is sent. An account's are known where its session is.
+    claimAnswer: (answer, owner) => {
+      if (owner.kind === "account") return accounts.inboundIqs.claim(answer, ownerId(owner));
+      return cluster && cluster.holder.role !== "holder"
         ? cluster.routed.deferClaim(answer, ownerId(owner))
-        : claimBotAnswer(bots, answer, owner),
+        : claimBotAnswer(bots, answer, owner);
+    },
+    recordOutgoing: (owner, stanza) => {
+      if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
+      else accounts.recordOutgoing(owner.jid, stanza);
+    },
+    replyTarget: (owner, id, stanza) => replyTarget(lookup, owner, id, stanza),
   });
   const rooms = createRooms({
     store,
-    seats: owners,
+    seats: combineSeats(botOwners, accountOwners),
     post: (owner, message, { replyTo }) =>
       outbound.send(owner, message, { timeoutMs: 0, history: false, replyTo }),
     log,
@@ -330,19 +473,38 @@ async function wireOwners(config: Config, log: Logger, parts: OwnerParts) {
     from: config.domain,
     timeoutMs: Math.min(config.iqTimeoutMs, DIRECTORY_TIMEOUT_MS),
   });
+  const deliverToOwner = (
+    owner: Owner,
+    stanza: Parameters<typeof link.send>[0],
+    to: Parameters<Bots["router"]["deliver"]>[2],
+    options: { history: boolean },
+  ) => {
+    if (owner.kind === "account") {
+      accounts.deliver(owner, stanza, to, options);
+      return;
+    }
+    const bot = bots.registry.get(owner.name);
+    if (bot) bots.router.deliver(bot, stanza, to, options);
+  };
   const inbound = createInbound(
-    { domain: config.domain, ownerAt: owners.ownerAt, rooms: rooms.handle },
     {
-      owner(owner, stanza, to, { history }) {
-        const bot = owner.kind === "bot" ? bots.registry.get(owner.name) : undefined;
-        if (bot) bots.router.deliver(bot, stanza, to, { history });
-      },
-      global: (stanza, to) => webhook.handle(stanza, to),
+      servesAddress: (to) => to.domain === config.domain,
+      ownerAt: botOwners.ownerAt,
+      rooms: rooms.handle,
     },
+    { owner: deliverToOwner, global: (stanza, to) => webhook.handle(stanza, to) },
     log,
   );
   // Replies to the link's own iqs and refusals of messages it waits on never get here (connection.ts).
   link.onStanza(inbound.handle);
+  // Everything an account's session receives is the account's (rooms first); nothing of it
+  // reaches the global callback.
+  const accountInbound = createInbound(
+    { servesAddress: accountOwners.serves, ownerAt: accountOwners.ownerAt, rooms: rooms.handle },
+    { owner: deliverToOwner, global: () => {} },
+    log,
+  );
+  accounts.onStanza((_jid, stanza) => accountInbound.handle(stanza));
 
   return { outbound, rooms, directory, messages, files, uploader };
 }

@@ -57,7 +57,11 @@ const deliver = {
   },
   global() {},
 };
-const routes = { domain: "rest.localhost", answered: () => false, ownerAt: owners.ownerAt };
+const routes = {
+  servesAddress: (to: { domain: string }) => to.domain === "rest.localhost",
+  answered: () => false,
+  ownerAt: owners.ownerAt,
+};
 const withRooms = createInbound({ ...routes, rooms: rooms.handle }, deliver, silentLogger);
 const withoutRooms = createInbound({ ...routes, rooms: () => "other" }, deliver, silentLogger);
 respond = (s) => {

@@ -11,6 +11,7 @@ export const SCENARIOS = [
   "receive-store",
   "echo-roundtrip",
   "pull-streams",
+  "accounts",
 ] as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration <s>] [--connections <n,n,...>]

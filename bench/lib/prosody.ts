@@ -39,6 +39,8 @@ export interface BenchProsody {
   readonly service: string;
   readonly componentDomain: string;
   readonly componentSecret: string;
+  /** Prosody's data directory (the accounts scenario writes account files there). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ export async function startBenchProsody(options: BenchProsodyOptions): Promise<B
     service: `xmpp://127.0.0.1:${componentPort}`,
     componentDomain,
     componentSecret,
+    dataDir,
     stop,
   };
 }

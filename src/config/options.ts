@@ -21,6 +21,7 @@ import { STANZA_KIND_LIST } from "../stanza/kinds.js";
 import { STORE_TLS_MODES } from "../store/types.js";
 import { CALLBACK_TYPES } from "../webhook/settings.js";
 import {
+  accountDomains,
   callbackType,
   callbackUrl,
   componentDomain,
@@ -28,6 +29,7 @@ import {
   MAX_RETRIES,
   peerUrl,
   retrySchedule,
+  secretKey,
   webhookSecret,
 } from "./parsers.js";
 import type { OptionSpec, OptionTable } from "./spec.js";
@@ -303,6 +305,56 @@ const TABLE = [
     env: "XMPP_REST_PEER_URL",
     description:
       "PostgreSQL: where the other processes reach this one's HTTP API (requests on rooms, sent messages, typing, files and commands go to the process holding the link); default http://<XMPP_REST_HTTP_HOST or the host name>:<port>",
+  },
+  {
+    key: "secretKey",
+    type: parsed(
+      secretKey,
+      "64 hex digits",
+      "32 random bytes as 64 hex digits (openssl rand -hex 32)",
+    ),
+    env: "XMPP_REST_SECRET_KEY",
+    description:
+      "Seals the accounts' passwords and SCRAM keys in the store (AES-256-GCM); without it (or _FILE), PUT /v1/accounts is refused",
+  },
+  {
+    key: "secretKeyFile",
+    type: text("a file path", "path"),
+    env: "XMPP_REST_SECRET_KEY_FILE",
+    description: "A file holding XMPP_REST_SECRET_KEY (64 hex digits), instead of the variable",
+  },
+  {
+    key: "accountDomains",
+    type: parsed(
+      accountDomains,
+      "domain[=host:port],...",
+      "comma-separated XMPP domains, each optionally =host:port",
+    ),
+    env: "XMPP_REST_ACCOUNT_DOMAINS",
+    description:
+      "XMPP domains whose users may log in with Basic on /v1/me and /rest (example.org=xmpp.internal:5222 says where to connect); unset: off",
+  },
+  {
+    key: "sessionIdle",
+    field: "sessionIdleMs",
+    type: seconds(1, 86_400),
+    env: "XMPP_REST_SESSION_IDLE",
+    description: "Seconds a Basic login's session stays open with no request and no open stream",
+    default: "300",
+  },
+  {
+    key: "accountCaFile",
+    type: text("a file path", "path"),
+    env: "XMPP_REST_ACCOUNT_CA_FILE",
+    description:
+      "PEM file of extra CAs trusted for the accounts' XMPP servers (private servers); the system's CAs stay trusted",
+  },
+  {
+    key: "dnsServers",
+    type: list("comma-separated DNS servers (ip or ip:port)"),
+    env: "XMPP_REST_DNS_SERVERS",
+    description:
+      "DNS servers asked for the accounts' SRV records (_xmpp-client._tcp, _xmpps-client._tcp); unset: the system's",
   },
 ] as const satisfies readonly OptionSpec[];
 

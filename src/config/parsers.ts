@@ -75,3 +75,31 @@ export function peerUrl(textValue: string): string | undefined {
     return undefined;
   }
 }
+
+/** 32 bytes as 64 hex digits: the key that seals the accounts' credentials (AES-256-GCM). */
+export function secretKey(textValue: string): string | undefined {
+  return /^[0-9a-fA-F]{64}$/.test(textValue) ? textValue.toLowerCase() : undefined;
+}
+
+/** One XMPP domain users may log in to, and optionally where to connect for it. */
+export interface AccountDomain {
+  readonly domain: string;
+  /** `host:port` to connect to; undefined: DNS SRV, then the domain on 5222. */
+  readonly server: string | undefined;
+}
+
+/** `example.org,other.net=xmpp.internal:5222`: the domains of XMPP_REST_ACCOUNT_DOMAINS. */
+export function accountDomains(textValue: string): readonly AccountDomain[] | undefined {
+  const entries: AccountDomain[] = [];
+  for (const item of textValue.split(",").map((i) => i.trim())) {
+    if (item === "") continue;
+    const [name = "", server, ...rest] = item.split("=").map((p) => p.trim());
+    const domain = componentDomain(name);
+    if (!domain || rest.length > 0) return undefined;
+    if (server !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+)(:\d{1,5})?$/.test(server)) {
+      return undefined;
+    }
+    entries.push({ domain, server: server || undefined });
+  }
+  return entries.length === 0 ? undefined : Object.freeze(entries);
+}

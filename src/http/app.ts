@@ -1,10 +1,11 @@
 import { HTTPException } from "hono/http-exception";
 import { noMetrics } from "../metrics.js";
 import { internalError, notFound, StanzaError } from "../stanza/errors.js";
-import type { TokenResolver } from "./auth.js";
+import type { BasicLogin, TokenResolver } from "./auth.js";
 import { bearerAuth } from "./auth.js";
 import { type BridgeApp, newApp, type RouteDeps } from "./env.js";
 import { errorResponse } from "./errors.js";
+import { accountCredentials, forwardTimeout, forwardToHolder } from "./forward.js";
 import { observeRequests } from "./observe.js";
 import { registerRoutes } from "./routes/index.js";
 
@@ -13,6 +14,8 @@ export type AppDeps = Omit<RouteDeps, "auth" | "readAuth" | "metrics"> & {
   readonly metrics?: RouteDeps["metrics"];
   /** Who a token belongs to: admins and owners, in one table. */
   readonly tokens: TokenResolver;
+  /** Basic credentials of users who log in themselves (off when absent). */
+  readonly basic?: BasicLogin | undefined;
 };
 
 export function createApp(deps: AppDeps): BridgeApp {
@@ -49,11 +52,21 @@ export function createApp(deps: AppDeps): BridgeApp {
 
   app.notFound((c) => errorResponse(c, notFound("no such endpoint")));
 
+  if (deps.holder && deps.accounts) {
+    // Several processes: the accounts' sessions live with the link holder.
+    const forward = forwardToHolder(deps.holder, {
+      timeoutMs: forwardTimeout(deps.settings),
+      when: accountCredentials(deps.tokens),
+    });
+    app.use("/rest", forward);
+    app.use("/rest/*", forward);
+  }
+
   registerRoutes(app, {
     ...deps,
     metrics,
-    auth: bearerAuth(deps.tokens),
-    readAuth: bearerAuth(deps.tokens, { queryToken: true }),
+    auth: bearerAuth(deps.tokens, { basic: deps.basic }),
+    readAuth: bearerAuth(deps.tokens, { queryToken: true, basic: deps.basic }),
   });
   return app;
 }

@@ -13,7 +13,12 @@ export interface TokenResolver {
   onChange?(listener: () => void): () => void;
 }
 
+/** Checks Basic credentials (README, "Accounts": users who log in themselves). */
+export type BasicLogin = (jid: string, password: string, client: string) => Promise<Principal>;
+
 export interface AuthOptions {
+  /** Also accept `Authorization: Basic` (RFC 7617) for accounts, when the operator allows it. */
+  readonly basic?: BasicLogin | undefined;
   /**
    * Also accept `?access_token=` (RFC 6750 §2.3) on GET requests: browsers cannot
    * set Authorization on EventSource or WebSocket. The query is never logged.
@@ -55,6 +60,11 @@ export function bearerAuth<E extends { Variables: AuthVariables } = { Variables:
       const token = c.req.query("access_token");
       if (token) header = `Bearer ${token}`;
     }
+    if (options.basic && header !== undefined && /^Basic\s/i.test(header)) {
+      c.set("principal", await basicPrincipal(options.basic, header, clientAddress(c.env)));
+      await next();
+      return;
+    }
     const known = header === undefined ? undefined : accepted.get(header);
     if (known) {
       c.set("principal", known);
@@ -64,7 +74,9 @@ export function bearerAuth<E extends { Variables: AuthVariables } = { Variables:
     const match = header === undefined ? null : /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
     if (!header || !match?.[1]) {
       return errorResponse(c, notAuthorized("a Bearer token is required"), {
-        "www-authenticate": `Bearer realm="${REALM}"`,
+        "www-authenticate": options.basic
+          ? `Bearer realm="${REALM}", Basic realm="${REALM}", charset="UTF-8"`
+          : `Bearer realm="${REALM}"`,
       });
     }
     const principal = resolver.authenticate(match[1]);
@@ -76,4 +88,24 @@ export function bearerAuth<E extends { Variables: AuthVariables } = { Variables:
     c.set("principal", principal);
     await next();
   };
+}
+
+/** The peer's address (node-server's incoming request), for the per-address login limit. */
+function clientAddress(env: unknown): string {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
+  return incoming?.socket?.remoteAddress ?? "unknown";
+}
+
+/** RFC 7617 §2: base64(user-id ":" password), UTF-8; the user-id (a JID) holds no colon. */
+async function basicPrincipal(
+  login: BasicLogin,
+  header: string,
+  client: string,
+): Promise<Principal> {
+  const encoded = header.replace(/^Basic\s+/i, "").trim();
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) throw notAuthorized("Basic credentials must be base64(jid:password)");
+  return login(decoded.slice(0, colon), decoded.slice(colon + 1), client);
 }

@@ -6,6 +6,8 @@
 import { type Hook, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
 import type { Principal } from "../access/principal.js";
+import type { Account, Accounts } from "../accounts/index.js";
+import type { BasicLogins } from "../accounts/logins.js";
 import type { Bot, BotRegistry } from "../bots/registry.js";
 import type { Commands } from "../commands/index.js";
 import type { Logger } from "../log.js";
@@ -13,6 +15,7 @@ import type { MessageActions } from "../messages/actions.js";
 import type { Files } from "../messages/files.js";
 import type { Metrics } from "../metrics.js";
 import type { Outbound } from "../outbound/index.js";
+import type { Owner } from "../owner.js";
 import type { RoomDirectory } from "../rooms/directory.js";
 import type { Rooms } from "../rooms/index.js";
 import type { ConnectionState } from "../stanza/connection-states.js";
@@ -34,8 +37,27 @@ export interface AppEnv {
     principal: Principal;
     /** The bot a /v1/bots/{name}/... request is about, once access to it is checked. */
     bot: Bot;
+    /** The account a /v1/accounts/{jid}/... or /v1/me/... request is about. */
+    account: Account;
+    /** The owner (bot or account) the request is about: what the owner-generic routes read. */
+    subject: Subject;
   };
 }
+
+/**
+ * The owner a route under /v1/bots/{name}/, /v1/accounts/{jid}/ or /v1/me/ is about, as the
+ * routes they share (events, messages) need it: same shapes, same rules.
+ */
+export interface Subject {
+  readonly owner: Owner;
+  /** It receives by webhook (its log is not for pulling). */
+  readonly webhook: boolean;
+  /** How errors name it: `bot "echo"`, `account alice@example.org`. */
+  readonly describe: string;
+}
+
+/** What the HTTP layer uses of the accounts. */
+export type AccountsApi = Pick<Accounts, "get" | "list" | "put" | "delete" | "history">;
 
 export type BridgeApp = OpenAPIHono<AppEnv>;
 
@@ -110,6 +132,10 @@ export interface RouteDeps {
   readonly files?: Files | undefined;
   /** The bots' command menus, XEP-0050 (absent in tests of the HTTP layer alone). */
   readonly commands?: Commands | undefined;
+  /** The accounts (absent in tests of the HTTP layer alone). */
+  readonly accounts?: AccountsApi | undefined;
+  /** Browser tokens for users who log in themselves (absent when Basic logins are off). */
+  readonly logins?: Pick<BasicLogins, "issueToken"> | undefined;
   /** Public rooms of a MUC service (absent in tests of the HTTP layer alone). */
   readonly directory?: RoomDirectory | undefined;
   readonly consumers: Consumers;

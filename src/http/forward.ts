@@ -30,10 +30,16 @@ const HOP_BY_HOP = [
  */
 export function forwardToHolder(
   holder: HolderLocation,
-  { timeoutMs }: { readonly timeoutMs: number },
+  options: {
+    readonly timeoutMs: number;
+    /** Only the requests this says are the holder's (default: every one). */
+    readonly when?: (request: Request) => boolean;
+  },
 ): MiddlewareHandler<AppEnv> {
+  const { timeoutMs, when } = options;
   return async function forwardToHolder(c, next) {
     if (holder.local() || c.req.header(FORWARDED_HEADER) !== undefined) return next();
+    if (when && !when(c.req.raw)) return next();
     const base = await holder.url();
     if (!base) throw unavailable("no process holds the XMPP link right now; retry shortly", 1);
     const from = new URL(c.req.url);
@@ -64,5 +70,22 @@ export function forwardToHolder(
     const passed = new Headers(answer.headers);
     for (const name of HOP_BY_HOP) passed.delete(name);
     return new Response(answer.body, { status: answer.status, headers: passed });
+  };
+}
+
+/**
+ * /rest requests of an account's own: Basic (a user's login: its session lives with the link
+ * holder, as every account's does with several processes), or a token this process does not
+ * know (an account's: the accounts are loaded where their sessions are). The holder checks
+ * the credentials again and answers 401 for what it does not know either.
+ */
+export function accountCredentials(tokens: {
+  authenticate(token: string): unknown;
+}): (request: Request) => boolean {
+  return (request) => {
+    const header = request.headers.get("authorization") ?? "";
+    if (/^basic\s/i.test(header)) return true;
+    const bearer = /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    return bearer !== undefined && tokens.authenticate(bearer) === undefined;
   };
 }

@@ -13,6 +13,12 @@ export const BEARER = "bearer";
 /** `security` of an operation that needs one of the configured tokens. */
 export const bearerSecurity = [{ [BEARER]: [] }];
 
+/** Name of the Basic security scheme (users who log in themselves, README "Accounts"). */
+export const BASIC = "basic";
+
+/** `security` of an operation that takes a token or an account's Basic credentials. */
+export const accountSecurity: Record<string, string[]>[] = [{ [BEARER]: [] }, { [BASIC]: [] }];
+
 /** The JSON error body (mod_rest's shape); see errorJson() in ./errors.ts. */
 export const ErrorBody = z
   .object({

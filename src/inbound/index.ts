@@ -12,6 +12,7 @@ import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
 import type { Owner } from "../owner.js";
 import { stripRoomEvents } from "../rooms/notes.js";
+import { stripAccountNotes } from "../stanza/account-notes.js";
 import { createJidParser, type Jid, jidToString } from "../stanza/jid.js";
 
 /** Where an inbound stanza goes. */
@@ -27,8 +28,11 @@ export type Target =
   | { readonly kind: "global"; readonly to: Jid };
 
 export interface InboundOptions {
-  /** The domain inbound stanzas are addressed to (the component's). */
-  readonly domain: string;
+  /**
+   * Whether the connection serves this address: the component's domain, or an account's own
+   * JID on its session. Anything else is dropped.
+   */
+  readonly servesAddress: (to: Jid) => boolean;
   /** The owner an address at the domain belongs to (any resource). */
   readonly ownerAt: (to: Jid) => Owner | undefined;
   /** The rooms part's view of a stanza to an owner (see Rooms.handle). */
@@ -52,19 +56,20 @@ export function createInbound(
   deliver: Deliveries,
   log: Pick<Logger, "warn" | "error">,
 ): Inbound {
-  const { domain, ownerAt, rooms } = options;
+  const { servesAddress, ownerAt, rooms } = options;
   const parse = createJidParser();
 
   const route = (stanza: Element): Target => {
     const to = parse(stanza.attrs.to ?? "");
-    if (to === undefined || to.domain !== domain) {
+    if (to === undefined || !servesAddress(to)) {
       return { kind: "dropped", reason: "inbound stanza with unusable addresses dropped" };
     }
     stanza.attrs.to = jidToString(to);
     const from = stanza.attrs.from === undefined ? undefined : parse(stanza.attrs.from);
     if (from !== undefined) stanza.attrs.from = jidToString(from);
-    // Only the bridge writes room-event notes.
+    // Only the bridge writes its notes.
     stripRoomEvents(stanza);
+    stripAccountNotes(stanza);
     const owner = ownerAt(to);
     if (!owner) return { kind: "global", to };
     if (from === undefined) {

@@ -30,3 +30,11 @@ export function checkScope(
     throw forbidden(`${describePrincipal(principal)} may only send as ${address} (any resource)`);
   }
 }
+
+/** The directories of bots and of accounts as one: each owner's own kind answers for it. */
+export function combineDirectories(bots: OwnerDirectory, accounts: OwnerDirectory): OwnerDirectory {
+  return {
+    ownerOf: (address) => bots.ownerOf(address) ?? accounts.ownerOf(address),
+    addressOf: (owner) => (owner.kind === "bot" ? bots : accounts).addressOf(owner),
+  };
+}

@@ -39,3 +39,20 @@ export interface Seats {
   /** Calls `listener` with each owner that is removed: its rooms are left and forgotten. */
   onRemoved(listener: (owner: Owner) => void): () => void;
 }
+
+/** The seats of bots and of accounts as one: each owner's own kind answers for it. */
+export function combineSeats(bots: Seats, accounts: Seats): Seats {
+  const of = (owner: Owner) => (owner.kind === "bot" ? bots : accounts);
+  return {
+    seatOf: (owner) => of(owner).seatOf(owner),
+    autoJoins: (owner) => of(owner).autoJoins(owner),
+    onRemoved(listener) {
+      const offBots = bots.onRemoved(listener);
+      const offAccounts = accounts.onRemoved(listener);
+      return () => {
+        offBots();
+        offAccounts();
+      };
+    },
+  };
+}

@@ -217,6 +217,11 @@ export function busy(text: string): StanzaError {
   return new StanzaError("wait", "resource-constraint", { text, status: 503 });
 }
 
+/** Too many attempts (failed logins): 429 wait/policy-violation, with when to try again. */
+export function tooManyAttempts(text: string, retryAfter: number): StanzaError {
+  return new StanzaError("wait", "policy-violation", { text, status: 429, retryAfter });
+}
+
 /** The XMPP side cannot be reached now; retry after `retryAfter` seconds: 503 wait/service-unavailable. */
 export function unavailable(text: string, retryAfter?: number): StanzaError {
   return new StanzaError("wait", "service-unavailable", { text, status: 503, retryAfter });

@@ -58,6 +58,9 @@ export const NS = {
   mucRoomConfig: "http://jabber.org/protocol/muc#roomconfig", // XEP-0045 §15.5.3 (FORM_TYPE)
   mucRoomInfo: "http://jabber.org/protocol/muc#roominfo", // XEP-0045 §15.5.4 (FORM_TYPE)
   roomEvent: "urn:xmpp-rest:room-event:0", // the bridge's note on room stanzas (README, "Rooms")
+  accountNote: "urn:xmpp-rest:account:0", // the bridge's note on an account's stanzas (README, "Accounts")
+  carbons: "urn:xmpp:carbons:2", // XEP-0280
+  roster: "jabber:iq:roster", // RFC 6121 §2
   idle: "urn:xmpp:idle:1", // XEP-0319
   vcardUpdate: "vcard-temp:x:update", // XEP-0153
   blocking: "urn:xmpp:blocking", // XEP-0191

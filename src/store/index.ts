@@ -2,6 +2,7 @@ import { openPostgresStore } from "./postgres/index.js";
 import { openSqliteStore } from "./sqlite/index.js";
 import type { Store, StoreSettings, StoreTuning } from "./types.js";
 
+export type * from "./accounts.js";
 export type * from "./bots.js";
 export type * from "./cluster.js";
 export type * from "./commands.js";

@@ -14,6 +14,7 @@
  * test/unit/store/contract.ts is the suite every implementation passes.
  */
 
+import type { AccountStore } from "./accounts.js";
 import type { BotStore } from "./bots.js";
 import type { ClusterStore } from "./cluster.js";
 import type { CommandStore } from "./commands.js";
@@ -26,6 +27,7 @@ export interface Store
   extends EventLog,
     DeliveryStore,
     BotStore,
+    AccountStore,
     HistoryStore,
     RoomStore,
     CommandStore {

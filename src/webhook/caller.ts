@@ -63,7 +63,11 @@ export function createWebhookCaller(options: CallerOptions): WebhookCaller {
     typedEvents: owner !== GLOBAL_STREAM,
   };
   const limits = { timeoutMs: config.callbackTimeoutMs, sizeLimit: config.stanzaSizeLimit };
-  const replyContext = { domain: config.domain, sizeLimit: config.stanzaSizeLimit };
+  const replyContext = {
+    domain: config.domain,
+    scope: config.scope,
+    sizeLimit: config.stanzaSizeLimit,
+  };
   let format: MediaType = config.callbackContentType;
   if (!codecFor(format)) {
     log.warn("webhook format not available, using XML", { format });

@@ -72,6 +72,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
   const stream = options.stream ?? GLOBAL_STREAM;
   const filter = {
     domain: config.domain,
+    scope: config.scope,
     stanzas: config.callbackStanzas,
     events: config.callbackEvents,
   };

@@ -1,10 +1,12 @@
 import type { Element } from "@xmpp/xml";
 import { addressForm, type Jid, parseJid } from "../stanza/jid.js";
-import { isOwnAddress } from "./loop.js";
+import { domainScope, type WebhookScope } from "./scope.js";
 
 export interface FilterRules {
   /** The component's domain: only stanzas to it or JIDs at it are forwarded. */
   readonly domain: string;
+  /** Whose webhook it is when not the domain's (an account's). */
+  readonly scope?: WebhookScope | undefined;
   readonly stanzas: readonly string[];
   readonly events: readonly string[];
 }
@@ -21,9 +23,10 @@ export function shouldForward(
   parsedTo: Jid | undefined = parseJid(stanza.attrs.to ?? ""),
 ): boolean {
   if (!rules.stanzas.includes(stanza.name)) return false;
-  if (isOwnAddress(stanza.attrs.from, rules.domain)) return false;
+  const scope = rules.scope ?? domainScope(rules.domain);
+  if (scope.isOwn(stanza.attrs.from)) return false;
   const to = parsedTo;
-  if (!to || to.domain !== rules.domain) return false;
+  if (!to || !scope.serves(to)) return false;
   return rules.events.includes(addressForm(to));
 }
 

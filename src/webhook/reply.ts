@@ -7,7 +7,7 @@ import { stripNonXmlChars } from "../formats/xml.js";
 import { StanzaError, stanzaErrorForHttpStatus, timedOut } from "../stanza/errors.js";
 import { bareJid, jidToString, parseJid } from "../stanza/jid.js";
 import { NS } from "../stanza/ns.js";
-import { isOwnAddress } from "./loop.js";
+import { domainScope, type WebhookScope } from "./scope.js";
 
 /** What became of one webhook call; the dispatcher turns it into a reply with replyFor(). */
 export type Outcome =
@@ -27,6 +27,8 @@ export type Outcome =
 export interface ReplyContext {
   /** The component's domain: a webhook's reply may not claim any other. */
   readonly domain: string;
+  /** Whose webhook it is when not the domain's (an account's). */
+  readonly scope?: WebhookScope | undefined;
   /** Largest reply stanza sent, bytes (the server's stanza size limit applies to us too). */
   readonly sizeLimit: number;
 }
@@ -131,8 +133,9 @@ function shapeReply(
     throw new Unusable(`the answer is a <${body.name}>, the inbound stanza a <${inbound.name}>`);
   }
   const claimed = body.attrs.from;
-  if (claimed !== undefined && claimed !== "" && parseJid(claimed)?.domain !== ctx.domain) {
-    throw new Unusable(`the answer's from '${claimed}' is outside ${ctx.domain}`);
+  const scope = ctx.scope ?? domainScope(ctx.domain);
+  if (claimed !== undefined && claimed !== "" && !scope.mayClaim(claimed)) {
+    throw new Unusable(`the answer's from '${claimed}' is outside ${scope.describe}`);
   }
 
   const hasError = body.getChild("error") !== undefined;
@@ -154,7 +157,7 @@ function shapeReply(
   }
 
   const attrs: Record<string, string> = {
-    from: inbound.attrs.to ?? ctx.domain,
+    from: inbound.attrs.to ?? scope.address,
     to: inbound.name === "iq" ? (inbound.attrs.from ?? "") : replyTarget(inbound),
   };
   const id = inbound.name === "iq" || type === "error" ? inbound.attrs.id : body.attrs.id;
@@ -174,7 +177,7 @@ function shapeReply(
 export function replyFor(inbound: Element, outcome: Outcome, ctx: ReplyContext): ReplyDecision {
   if (!allowsReply(inbound) || !inbound.attrs.from) return {};
   // The loop rule: nothing is ever answered back to the bridge's own domain (see loop.ts).
-  if (isOwnAddress(inbound.attrs.from, ctx.domain)) {
+  if ((ctx.scope ?? domainScope(ctx.domain)).isOwn(inbound.attrs.from)) {
     return { problem: "not answering a stanza from the bridge's own domain (loop rule)" };
   }
   const fail = (error: StanzaError, problem?: string): ReplyDecision => {

@@ -2,6 +2,8 @@ import { FORM, JSON_TYPE, type MediaType, XMPP_XML } from "../formats/negotiate.
 import type { AddressForm } from "../stanza/jid.js";
 import type { StanzaKind } from "../stanza/kinds.js";
 
+import type { WebhookScope } from "./scope.js";
+
 /**
  * The formats a stanza can be POSTed to a webhook in (mod_rest's rest_callback_content_type).
  * Plain text is not one: it carries a message body, not a stanza.
@@ -22,6 +24,8 @@ export function isCallbackType(type: MediaType | undefined): type is CallbackTyp
 export interface WebhookSettings {
   /** The component's domain: only stanzas to it are forwarded, and replies come from it. */
   readonly domain: string;
+  /** Whose webhook it is when not the domain's (an account's, scope.ts). */
+  readonly scope?: WebhookScope | undefined;
   /** Largest webhook answer accepted, bytes. */
   readonly stanzaSizeLimit: number;
   /** Undefined: no webhook; inbound iqs are answered service-unavailable. */

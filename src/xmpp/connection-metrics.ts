@@ -51,3 +51,23 @@ export function connectionMetrics(
     },
   };
 }
+
+/**
+ * State gauges for one of many connections that share a label (the accounts' "account"): each
+ * counts the connections in that state, so 10,000 accounts make one series per state, not
+ * 10,000. `stopped` is not counted (a stopped session is gone).
+ */
+export function countedStates(
+  shared: Readonly<Record<ConnectionState, GaugeSeries>>,
+): Record<ConnectionState, GaugeSeries> {
+  return each(CONNECTION_STATES, (state) => {
+    let counted = false;
+    const set = (value: number) => {
+      if (state === "stopped" || value > 0 === counted) return;
+      counted = value > 0;
+      if (counted) shared[state].inc();
+      else shared[state].dec();
+    };
+    return { set, inc: () => set(1), dec: () => set(0) };
+  });
+}

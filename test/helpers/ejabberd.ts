@@ -1,10 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderConfigTemplate } from "./config-template.js";
 import { serverPorts, waitForPort } from "./ports.js";
-import { DEFAULT_UPLOAD_LIMIT, type XmppServer, type XmppServerOptions } from "./server.js";
+import {
+  ACCOUNT_HOST,
+  type AccountHost,
+  DEFAULT_UPLOAD_LIMIT,
+  type XmppServer,
+  type XmppServerOptions,
+} from "./server.js";
+import { makeTestCa } from "./tls-ca.js";
 
 const TEMPLATE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -65,7 +72,7 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
   // two before ejabberd opens it. Then boot again on other ports.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await bootEjabberd(options, await serverPorts(4));
+      return await bootEjabberd(options, await serverPorts(5));
     } catch (err) {
       const inUse = err instanceof Error && /address already in use/.test(err.message);
       if (!inUse || attempt === 3) throw err;
@@ -75,7 +82,13 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Ej
 
 async function bootEjabberd(
   options: XmppServerOptions,
-  [c2sPort = 0, componentPort = 0, silentPort = 0, httpPort = 0]: readonly number[],
+  [
+    c2sPort = 0,
+    componentPort = 0,
+    silentPort = 0,
+    httpPort = 0,
+    accountPort = 0,
+  ]: readonly number[],
 ): Promise<Ejabberd> {
   const componentDomain = options.componentDomain ?? "rest.localhost";
   const componentSecret = options.componentSecret ?? "test-secret";
@@ -89,6 +102,9 @@ async function bootEjabberd(
       C2S_PORT: String(c2sPort),
       COMPONENT_PORT: String(componentPort),
       SILENT_PORT: String(silentPort),
+      ACCOUNT_PORT: String(accountPort),
+      // Filled in below, once the data directory exists.
+      CERTFILES: options.accountUsers ? "ACCOUNT_CERTFILES" : "[]",
       COMPONENT_DOMAIN: componentDomain,
       COMPONENT_SECRET: componentSecret,
       LOG_LEVEL: options.logLevel ?? "info",
@@ -96,6 +112,16 @@ async function bootEjabberd(
       UPLOAD_LIMIT: String(uploadLimit),
     },
   );
+  let accounts: AccountHost | undefined;
+  if (options.accountUsers) {
+    const ca = await makeTestCa(join(dataDir, "tls"), ACCOUNT_HOST);
+    accounts = { host: ACCOUNT_HOST, port: accountPort, caFile: ca.caFile, caPem: ca.caPem };
+    const config = await readFile(configPath, "utf8");
+    await writeFile(
+      configPath,
+      config.replace("ACCOUNT_CERTFILES", JSON.stringify([ca.bundleFile])),
+    );
+  }
   const spoolDir = join(dataDir, "spool");
   const logDir = join(dataDir, "log");
   await mkdir(spoolDir);
@@ -147,7 +173,7 @@ async function bootEjabberd(
     const alive = () => proc.exitCode === null && proc.signalCode === null;
     try {
       await ready;
-      for (const port of [c2sPort, componentPort, silentPort, httpPort]) {
+      for (const port of [c2sPort, componentPort, silentPort, httpPort, accountPort]) {
         await waitForPort(port, 10_000, alive);
       }
     } catch (err) {
@@ -167,9 +193,12 @@ async function bootEjabberd(
   // Users are registered inside the VM on the first boot, and the transaction log synced
   // before the harness hears "ready": mnesia otherwise keeps recent writes in a write cache
   // for about two seconds, and a kill() right after start would lose the accounts.
-  const registrations = (options.users ?? []).map(
+  const registrations = [
+    ...(options.users ?? []).map((u) => ({ ...u, host: "localhost" })),
+    ...(options.accountUsers ?? []).map((u) => ({ ...u, host: ACCOUNT_HOST })),
+  ].map(
     (u) =>
-      `ok = ejabberd_auth:try_register(${binary(u.username)}, <<"localhost">>, ${binary(u.password)})`,
+      `ok = ejabberd_auth:try_register(${binary(u.username)}, ${binary(u.host)}, ${binary(u.password)})`,
   );
   const announceReady = `io:format("~s~n", ["${READY}"])`;
   try {
@@ -193,6 +222,7 @@ async function bootEjabberd(
     mucDomain: "conference.localhost",
     uploadDomain: "upload.localhost",
     uploadLimit,
+    accounts,
     dataDir,
     kill,
     restart: () => launch([announceReady]),

@@ -5,7 +5,14 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { renderConfigTemplate } from "./config-template.js";
 import { serverPorts, waitForPort } from "./ports.js";
-import { DEFAULT_UPLOAD_LIMIT, type XmppServer, type XmppServerOptions } from "./server.js";
+import {
+  ACCOUNT_HOST,
+  type AccountHost,
+  DEFAULT_UPLOAD_LIMIT,
+  type XmppServer,
+  type XmppServerOptions,
+} from "./server.js";
+import { makeTestCa } from "./tls-ca.js";
 
 const run = promisify(execFile);
 const TEMPLATE = join(
@@ -62,15 +69,24 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     UPLOAD_QUOTA: String(uploadLimit * 100),
   });
 
-  for (const user of options.users ?? []) {
-    await run("prosodyctl", [
-      "--config",
-      configPath,
-      "register",
-      user.username,
-      "localhost",
-      user.password,
-    ]);
+  const register = async (users: XmppServerOptions["users"], host: string) => {
+    for (const user of users ?? []) {
+      await run("prosodyctl", [
+        "--config",
+        configPath,
+        "register",
+        user.username,
+        host,
+        user.password,
+      ]);
+    }
+  };
+  await register(options.users, "localhost");
+  let accounts: AccountHost | undefined;
+  if (options.accountUsers) {
+    const ca = await makeTestCa(join(dataDir, "tls"), ACCOUNT_HOST);
+    await register(options.accountUsers, ACCOUNT_HOST);
+    accounts = { host: ACCOUNT_HOST, port: c2sPort, caFile: ca.caFile, caPem: ca.caPem };
   }
 
   let child: ChildProcess | undefined;
@@ -118,6 +134,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     mucDomain: "conference.localhost",
     uploadDomain: "share.localhost",
     uploadLimit,
+    accounts,
     dataDir,
     kill,
     restart: launch,

@@ -16,10 +16,29 @@ export interface XmppServerOptions {
   readonly logLevel?: "debug" | "info" | "warn";
   /** The upload service's max-file-size, bytes (default 10 MiB). */
   readonly uploadLimit?: number;
+  /**
+   * Accounts for the bridge to log in to as a client (issue 21): the host secure.localhost
+   * with STARTTLS (a certificate from a CA made for this server), SCRAM, carbons, an archive
+   * and stream management. These users are registered there.
+   */
+  readonly accountUsers?: readonly { username: string; password: string }[];
 }
 
 /** The upload service's max-file-size unless a test asks for another. */
 export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
+
+/** Where the bridge's accounts live (XmppServerOptions.accountUsers). */
+export interface AccountHost {
+  /** The accounts' domain: secure.localhost. */
+  readonly host: string;
+  /** The port to connect to for it (STARTTLS). */
+  readonly port: number;
+  /** The CA that signed the server's certificate (PEM file). */
+  readonly caFile: string;
+  readonly caPem: string;
+}
+
+export const ACCOUNT_HOST = "secure.localhost";
 
 /**
  * A real XMPP server on free loopback ports with its data in a temporary directory: the one
@@ -45,6 +64,8 @@ export interface XmppServer {
   readonly uploadLimit: number;
   /** XEP-0114 address for silent.localhost (ejabberd needs one listener per component). */
   readonly silentService: string;
+  /** Present when the server was started with accountUsers. */
+  readonly accounts: AccountHost | undefined;
   /** A temporary directory removed by stop(); tests may put files there. */
   readonly dataDir: string;
   /** Kills the server (SIGKILL): every connection drops at once. */

@@ -6,6 +6,7 @@
  */
 import type { Element } from "@xmpp/xml";
 import { StanzaError, unprocessable } from "../../stanza/errors.js";
+import { accountEvent, carbon, catchup } from "./account-note.js";
 import { readBasics, resolveKind, writeBasics } from "./basics.js";
 import { block, blocklist, unblock } from "./blocking.js";
 import { array, invalid, isAbsent, record } from "./check.js";
@@ -80,6 +81,9 @@ const MAPPINGS: readonly AnyFieldMapping[] = [
   common.payload,
   properties,
   roomEvent,
+  carbon,
+  catchup,
+  accountEvent,
   common.error,
 ];
 

@@ -136,6 +136,12 @@ export interface JsonMuc {
   history?: JsonMucHistory;
 }
 
+/** The bridge's note about an account's session (README, "Accounts"). */
+export interface JsonAccountEvent {
+  state: string;
+  reason?: string;
+}
+
 /** The bridge's note on a stanza from a room (README, "Rooms"). */
 export interface JsonRoomEvent {
   type: string;
@@ -400,6 +406,12 @@ export interface JsonStanza {
   idle_since?: string;
   vcard_update?: JsonVcardUpdate;
   room_event?: JsonRoomEvent;
+  /** An account's carbon (XEP-0280): what its other clients sent or received (README, "Accounts"). */
+  carbon?: "sent" | "received";
+  /** An account's message recovered from its archive after a gap (README, "Accounts"). */
+  catchup?: boolean;
+  /** A change of an account's session the bridge tells about (auth-failed after a password change). */
+  account_event?: JsonAccountEvent;
 
   // iq
   ping?: boolean;

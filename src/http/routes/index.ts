@@ -46,10 +46,12 @@
  */
 import type { BridgeApp, RouteDeps } from "../env.js";
 import { forwardTimeout, forwardToHolder } from "../forward.js";
+import { registerAccountRoutes } from "./accounts/index.js";
 import { registerBotRoutes } from "./bots/index.js";
 import { registerDeliveries } from "./deliveries.js";
 import { registerDocs } from "./docs.js";
 import { registerHealth } from "./health.js";
+import { registerMe } from "./me.js";
 import { registerMetrics } from "./metrics.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerRest } from "./rest.js";
@@ -61,6 +63,17 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   registerMetrics(app, deps);
   if (deps.deliveries) registerDeliveries(app, { ...deps, deliveries: deps.deliveries });
   registerBotRoutes(app, deps);
+  if (deps.accounts) {
+    // Several processes: the accounts (their sessions, tokens, logins) live with the link holder.
+    if (deps.holder) {
+      const forward = forwardToHolder(deps.holder, { timeoutMs: forwardTimeout(deps.settings) });
+      for (const path of ["/v1/accounts", "/v1/accounts/*", "/v1/me", "/v1/me/*"]) {
+        app.use(path, forward);
+      }
+    }
+    registerAccountRoutes(app, { ...deps, accounts: deps.accounts });
+    registerMe(app, { ...deps, accounts: deps.accounts });
+  }
   if (deps.directory) {
     // The directory asks the MUC service over the link: another process passes it to the holder.
     if (deps.holder) {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { type BridgeApp, documentedRoute } from "../env.js";
-import { BEARER } from "../schemas.js";
+import { BASIC, BEARER } from "../schemas.js";
 
 const openApiRoute = {
   method: "get" as const,
@@ -38,6 +38,12 @@ export function registerOpenApi(app: BridgeApp): void {
     type: "http",
     scheme: "bearer",
     description: "One of the tokens in XMPP_REST_TOKENS (mod_rest: rest_credentials)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", BASIC, {
+    type: "http",
+    scheme: "basic",
+    description:
+      "jid:password of an account at a domain in XMPP_REST_ACCOUNT_DOMAINS (mod_rest on a VirtualHost); opens or reuses its session",
   });
   // Built once, on first request: every route is registered by then.
   let document: ReturnType<typeof openApiDocument> | undefined;

@@ -31,13 +31,15 @@ export type WriteOp =
     }
   | { readonly kind: "outcome"; readonly update: DeliveryUpdate }
   | { readonly kind: "ack"; readonly stream: string; readonly id: string }
+  | { readonly kind: "archive-id"; readonly jid: string; readonly archiveId: string }
   | { readonly kind: "outbox"; readonly entry: NewOutboxEntry; readonly time: number | null };
 
 /** What each kind of op resolves with. */
 export type WriteResult = AppendedEvent | HistoryEntry | RoomMessage | string | boolean | undefined;
 
 /** Progress only (outcomes, positions): a commit of nothing else may skip the log sync. */
-export const isDurable = (op: WriteOp) => op.kind !== "outcome" && op.kind !== "ack";
+export const isDurable = (op: WriteOp) =>
+  op.kind !== "outcome" && op.kind !== "ack" && op.kind !== "archive-id";
 /** Writes only the link holder makes (what it receives): checked against its lease. */
 export const isFenced = (op: WriteOp) =>
   op.kind === "append" || op.kind === "room" || op.kind === "amend-room";
@@ -64,6 +66,7 @@ export async function executeBatch(
   // Progress first: an outcome of this turn can make a later append's row a head.
   await recordOutcomes(client, ops, indices("outcome"), clock);
   await recordAcks(client, ops, indices("ack"));
+  await recordArchiveIds(client, ops, indices("archive-id"));
   await appendEvents(client, ops, indices("append"), clock, results, instance);
   await appendHistory(client, ops, indices("history"), clock, results);
   await appendRoomMessages(client, ops, indices("room"), clock, results);
@@ -102,6 +105,21 @@ async function recordOutcomes(
       updates.map((u) => (u.state === "delivered" ? null : u.lastError)),
       clock,
     ],
+  );
+}
+
+/** Each account's newest archive id of the commit (the last asked for: ids are not ordered). */
+async function recordArchiveIds(client: pg.ClientBase, ops: readonly WriteOp[], at: number[]) {
+  if (at.length === 0) return;
+  const last = new Map<string, string>();
+  for (const i of at) {
+    const op = ops[i];
+    if (op?.kind === "archive-id") last.set(op.jid, op.archiveId);
+  }
+  await client.query(
+    `UPDATE accounts a SET last_archive_id = u.id
+     FROM unnest($1::text[], $2::text[]) AS u(jid, id) WHERE a.jid = u.jid`,
+    [[...last.keys()], [...last.values()]],
   );
 }
 

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { BotRecord, BotStore, BotWebhook } from "../bots.js";
+import { forgetOwner } from "./forget.js";
 import { read, readOne } from "./query.js";
 import type { PgWriter } from "./writer.js";
 
@@ -61,22 +62,7 @@ export function createPgBots(pool: pg.Pool, writer: PgWriter, instance: string):
       writer.transaction(async (client) => {
         const existed =
           ((await client.query("DELETE FROM bots WHERE name = $1", [name])).rowCount ?? 0) > 0;
-        // What the owner has: its stream's events (but those a webhook delivery still waits
-        // for), its position, history, rooms, room messages and commands.
-        await client.query(
-          `DELETE FROM events e WHERE e.stream = $1 AND NOT EXISTS
-             (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state = 'pending')`,
-          [owner],
-        );
-        for (const table of [
-          "stream_positions WHERE stream",
-          "history WHERE owner",
-          "rooms WHERE owner",
-          "room_messages WHERE owner",
-          "commands WHERE owner",
-        ]) {
-          await client.query(`DELETE FROM ${table} = $1`, [owner]);
-        }
+        await forgetOwner(client, owner);
         await ring(client, name);
         return existed;
       }),

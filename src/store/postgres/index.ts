@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type pg from "pg";
 import type { ClusterChannel, ClusterStore, Lease } from "../cluster.js";
 import type { Store, StoreSettings, StoreTuning } from "../types.js";
+import { createPgAccounts } from "./accounts.js";
 import { BOTS_CHANNEL, createPgBots } from "./bots.js";
 import { createPgCommands } from "./commands.js";
 import { clientConfig, createPool, describeUri, openFailure } from "./connect.js";
@@ -196,6 +197,7 @@ function createPgStore(parts: PgStoreParts): Store {
     ...createPgHistory(pool, writer),
     ...createPgRooms(pool, writer),
     ...createPgCommands(pool, writer),
+    ...createPgAccounts(pool, writer),
     location,
     volatile: false,
     storeId,

@@ -208,6 +208,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: "accounts the bridge logs in to as a client",
+    sql: `
+      -- As SQLite's migration 7: existing XMPP accounts kept online (README, "Accounts").
+      -- credentials holds the password or the server's SCRAM salted keys, sealed with the
+      -- operator's key (AES-256-GCM): never in the clear. Tokens as SHA-256 digests only.
+      -- last_archive_id: the newest archive id seen, where the catch-up after a restart starts.
+      CREATE TABLE accounts (
+        jid text PRIMARY KEY,
+        credentials text NOT NULL,
+        settings text NOT NULL,
+        webhook text,
+        token_hashes text NOT NULL,
+        last_archive_id text,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { BotRecord, BotStore, BotWebhook } from "../bots.js";
+import { forgetOwner } from "./forget.js";
 import type { Writer } from "./writer.js";
 
 interface BotRow {
@@ -32,21 +33,10 @@ export function createSqliteBots(db: Database.Database, writer: Writer): BotStor
        updated_at = excluded.updated_at`,
   );
   const removeBot = db.prepare<[string]>("DELETE FROM bots WHERE name = ?");
-  // What the owner has: its stream's events (but those a webhook delivery still waits for),
-  // its position, history, rooms and room messages.
-  const forget = [
-    `DELETE FROM events WHERE stream = ?
-     AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state = 'pending')`,
-    "DELETE FROM stream_positions WHERE stream = ?",
-    "DELETE FROM history WHERE owner = ?",
-    "DELETE FROM rooms WHERE owner = ?",
-    "DELETE FROM room_messages WHERE owner = ?",
-    "DELETE FROM commands WHERE owner = ?",
-  ].map((sql) => db.prepare<[string]>(sql));
-
+  const forget = forgetOwner(db);
   const deleteAll = db.transaction((name: string, owner: string) => {
     const existed = removeBot.run(name).changes > 0;
-    for (const statement of forget) statement.run(owner);
+    forget(owner);
     return existed;
   });
 

@@ -208,6 +208,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    description: "accounts the bridge logs in to as a client",
+    sql: `
+      -- Existing XMPP accounts kept online (README, "Accounts"). credentials holds the
+      -- password or the server's SCRAM salted keys, sealed with the operator's key
+      -- (AES-256-GCM): never in the clear. Tokens as SHA-256 digests only. last_archive_id:
+      -- the newest archive id seen, where the catch-up after a restart starts.
+      CREATE TABLE accounts (
+        jid TEXT PRIMARY KEY,
+        credentials TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        webhook TEXT,
+        token_hashes TEXT NOT NULL,
+        last_archive_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Store } from "../types.js";
+import { createSqliteAccounts } from "./accounts.js";
 import { createSqliteBots } from "./bots.js";
 import { createSqliteClaims } from "./claims.js";
 import { createSqliteCommands } from "./commands.js";
@@ -34,6 +35,7 @@ export function createSqliteStore(parts: SqliteStoreParts): Store {
     ...createSqliteEventLog(db, writer, heads, now),
     ...createSqliteDeliveries(db, writer, claims, heads, now),
     ...createSqliteBots(db, writer),
+    ...createSqliteAccounts(db, writer),
     ...createSqliteHistory(db, writer),
     ...createSqliteRooms(db, writer),
     ...createSqliteCommands(db, writer),

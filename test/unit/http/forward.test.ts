@@ -176,4 +176,61 @@ describe("a bot's requests on a process that does not hold the link", () => {
       deps.stop();
     }
   });
+
+  it("pass the accounts' requests to the holder, where their sessions are: their routes, /v1/me, and /rest with Basic or a token not known here", async () => {
+    const seen: Seen[] = [];
+    const url = await startHolder(seen);
+    const sent: Element[] = [];
+    const link = fakeLink(config.domain, (stanza) => sent.push(stanza));
+    const deps = await appDeps(config, link);
+    const nowhere = () => Promise.reject(new Error("served here"));
+    try {
+      const app = createApp({
+        ...deps,
+        accounts: {
+          get: () => undefined,
+          list: () => [],
+          put: nowhere,
+          delete: nowhere,
+          history: nowhere,
+        },
+        holder: { local: () => false, url: async () => url },
+      });
+      const basic = `Basic ${Buffer.from("amy@example.org:pw").toString("base64")}`;
+      const passed: [string, string, string][] = [
+        ["GET", "/v1/accounts", "Bearer tok"],
+        ["PUT", "/v1/accounts/amy@example.org", "Bearer tok"],
+        ["GET", "/v1/accounts/amy@example.org/events?wait=0", "Bearer account-token"],
+        ["GET", "/v1/me", basic],
+        ["POST", "/rest", basic],
+        ["POST", "/rest", "Bearer account-token"],
+      ];
+      for (const [method, path, authorization] of passed) {
+        const res = await app.request(path, {
+          method,
+          headers: { authorization, "content-type": "application/xmpp+xml" },
+          ...(method === "GET"
+            ? {}
+            : { body: "<message to='a@example.org'><body>x</body></message>" }),
+        });
+        expect({ method, path, from: res.headers.get("x-from") }).toEqual({
+          method,
+          path,
+          from: "holder",
+        });
+      }
+      expect(seen).toHaveLength(passed.length);
+      // An admin's (or a bot's) /rest is served where it lands.
+      const here = await app.request("/rest", {
+        method: "POST",
+        headers: { authorization: "Bearer tok", "content-type": "application/xmpp+xml" },
+        body: "<message to='a@example.org'><body>here</body></message>",
+      });
+      expect(here.status).toBe(202);
+      expect(here.headers.get("x-from")).toBeNull();
+      expect(sent.map((s) => s.getChildText("body"))).toEqual(["here"]);
+    } finally {
+      deps.stop();
+    }
+  });
 });

@@ -61,7 +61,11 @@ beforeEach(async () => {
     timeoutMs: 2_000,
   });
   const nowhere = { owner() {}, global() {} };
-  const routes = { domain: "rest.localhost", answered: () => false, ownerAt: owners.ownerAt };
+  const routes = {
+    servesAddress: (to: { domain: string }) => to.domain === "rest.localhost",
+    answered: () => false,
+    ownerAt: owners.ownerAt,
+  };
   inbound = createInbound({ ...routes, rooms: rooms.handle }, nowhere, silentLogger);
 });
 afterEach(async () => {

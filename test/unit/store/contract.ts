@@ -576,6 +576,60 @@ export function storeContract(name: string, target: ContractTarget): void {
       });
     });
 
+    describe("accounts", () => {
+      const account = (jid: string, time: number) => ({
+        jid,
+        credentials: "sealed",
+        settings: '{"resource":"r"}',
+        tokenHashes: ["aa"],
+        createdAt: time,
+        updatedAt: time,
+      });
+
+      it("keeps accounts by JID with their sealed credentials, settings and last archive id", async () => {
+        const store = await open();
+        await store.putAccount(account("zoe@example.org", 1_000));
+        await store.putAccount({
+          ...account("amy@example.org", 2_000),
+          webhook: { url: "http://hook.test/a", token: "t" },
+        });
+        await store.setAccountArchiveId("zoe@example.org", "A-17");
+        await store.setAccountCredentials("zoe@example.org", "sealed-keys");
+        // A later PUT keeps the archive position it does not name.
+        await store.putAccount({ ...account("zoe@example.org", 5_000), credentials: "new" });
+        expect((await store.listAccounts()).map((a) => a.jid)).toEqual([
+          "amy@example.org",
+          "zoe@example.org",
+        ]);
+        expect(await store.getAccount("zoe@example.org")).toEqual({
+          ...account("zoe@example.org", 1_000),
+          credentials: "new",
+          webhook: undefined,
+          lastArchiveId: "A-17",
+          updatedAt: 5_000,
+        });
+        expect((await store.getAccount("amy@example.org"))?.webhook?.url).toBe(
+          "http://hook.test/a",
+        );
+        expect(await store.getAccount("nobody@example.org")).toBeUndefined();
+      });
+
+      it("forgets a deleted account's stream and history, and nobody else's", async () => {
+        const store = await open();
+        await store.putAccount(account("b@example.org", 1));
+        for (const owner of [BOT, ACCOUNT]) {
+          await store.append(logged(owner, 1));
+          await store.appendHistory(historyEntry(owner, 1, "alice@x"));
+        }
+        expect(await store.deleteAccount("b@example.org", ACCOUNT)).toBe(true);
+        expect(await store.deleteAccount("b@example.org", ACCOUNT)).toBe(false);
+        expect(await store.listAccounts()).toEqual([]);
+        expect(await store.readEvents(ACCOUNT, "0", 10)).toEqual([]);
+        expect((await store.pageHistory(ACCOUNT, { limit: 10 })).entries).toEqual([]);
+        expect(await store.readEvents(BOT, "0", 10)).toHaveLength(1);
+      });
+    });
+
     describe("history", () => {
       it("pages newest first both ways, with one peer or all, and says whether more pages exist", async () => {
         const store = await open();

@@ -8,12 +8,13 @@ import { FILE_TIMEOUT_MS } from "../../../messages/upload.js";
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { forwardTimeout, forwardToHolder } from "../../forward.js";
+import { registerEvents } from "../owners/events.js";
+import { registerMessages } from "../owners/messages.js";
+import { BOT_MOUNT } from "../owners/mount.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerCommands } from "./commands.js";
-import { registerEvents } from "./events.js";
 import { registerFiles } from "./files.js";
 import { registerMessageActions } from "./message-actions.js";
-import { registerMessages } from "./messages.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
 import { registerRoomAdmin } from "./rooms-admin.js";
@@ -35,6 +36,7 @@ export function registerBotRoutes(
     | "log"
     | "holder"
     | "settings"
+    | "accounts"
   >,
 ): void {
   // Every /v1/bots route: Bearer, or ?access_token= on GET for browsers.
@@ -46,8 +48,8 @@ export function registerBotRoutes(
   // Every path below /v1/bots/{name}/ (but not the bot itself, which PUT may create).
   bot.use("/:below{.+}", botLookup(deps.registry));
   if (deps.holder) forwardHolderOnly(bot, deps.holder, deps.settings);
-  registerEvents(bot, deps);
-  registerMessages(bot, deps);
+  registerEvents(bot, deps, BOT_MOUNT);
+  registerMessages(bot, deps, BOT_MOUNT);
   if (deps.messages) registerMessageActions(bot, deps.messages);
   if (deps.files) registerFiles(bot, deps.files);
   if (deps.commands) registerCommands(bot, deps.commands);

@@ -1,5 +1,5 @@
 /**
- * GET /v1/bots/{name}/events: one log, three ways out. A WebSocket upgrade
+ * GET .../events (a bot's, an account's, /v1/me's): one log, three ways out. A WebSocket upgrade
  * streams JSON text frames; Accept: text/event-stream streams Server-Sent
  * Events; anything else is a long-poll answered with a JSON array. The handler
  * reads its parameters itself (documentedRoute): their rules (clamping, ids)
@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { upgradeWebSocket } from "@hono/node-server";
 import { z } from "@hono/zod-openapi";
 import type { WSEvents } from "hono/ws";
-import { botOwner, ownerId } from "../../../owner.js";
+import { ownerId } from "../../../owner.js";
 import { notAllowed } from "../../../stanza/errors.js";
 import { createCursor } from "../../../stream/cursor.js";
 import { longPoll } from "../../../stream/long-poll.js";
@@ -25,7 +25,7 @@ import {
   parsePollParams,
 } from "../../params.js";
 import { authErrors, bearerSecurity, errorResponse } from "../../schemas.js";
-import { BotName } from "./params.js";
+import { type Mount, paramsOf } from "./mount.js";
 
 export const EventBody = z
   .object({
@@ -38,15 +38,15 @@ export const EventBody = z
   })
   .openapi("Event");
 
-const eventsRoute = {
+const eventsRoute = (mount: Mount) => ({
   method: "get" as const,
   path: "/events",
-  tags: ["bots"],
-  summary: "Receive a bot's events: SSE, WebSocket or long-poll",
-  description: `One log, three ways (README, "Bots"). Upgrade: websocket gives JSON text frames; Accept: text/event-stream gives Server-Sent Events (id: = event id, resumable with Last-Event-ID, heartbeat comments); otherwise a long-poll answers a JSON array. Reading with after (or Last-Event-ID) acknowledges everything up to it; without it, reading starts after the last acknowledged event. Browsers may pass the token as ?access_token=.`,
+  tags: [mount.tag],
+  summary: `Receive the events of ${mount.noun}: SSE, WebSocket or long-poll`,
+  description: `One log, three ways (README, "Bots", "Accounts"). Upgrade: websocket gives JSON text frames; Accept: text/event-stream gives Server-Sent Events (id: = event id, resumable with Last-Event-ID, heartbeat comments); otherwise a long-poll answers a JSON array. Reading with after (or Last-Event-ID) acknowledges everything up to it; without it, reading starts after the last acknowledged event. Browsers may pass the token as ?access_token=.`,
   security: bearerSecurity,
   request: {
-    params: z.object({ name: BotName }),
+    ...paramsOf(mount),
     query: z.object({
       after: z.string().optional().openapi({ description: "Resume after this event id" }),
       wait: z
@@ -78,22 +78,23 @@ const eventsRoute = {
     101: { description: "WebSocket: one Event per text frame" },
     ...authErrors,
     400: errorResponse("A bad after, wait, limit or format; the text says which"),
-    404: errorResponse("No such bot"),
-    409: errorResponse("The bot receives by webhook"),
-    422: errorResponse("The name is not a valid JID localpart"),
+    404: errorResponse(mount.missing),
+    409: errorResponse("It receives by webhook"),
+    422: errorResponse("The name is not a valid JID localpart, or the JID not a bare JID"),
   },
-};
+});
 
 export function registerEvents(
   app: BridgeApp,
   deps: Pick<RouteDeps, "store" | "consumers" | "streamLimits" | "log">,
+  mount: Mount,
 ): void {
   const { store, consumers, streamLimits: limits, log } = deps;
 
-  documentedRoute(app, eventsRoute, async (c) => {
-    const bot = c.var.bot;
-    if (bot.webhook) {
-      throw notAllowed(`bot "${bot.name}" receives by webhook; remove its callbackUrl to pull`);
+  documentedRoute(app, eventsRoute(mount), async (c) => {
+    const subject = c.var.subject;
+    if (subject.webhook) {
+      throw notAllowed(`${subject.describe} receives by webhook; remove its callbackUrl to pull`);
     }
     const format = eventFormat(c.req.query("format"));
     const websocket = c.req.header("upgrade")?.toLowerCase() === "websocket";
@@ -102,7 +103,7 @@ export function registerEvents(
       parseAfter(c.req.query("after"), "after") ??
       (sse ? parseAfter(c.req.header("last-event-id"), "Last-Event-ID") : undefined);
     const poll = websocket || sse ? undefined : parsePollParams(c.req.query());
-    const stream = ownerId(botOwner(bot.name));
+    const stream = ownerId(subject.owner);
     const position = await startPosition(store, stream, after);
 
     if (websocket) {

@@ -1,0 +1,29 @@
+/**
+ * /v1/accounts: the accounts themselves (./admin.ts), and everything an account has under
+ * /v1/accounts/{jid}/...: events, messages, the same routes as a bot's (same shapes, same
+ * rules). The access check and the lookup are declared once (c.var.account, c.var.subject).
+ */
+import { accountLookup } from "../../access.js";
+import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
+import { registerEvents } from "../owners/events.js";
+import { registerMessages } from "../owners/messages.js";
+import { ACCOUNT_MOUNT } from "../owners/mount.js";
+import { registerAccountAdmin } from "./admin.js";
+
+export function registerAccountRoutes(
+  app: BridgeApp,
+  deps: Pick<
+    Required<RouteDeps>,
+    "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
+  >,
+): void {
+  app.use("/v1/accounts", deps.readAuth);
+  app.use("/v1/accounts/*", deps.readAuth);
+  registerAccountAdmin(app, deps);
+
+  const account = newApp();
+  account.use("/:below{.+}", accountLookup(deps.accounts));
+  registerEvents(account, deps, ACCOUNT_MOUNT);
+  registerMessages(account, deps, ACCOUNT_MOUNT);
+  app.route("/v1/accounts/:jid", account);
+}
