@@ -125,4 +125,60 @@ describe("several processes on one PostgreSQL", () => {
     const listed = await standby.get("/v1/bots/roomy/rooms");
     expect((await listed.json()) as unknown).toMatchObject({ rooms: [{ room }] });
   });
+
+  it("passes the calls on a sent message and a command menu made on the standby to the holder", async () => {
+    const [holder, standby] = (await cluster(2)) as [Node, Node];
+    expect((await holder.put("/v1/bots/menu", { tokens: ["menu-token-0123456789"] })).status).toBe(
+      201,
+    );
+    await until(
+      async () => ((await standby.get("/v1/bots/menu")).status === 200 ? true : undefined),
+      "the standby to know the bot",
+    );
+    const bot = `menu@${server.componentDomain}`;
+    const json = { "content-type": "application/json" };
+
+    // Sent through the standby (the outbox), then corrected through it (the holder's call).
+    const sent = await standby.post(
+      JSON.stringify({ to: alice.jid.split("/")[0], body: "draft" }),
+      json,
+      "/v1/bots/menu/messages",
+    );
+    expect(sent.status).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    await alice.waitFor(
+      (s) => s.attrs.from?.startsWith(bot) === true && s.getChildText("body") === "draft",
+    );
+    const edit = await fetch(`${standby.url}/v1/bots/menu/messages/${id}`, {
+      method: "PATCH",
+      body: JSON.stringify({ body: "final" }),
+      headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, ...json },
+    });
+    expect(edit.status).toBe(202);
+    const corrected = await alice.waitFor(
+      (s) => s.getChild("replace", "urn:xmpp:message-correct:0") !== undefined,
+      10_000,
+      "the correction",
+    );
+    expect(corrected.getChild("replace", "urn:xmpp:message-correct:0")?.attrs.id).toBe(id);
+    expect(corrected.getChildText("body")).toBe("final");
+
+    // A menu declared on the standby is the holder's to answer users with.
+    const menu = await standby.put("/v1/bots/menu/commands", [
+      { node: "hello", name: "Say hello" },
+    ]);
+    expect(menu.status).toBe(200);
+    const items = "http://jabber.org/protocol/disco#items";
+    await alice.send(
+      xml(
+        "iq",
+        { type: "get", to: bot, id: "menu-list" },
+        xml("query", { xmlns: items, node: "http://jabber.org/protocol/commands" }),
+      ),
+    );
+    const list = await alice.waitFor((s) => s.name === "iq" && s.attrs.id === "menu-list");
+    expect(list.attrs.type).toBe("result");
+    const listed = list.getChild("query", items)?.getChildren("item") ?? [];
+    expect(listed.map((i) => [i.attrs.node, i.attrs.name])).toEqual([["hello", "Say hello"]]);
+  });
 });
