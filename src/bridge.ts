@@ -272,21 +272,24 @@ function accountsWithLink(cluster: Cluster, accounts: Accounts, log: Logger) {
     turn = turn.then(step).catch((err: unknown) => log.error("accounts not moved", { err }));
     return turn;
   };
+  const release = async () => {
+    if (!held) return;
+    held = false;
+    log.info("accounts stopped: this process no longer holds the link");
+    await accounts.stop(0);
+  };
   cluster.holder.onChange((role) => {
-    if (role === "holder") return;
-    void next(async () => {
-      if (!held) return;
-      held = false;
-      log.info("accounts stopped: this process no longer holds the link");
-      await accounts.stop(0);
-    });
+    if (role !== "holder") void next(release);
   });
   return {
     hold: () =>
       next(async () => {
-        if (held || cluster.holder.role !== "holder") return;
+        // Called while the lease is being taken (the role follows once the takeover is done).
+        if (held || !cluster.holder.lease) return;
         held = true;
         await accounts.load();
+        // Lost meanwhile, before the role said holder (so no change of role tells).
+        if (!cluster.holder.lease) await release();
       }),
   };
 }

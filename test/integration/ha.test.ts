@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import { CLUSTER_TOKEN, clusterEnv, type Node, startNode, until } from "../helpe
 import { openSse } from "../helpers/event-clients.js";
 import { type Postgres, startPostgres } from "../helpers/postgres.js";
 import { joinRoom } from "../helpers/room-user.js";
-import { startXmppServer, type XmppServer } from "../helpers/server.js";
+import { ACCOUNT_HOST, startXmppServer, type XmppServer } from "../helpers/server.js";
 import { connectUser, type XmppUser } from "../helpers/xmpp-user.js";
 
 let server: XmppServer;
@@ -18,7 +19,10 @@ const nodes: Node[] = [];
 
 beforeAll(async () => {
   [server, postgres] = await Promise.all([
-    startXmppServer({ users: [{ username: "alice", password: "alice-pw" }] }),
+    startXmppServer({
+      users: [{ username: "alice", password: "alice-pw" }],
+      accountUsers: [{ username: "carol", password: "carol-pw" }],
+    }),
     startPostgres(),
   ]);
   alice = await connectUser({ c2sPort: server.c2sPort, username: "alice", password: "alice-pw" });
@@ -35,8 +39,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function cluster(count: number) {
-  const env = clusterEnv(server, await postgres.createDatabase());
+async function cluster(count: number, extra: Record<string, string> = {}) {
+  const env = clusterEnv(server, await postgres.createDatabase(), extra);
   const started: Node[] = [];
   for (let i = 0; i < count; i++) {
     const node = await startNode(env, dir);
@@ -180,5 +184,45 @@ describe("several processes on one PostgreSQL", () => {
     expect(list.attrs.type).toBe("result");
     const listed = list.getChild("query", items)?.getChildren("item") ?? [];
     expect(listed.map((i) => [i.attrs.node, i.attrs.name])).toEqual([["hello", "Say hello"]]);
+  });
+
+  it("holds an account in the link holder only, and moves it with the link when that process dies", async () => {
+    const [holder, standby] = (await cluster(2, {
+      XMPP_REST_SECRET_KEY: randomBytes(32).toString("hex"),
+      XMPP_REST_ACCOUNT_CA_FILE: server.accounts?.caFile ?? "",
+    })) as [Node, Node];
+    const carol = `carol@${ACCOUNT_HOST}`;
+    // Made on the standby: the holder logs in and keeps it.
+    const made = await standby.put(`/v1/accounts/${carol}`, {
+      password: "carol-pw",
+      server: `127.0.0.1:${server.accounts?.port}`,
+      resource: "bridge",
+    });
+    const body = (await made.json()) as { state?: string; token?: string };
+    expect(made.status, JSON.stringify(body)).toBe(201);
+    expect(body.state).toBe("online");
+    const token = { authorization: `Bearer ${body.token}` };
+    type Polled = { id: string; stanza: { body?: string } }[];
+    const poll = async (node: Node, after: string, text: string) => {
+      const found = await until(async () => {
+        const res = await node.get(`/v1/accounts/${carol}/events?after=${after}&wait=2`, token);
+        if (res.status !== 200) return undefined;
+        return ((await res.json()) as Polled).find((e) => e.stanza.body === text);
+      }, `"${text}" in carol's events`);
+      return found.id;
+    };
+
+    await alice.send(chat(carol, "before the failover"));
+    const first = await poll(standby, "0", "before the failover");
+
+    await holder.kill("SIGKILL");
+    await standby.waitForRole("holder");
+    await until(async () => {
+      const res = await standby.get(`/v1/accounts/${carol}`);
+      const state = res.status === 200 ? ((await res.json()) as { state?: string }).state : "";
+      return state === "online" ? true : undefined;
+    }, "carol online again on the new holder");
+    await alice.send(chat(carol, "after the failover"));
+    await poll(standby, first, "after the failover");
   });
 });
