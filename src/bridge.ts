@@ -18,7 +18,7 @@ import type { Logger } from "./log.js";
 import { createMessageActions } from "./messages/actions.js";
 import { createFiles } from "./messages/files.js";
 import { createMessageLookup, replyTarget } from "./messages/known.js";
-import { componentServer, createUploader, FILE_TIMEOUT_MS } from "./messages/upload.js";
+import { createUploader, FILE_TIMEOUT_MS, uploadPlaces } from "./messages/upload.js";
 import { createMetrics, type Metrics, noMetrics } from "./metrics.js";
 import { askAs } from "./outbound/ask.js";
 import { createOutbound, type OutboundConnection } from "./outbound/index.js";
@@ -466,8 +466,7 @@ async function wireOwners(config: Config, log: Logger, parts: OwnerParts) {
   const messages = createMessageActions({ lookup, outbound, rooms });
   const uploader = createUploader({
     ask: askAs(outbound, config.iqTimeoutMs),
-    server: componentServer(config.domain),
-    service: config.uploadService,
+    placeOf: uploadPlaces(config.domain, config.uploadService),
     timeoutMs: FILE_TIMEOUT_MS,
   });
   const files = createFiles({ uploader, outbound, rooms });

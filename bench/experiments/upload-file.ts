@@ -3,7 +3,9 @@
  * throughput and the bridge's peak RSS (VmHWM), for a raw body with a Content-Length (streamed
  * straight to the upload service) and for multipart/form-data (spooled to a temporary file
  * first). The bridge runs as its own process (src/main.ts through tsx) against the test
- * harness's Prosody with mod_http_file_share; the client streams the file from disk.
+ * harness's Prosody with mod_http_file_share; the client streams the file from disk. The
+ * baseline, in the same run: the same file PUT straight to a slot of the upload service
+ * (asked for through POST /rest), without the bridge in the path.
  *
  * Run: node --import tsx bench/experiments/upload-file.ts [MiB=100]
  */
@@ -32,6 +34,59 @@ function memory(pid: number): { rss: number; peak: number } {
 async function resetPeak(pid: number) {
   const { writeFile } = await import("node:fs/promises");
   await writeFile(`/proc/${pid}/clear_refs`, "5").catch(() => {});
+}
+
+/** An upload slot (XEP-0363 §4) asked for through POST /rest as the bot. */
+async function askSlot(base: string, service: string) {
+  const res = await fetch(`${base}/rest`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      "content-type": "application/json",
+      accept: "application/xmpp+xml",
+    },
+    body: JSON.stringify({
+      kind: "iq",
+      type: "get",
+      from: "bench@rest.localhost",
+      to: service,
+      upload_request: {
+        filename: "direct.bin",
+        size,
+        "content-type": "application/octet-stream",
+      },
+    }),
+  });
+  const xmlText = await res.text();
+  const put = xmlText.match(/<put url="([^"]+)"/)?.[1]?.replaceAll("&amp;", "&");
+  if (!put) throw new Error(`no slot: ${res.status} ${xmlText.slice(0, 300)}`);
+  const headers: Record<string, string> = {};
+  for (const m of xmlText.matchAll(/<header name="([^"]+)">([^<]*)<\/header>/g))
+    headers[m[1] ?? ""] = m[2] ?? "";
+  return { put, headers };
+}
+
+/** One PUT of `file` to `url`; resolves the status. */
+function put(url: string, headers: Record<string, string>, file: string) {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "PUT",
+        headers: {
+          ...headers,
+          "content-length": String(size),
+          "content-type": "application/octet-stream",
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    createReadStream(file).pipe(req);
+  });
 }
 
 /** One POST streaming `body` with these headers; resolves the status and the answer. */
@@ -82,6 +137,15 @@ try {
   const idle = memory(bridge.pid);
   process.stdout.write(`bridge idle: rss ${idle.rss.toFixed(1)} MiB\n`);
 
+  const slot = await askSlot(bridge.url, prosody.uploadDomain);
+  const directStart = performance.now();
+  const directStatus = await put(slot.put, slot.headers, file);
+  const directSeconds = (performance.now() - directStart) / 1000;
+  if (directStatus !== 201 && directStatus !== 200) throw new Error(`direct PUT: ${directStatus}`);
+  process.stdout.write(
+    `baseline, PUT straight to the slot: ${mib} MiB in ${directSeconds.toFixed(2)} s = ${(mib / directSeconds).toFixed(1)} MiB/s\n`,
+  );
+
   const boundary = "xmpp-rest-bench-boundary";
   const variants = {
     "raw body, Content-Length": () =>
@@ -121,6 +185,7 @@ try {
     const after = memory(bridge.pid);
     process.stdout.write(
       `${name}: ${mib} MiB in ${seconds.toFixed(2)} s = ${(mib / seconds).toFixed(1)} MiB/s; ` +
+        `${(directSeconds / seconds).toFixed(2)}x the baseline's rate; ` +
         `bridge peak rss ${after.peak.toFixed(1)} MiB (idle ${idle.rss.toFixed(1)}), after ${after.rss.toFixed(1)}\n`,
     );
   }

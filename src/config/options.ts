@@ -144,7 +144,7 @@ const TABLE = [
     type: parsed(componentDomain, "domain name", "a domain name such as upload.example.org"),
     env: "XMPP_REST_UPLOAD_SERVICE",
     description:
-      "The XEP-0363 upload service files are sent through; unset, the one listed in the disco#items of the server (the component domain's parent)",
+      "The XEP-0363 upload service bots' files are sent through; unset, the one listed in the disco#items of the server (the component domain's parent). An account's files go to its own server's",
   },
   {
     key: "metricsToken",

@@ -69,7 +69,9 @@ export function createMessageActions(options: MessageActionOptions): MessageActi
   const own = async (owner: Owner, id: string, what: string) => {
     const message = await lookup.find(owner, id);
     if (!isOwn(message)) {
-      throw forbidden(`message '${id}' is not the bot's own: only its sender may ${what} it`);
+      throw forbidden(
+        `message '${id}' is not the ${owner.kind}'s own: only its sender may ${what} it`,
+      );
     }
     if (message.entry.deletedAt !== undefined) {
       throw conflict(`message '${id}' was deleted`);

@@ -37,7 +37,7 @@ export function createMessageLookup(
       if (chat && (!room || chat.time >= room.time)) return { kind: "chat", id, entry: chat };
       if (room) return { kind: "room", id, entry: room };
       throw notFound(
-        `no message with id '${id}': the bot never sent or received it (or it is older than the store keeps)`,
+        `no message with id '${id}': the ${owner.kind} never sent or received it (or it is older than the store keeps)`,
       );
     },
   };

@@ -1,8 +1,10 @@
 /**
- * XEP-0363 HTTP file upload, as a client: find the server's upload service (§2: an item of
- * the server's disco#items whose disco#info has the feature `urn:xmpp:http:upload:0`, with its
- * `max-file-size` in a XEP-0128 form; the answer is cached), ask it for a slot (§4), and PUT
- * the bytes to the slot's URL with the headers the slot names (§5), streamed.
+ * XEP-0363 HTTP file upload, as a client: find the owner's server's upload service (§2: an
+ * item of the server's disco#items whose disco#info has the feature `urn:xmpp:http:upload:0`,
+ * with its `max-file-size` in a XEP-0128 form; the answer is cached per server), ask it for a
+ * slot (§4), and PUT the bytes to the slot's URL with the headers the slot names (§5),
+ * streamed. Every iq is asked as the owner, on its own connection: a bot's over the component
+ * link, an account's over its session (its server's service may take only its own users).
  */
 import type { Readable } from "node:stream";
 import xml, { type Element } from "@xmpp/xml";
@@ -44,22 +46,31 @@ export interface Uploader {
   close(): Promise<void>;
 }
 
-export interface UploaderOptions {
-  readonly ask: AskIq;
-  /** Where the upload service is listed (the server's domain), or the service itself. */
+/** Where an owner's upload service is found. */
+export interface UploadPlace {
+  /** The server whose disco#items list the service (the owner's own server). */
   readonly server: string;
   /** A service named by configuration: no discovery. */
   readonly service?: string | undefined;
+}
+
+export interface UploaderOptions {
+  readonly ask: AskIq;
+  /** Where each owner's upload service is: its own server's (./upload.ts uploadPlaces). */
+  readonly placeOf: (owner: Owner) => UploadPlace;
   /** How long the bytes may take, ms. */
   readonly timeoutMs: number;
   /** How long a found service (or that there is none) is remembered, ms. */
   readonly cacheMs?: number;
+  /** How many servers' answers are remembered (accounts may be on many servers). */
+  readonly cacheSize?: number;
   readonly now?: () => number;
 }
 
 /** §5: the only headers a slot may make the PUT carry. */
 const SLOT_HEADERS = new Set(["authorization", "cookie", "expires"]);
 const DEFAULT_CACHE_MS = 10 * 60_000;
+const DEFAULT_CACHE_SIZE = 1_000;
 
 const iq = (type: "get", to: string, child: Element) => xml("iq", { type, to }, child);
 
@@ -100,20 +111,25 @@ function slotOf(reply: Element): Slot {
 }
 
 export function createUploader(options: UploaderOptions): Uploader {
-  const { ask, server, timeoutMs } = options;
+  const { ask, placeOf, timeoutMs } = options;
   const cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
+  const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
   const now = options.now ?? Date.now;
   const agent = new Agent({ connect: { timeout: 10_000 }, headersTimeout: timeoutMs });
-  let cached: { at: number; found: Promise<UploadService | undefined> } | undefined;
+  /** Per place, in the order first asked: the oldest is dropped when the cache is full. */
+  const cache = new Map<string, { at: number; found: Promise<UploadService | undefined> }>();
 
   const infoOf = (owner: Owner, jid: string) =>
     ask(owner, iq("get", jid, xml("query", { xmlns: NS.discoInfo })));
 
-  const discover = async (owner: Owner): Promise<UploadService | undefined> => {
-    if (options.service) {
-      const info = await infoOf(owner, options.service);
+  const discover = async (
+    owner: Owner,
+    { server, service }: UploadPlace,
+  ): Promise<UploadService | undefined> => {
+    if (service) {
+      const info = await infoOf(owner, service);
       return hasUploadFeature(info)
-        ? { jid: options.service, maxFileSize: maxFileSizeOf(info) }
+        ? { jid: service, maxFileSize: maxFileSizeOf(info) }
         : undefined;
     }
     const items = await ask(owner, iq("get", server, xml("query", { xmlns: NS.discoItems })));
@@ -128,20 +144,26 @@ export function createUploader(options: UploaderOptions): Uploader {
   };
 
   const service = async (owner: Owner): Promise<UploadService> => {
+    const place = placeOf(owner);
+    const key = `${place.service ?? ""} ${place.server}`;
+    let cached = cache.get(key);
     if (!cached || now() - cached.at > cacheMs) {
-      const found = discover(owner);
+      cache.delete(key);
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value ?? "");
+      const found = discover(owner, place);
       cached = { at: now(), found };
+      cache.set(key, cached);
       // A failed look-up (the server did not answer) is not remembered.
       found.catch(() => {
-        if (cached?.found === found) cached = undefined;
+        if (cache.get(key)?.found === found) cache.delete(key);
       });
     }
     const found = await cached.found;
     if (!found) {
-      const where = options.service ?? `no item of ${server}`;
-      throw notImplemented(
-        `the XMPP server offers no file upload service (XEP-0363: ${where} has no ${NS.upload})`,
-      );
+      const why = place.service
+        ? `${place.service} has no ${NS.upload}`
+        : `no item of ${place.server} has ${NS.upload}`;
+      throw notImplemented(`the XMPP server offers no file upload service (XEP-0363: ${why})`);
     }
     return found;
   };
@@ -203,4 +225,18 @@ export const FILE_TIMEOUT_MS = 30 * 60_000;
 export function componentServer(domain: string): string {
   const dot = domain.indexOf(".");
   return dot > 0 && dot < domain.length - 1 ? domain.slice(dot + 1) : domain;
+}
+
+/**
+ * Where each owner finds its upload service: a bot at the component domain's server (or the
+ * service XMPP_REST_UPLOAD_SERVICE names), an account at its own domain, the server it is a
+ * user of (the configured service belongs to the component's server, not to the accounts').
+ */
+export function uploadPlaces(
+  componentDomain: string,
+  configured: string | undefined,
+): (owner: Owner) => UploadPlace {
+  const bots: UploadPlace = { server: componentServer(componentDomain), service: configured };
+  return (owner) =>
+    owner.kind === "account" ? { server: owner.jid.slice(owner.jid.indexOf("@") + 1) } : bots;
 }

@@ -27,7 +27,7 @@ export async function appDeps(config: Config, link: Link): Promise<AppDeps & { s
     ask: async () => {
       throw new Error("no XMPP server here");
     },
-    server: "example.org",
+    placeOf: () => ({ server: "example.org" }),
     timeoutMs: 1_000,
   });
   return {

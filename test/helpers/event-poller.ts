@@ -15,10 +15,15 @@ export interface EventPoller {
 
 /** Reads one bot's events by long-poll (GET .../events?after=&wait=), as a pulling bot does. */
 export function eventPoller(url: string, bot: string, token: string): EventPoller {
+  return ownerEventPoller(`${url}/v1/bots/${bot}`, token, bot);
+}
+
+/** The same for any owner: `base` is its URL (.../v1/bots/{name}, .../v1/accounts/{jid}, .../v1/me). */
+export function ownerEventPoller(base: string, token: string, owner: string): EventPoller {
   const seen: TypedEvent[] = [];
   let position = "0";
   const poll = async (wait: number) => {
-    const res = await fetch(`${url}/v1/bots/${bot}/events?after=${position}&wait=${wait}`, {
+    const res = await fetch(`${base}/events?after=${position}&wait=${wait}`, {
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },
     });
     if (res.status !== 200) throw new Error(`events: HTTP ${res.status} ${await res.text()}`);
@@ -37,7 +42,7 @@ export function eventPoller(url: string, bot: string, token: string): EventPolle
           return found;
         }
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no matching event of ${bot} in time`);
+        if (left <= 0) throw new Error(`no matching event of ${owner} in time`);
         await poll(Math.max(1, Math.min(5, Math.floor(left / 1000))));
       }
     },

@@ -54,10 +54,12 @@ describe("GET /docs in a real browser", () => {
       }
 
       // Authorize with a token, as a user would.
+      // The dialog has a form per scheme (Bearer, and Basic for /v1/me): the Bearer one.
       await page.locator(".auth-wrapper .authorize").click();
-      await page.locator(".auth-container input").first().fill(TOKEN);
-      await page.locator(".auth-btn-wrapper .modal-btn.authorize").click();
-      await page.locator(".auth-btn-wrapper .btn-done").click();
+      const bearer = page.locator("form", { hasText: "bearer (http, Bearer)" });
+      await bearer.locator("input").first().fill(TOKEN);
+      await bearer.locator(".modal-btn.authorize").click();
+      await page.locator(".auth-btn-wrapper .btn-done").first().click();
 
       // Try it out: POST /rest with an XML message to alice.
       await sendOperation.locator(".opblock-summary").click();

@@ -1,7 +1,7 @@
 /**
  * /v1/me: the caller's own account, for users who log in themselves (README, "Accounts"):
- * Basic credentials (or a token of the account) open or reuse its session. Its events and
- * messages are the same routes as /v1/accounts/{jid}/...; POST /v1/me/token gives a
+ * Basic credentials (or a token of the account) open or reuse its session. Its events,
+ * messages, message calls and files are the same routes as /v1/accounts/{jid}/...; POST /v1/me/token gives a
  * short-lived token for a browser's EventSource and WebSocket, which cannot send
  * Authorization (use it as ?access_token=).
  */
@@ -13,6 +13,8 @@ import { accountSecurity, authErrors, errorResponse } from "../schemas.js";
 import { AccountView, accountJson } from "./accounts/admin.js";
 import { json } from "./bots/params.js";
 import { registerEvents } from "./owners/events.js";
+import { registerFiles } from "./owners/files.js";
+import { registerMessageActions } from "./owners/message-actions.js";
 import { registerMessages } from "./owners/messages.js";
 import { ME_MOUNT } from "./owners/mount.js";
 
@@ -56,7 +58,7 @@ export function registerMe(
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
   > &
-    Pick<RouteDeps, "logins">,
+    Pick<RouteDeps, "logins" | "messages" | "files">,
 ): void {
   app.use("/v1/me", deps.readAuth);
   app.use("/v1/me/*", deps.readAuth);
@@ -79,5 +81,7 @@ export function registerMe(
   me.use("*", lookup);
   registerEvents(me, deps, ME_MOUNT);
   registerMessages(me, deps, ME_MOUNT);
+  if (deps.messages) registerMessageActions(me, deps.messages, ME_MOUNT);
+  if (deps.files) registerFiles(me, deps.files, ME_MOUNT);
   app.route("/v1/me", me);
 }

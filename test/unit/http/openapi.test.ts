@@ -3,7 +3,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.js";
 import { createApp } from "../../../src/http/app.js";
-import type { BridgeApp } from "../../../src/http/env.js";
+import type { AccountsApi, BridgeApp } from "../../../src/http/env.js";
 import { authErrors, bearerSecurity, bodyErrors, ErrorBody } from "../../../src/http/schemas.js";
 import type { Link } from "../../../src/xmpp/link.js";
 import { appDeps } from "../../helpers/app-deps.js";
@@ -156,5 +156,82 @@ describe("a /v1 route built on the documented pattern", () => {
     const operation = (await spec()).paths["/v1/things"]?.post;
     expect(operation?.responses).toHaveProperty("422");
     expect((await new Validator().validate(await spec())).valid).toBe(true);
+  });
+});
+
+describe("the routes bots and accounts share", () => {
+  // No account is kept here: the spec is what is checked, not the accounts.
+  const accounts = {
+    get: () => undefined,
+    list: () => [],
+    put: async () => {
+      throw new Error("not here");
+    },
+    delete: async () => false,
+    history: async () => {
+      throw new Error("not here");
+    },
+  } as unknown as AccountsApi;
+
+  type Operation = {
+    security?: unknown[];
+    requestBody?: unknown;
+    parameters?: { name: string; in: string }[];
+    responses: Record<string, unknown>;
+  };
+  const operations = async (target: BridgeApp) => {
+    const res = await target.request("/openapi.json");
+    return ((await res.json()) as { paths: Record<string, Record<string, Operation>> }).paths;
+  };
+
+  it.each([
+    ["patch", "/messages/{id}"],
+    ["delete", "/messages/{id}"],
+    ["put", "/messages/{id}/reactions"],
+    ["post", "/messages/{id}/read"],
+    ["post", "/typing"],
+    ["post", "/files"],
+    ["delete", "/rooms/{room}/messages/{id}"],
+  ])(
+    "describes %s %s for a bot, an account and /v1/me with the same body",
+    async (method, path) => {
+      const deps = await appDeps(config, link as Link);
+      try {
+        const paths = await operations(createApp({ ...deps, accounts }));
+        const bot = paths[`/v1/bots/{name}${path}`]?.[method];
+        const account = paths[`/v1/accounts/{jid}${path}`]?.[method];
+        const me = paths[`/v1/me${path}`]?.[method];
+        expect(bot && account && me).toBeTruthy();
+        expect(account?.requestBody).toEqual(bot?.requestBody);
+        expect(me?.requestBody).toEqual(bot?.requestBody);
+        const names = (op?: Operation) =>
+          (op?.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
+        const own = names(bot).filter((n) => n !== "name");
+        expect(names(account)).toEqual(["jid", ...own]);
+        expect(names(me)).toEqual(own);
+        // Every status a bot's call answers, an account's answers too (and 422 for a bad JID).
+        expect(Object.keys(account?.responses ?? {})).toEqual(
+          expect.arrayContaining(Object.keys(bot?.responses ?? {})),
+        );
+        expect(account?.responses).toHaveProperty("422");
+        expect(me?.security).toEqual([{ bearer: [] }, { basic: [] }]);
+      } finally {
+        deps.stop();
+      }
+    },
+  );
+
+  it("is a valid document with the accounts' routes, and keeps command menus for bots only", async () => {
+    const deps = await appDeps(config, link as Link);
+    try {
+      const res = await createApp({ ...deps, accounts }).request("/openapi.json");
+      const document = (await res.json()) as Spec;
+      expect((await new Validator().validate(document)).errors).toBeUndefined();
+      const paths = Object.keys(document.paths);
+      expect(paths).toContain("/v1/bots/{name}/commands");
+      expect(paths.some((p) => p.includes("commands") && !p.startsWith("/v1/bots/"))).toBe(false);
+    } finally {
+      deps.stop();
+    }
   });
 });

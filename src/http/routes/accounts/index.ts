@@ -1,11 +1,13 @@
 /**
  * /v1/accounts: the accounts themselves (./admin.ts), and everything an account has under
- * /v1/accounts/{jid}/...: events, messages, the same routes as a bot's (same shapes, same
- * rules). The access check and the lookup are declared once (c.var.account, c.var.subject).
+ * /v1/accounts/{jid}/...: events, messages, message calls and files, the same routes as a
+ * bot's (same shapes, same rules; ../owners/). Command menus (XEP-0050) are bots' only. The access check and the lookup are declared once (c.var.account, c.var.subject).
  */
 import { accountLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { registerEvents } from "../owners/events.js";
+import { registerFiles } from "../owners/files.js";
+import { registerMessageActions } from "../owners/message-actions.js";
 import { registerMessages } from "../owners/messages.js";
 import { ACCOUNT_MOUNT } from "../owners/mount.js";
 import { registerAccountAdmin } from "./admin.js";
@@ -15,7 +17,8 @@ export function registerAccountRoutes(
   deps: Pick<
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
-  >,
+  > &
+    Pick<RouteDeps, "messages" | "files">,
 ): void {
   app.use("/v1/accounts", deps.readAuth);
   app.use("/v1/accounts/*", deps.readAuth);
@@ -25,5 +28,7 @@ export function registerAccountRoutes(
   account.use("/:below{.+}", accountLookup(deps.accounts));
   registerEvents(account, deps, ACCOUNT_MOUNT);
   registerMessages(account, deps, ACCOUNT_MOUNT);
+  if (deps.messages) registerMessageActions(account, deps.messages, ACCOUNT_MOUNT);
+  if (deps.files) registerFiles(account, deps.files, ACCOUNT_MOUNT);
   app.route("/v1/accounts/:jid", account);
 }

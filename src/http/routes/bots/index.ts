@@ -1,20 +1,20 @@
 /**
  * /v1/bots: the bots themselves (./admin.ts), and everything a bot has under
- * /v1/bots/{name}/...: events, messages, rooms. Those are one sub-app, so the access check
+ * /v1/bots/{name}/...: events, messages, message calls, files (the routes accounts share, in
+ * ../owners/), and what only bots have: command menus (XEP-0050), rooms. Those are one sub-app, so the access check
  * and the bot lookup are declared once, for all of them (c.var.bot).
  */
-
 import { FILE_TIMEOUT_MS } from "../../../messages/upload.js";
 import { botLookup } from "../../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../../env.js";
 import { forwardTimeout, forwardToHolder } from "../../forward.js";
 import { registerEvents } from "../owners/events.js";
+import { registerFiles } from "../owners/files.js";
+import { registerMessageActions } from "../owners/message-actions.js";
 import { registerMessages } from "../owners/messages.js";
 import { BOT_MOUNT } from "../owners/mount.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerCommands } from "./commands.js";
-import { registerFiles } from "./files.js";
-import { registerMessageActions } from "./message-actions.js";
 import { registerRoomInvitations } from "./room-invitations.js";
 import { registerRooms } from "./rooms.js";
 import { registerRoomAdmin } from "./rooms-admin.js";
@@ -50,8 +50,8 @@ export function registerBotRoutes(
   if (deps.holder) forwardHolderOnly(bot, deps.holder, deps.settings);
   registerEvents(bot, deps, BOT_MOUNT);
   registerMessages(bot, deps, BOT_MOUNT);
-  if (deps.messages) registerMessageActions(bot, deps.messages);
-  if (deps.files) registerFiles(bot, deps.files);
+  if (deps.messages) registerMessageActions(bot, deps.messages, BOT_MOUNT);
+  if (deps.files) registerFiles(bot, deps.files, BOT_MOUNT);
   if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {
     registerRooms(bot, deps.rooms);

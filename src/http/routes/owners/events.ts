@@ -24,7 +24,7 @@ import {
   parseAfter,
   parsePollParams,
 } from "../../params.js";
-import { authErrors, bearerSecurity, errorResponse } from "../../schemas.js";
+import { authErrors, errorResponse } from "../../schemas.js";
 import { type Mount, paramsOf } from "./mount.js";
 
 export const EventBody = z
@@ -44,7 +44,7 @@ const eventsRoute = (mount: Mount) => ({
   tags: [mount.tag],
   summary: `Receive the events of ${mount.noun}: SSE, WebSocket or long-poll`,
   description: `One log, three ways (README, "Bots", "Accounts"). Upgrade: websocket gives JSON text frames; Accept: text/event-stream gives Server-Sent Events (id: = event id, resumable with Last-Event-ID, heartbeat comments); otherwise a long-poll answers a JSON array. Reading with after (or Last-Event-ID) acknowledges everything up to it; without it, reading starts after the last acknowledged event. Browsers may pass the token as ?access_token=.`,
-  security: bearerSecurity,
+  security: mount.security,
   request: {
     ...paramsOf(mount),
     query: z.object({

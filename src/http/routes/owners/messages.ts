@@ -17,7 +17,7 @@ import {
   historyLimit,
   parseAfter,
 } from "../../params.js";
-import { authErrors, bearerSecurity, bodyErrors, errorResponse } from "../../schemas.js";
+import { authErrors, bodyErrors, errorResponse } from "../../schemas.js";
 import { optionalId } from "../bots/params.js";
 import { type Mount, paramsOf } from "./mount.js";
 
@@ -118,7 +118,7 @@ const historyRoute = (mount: Mount) =>
     summary: `The message history of ${mount.noun}, newest first`,
     description:
       "Messages with a body sent and received: a bot's kept by the bridge for XMPP_REST_STORE_RETENTION; an account's from its server's archive (XEP-0313, source archive) where it keeps one. before= pages back, after= pages forward; each answer names the next queries.",
-    security: bearerSecurity,
+    security: mount.security,
     request: {
       ...paramsOf(mount),
       query: z.object({
@@ -158,7 +158,7 @@ const sendRoute = (mount: Mount) =>
     path: "/messages",
     tags: [mount.tag],
     summary: `Send a chat message as ${mount.noun}`,
-    security: bearerSecurity,
+    security: mount.security,
     request: {
       ...paramsOf(mount),
       body: { required: true, content: { "application/json": { schema: SendBody } } },
