@@ -6,10 +6,13 @@
  * way out (../outbound/routed.ts: directly when it holds the link, else through the outbox,
  * which the holder sends from: ./outbox-sender.ts).
  *
- * Per-account leases (an online account held by exactly one process, moved when its process
- * dies) are to follow the same pattern once accounts exist: a lease named "account:<jid>" in
+ * Accounts live with the link for now (bridge.ts, accountsWithLink: their sessions start in
+ * the process that takes the link's lease and stop when it loses it). Per-account leases
+ * spread over the processes are to follow the same pattern: a lease named "account:<jid>" in
  * the same table (Leases), spread over the live instances (Leases.alive), the account's
- * session started by the holder of its lease and suspended when it is lost.
+ * session started by the holder of its lease and stopped when it is lost; its appends then
+ * fenced by that lease, and the event log's ids kept in commit order with several writers
+ * (a transaction lock around drawing ids and committing).
  */
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
