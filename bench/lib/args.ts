@@ -12,6 +12,8 @@ export const SCENARIOS = [
   "echo-roundtrip",
   "pull-streams",
   "accounts",
+  "failover",
+  "store",
 ] as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration <s>] [--connections <n,n,...>]
