@@ -4,7 +4,8 @@
  *
  *   wiring (main, cli, bridge)
  *     -> http
- *       -> services: outbound, inbound, bots, accounts, rooms, stream, webhook, messages, commands
+ *       -> services: outbound, inbound, bots, accounts, rooms, stream, webhook, cluster,
+ *          messages, commands
  *         -> infrastructure: xmpp, store, formats, access
  *           -> stanza, and the plain modules beside it (owner, log, metrics)
  *
@@ -12,7 +13,7 @@
  * configuration (config.ts, config/) is read by the wiring only, and nothing imports the
  * wiring. No import cycle anywhere in src/.
  */
-const services = "(outbound|inbound|bots|accounts|rooms|stream|webhook|messages|commands)";
+const services = "(outbound|inbound|bots|accounts|rooms|stream|webhook|cluster|messages|commands)";
 const infrastructure = "(xmpp|store|formats|access)";
 
 /** @type {import('dependency-cruiser').IConfiguration} */

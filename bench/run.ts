@@ -16,6 +16,7 @@ import { PASSWORD } from "./lib/xmpp-user.js";
 import { accountLists } from "./scenarios/account-lists.js";
 import { accounts } from "./scenarios/accounts.js";
 import { echoRoundtrip } from "./scenarios/echo-roundtrip.js";
+import { failover } from "./scenarios/failover.js";
 import { idle } from "./scenarios/idle.js";
 import { pendingIq } from "./scenarios/pending-iq.js";
 import { pullStreams } from "./scenarios/pull-streams.js";
@@ -24,6 +25,7 @@ import { receiveWebhook } from "./scenarios/receive-webhook.js";
 import { sendBatch } from "./scenarios/send-batch.js";
 import { sendIq } from "./scenarios/send-iq.js";
 import { sendMessage } from "./scenarios/send-message.js";
+import { storeEngines } from "./scenarios/store.js";
 import { webhookSupported } from "./scenarios/webhook-support.js";
 
 const RUNNERS: Record<(typeof SCENARIOS)[number], Scenario> = {
@@ -38,12 +40,16 @@ const RUNNERS: Record<(typeof SCENARIOS)[number], Scenario> = {
   "pull-streams": pullStreams,
   accounts,
   "account-lists": accountLists,
+  failover,
+  store: storeEngines,
 };
 const WEBHOOK_SCENARIOS = new Set([
   "receive-webhook",
   "receive-store",
   "echo-roundtrip",
   "pull-streams",
+  "failover",
+  "store",
 ]);
 export const USERS = ["recv", ...Array.from({ length: 16 }, (_, i) => `u${i + 1}`)];
 

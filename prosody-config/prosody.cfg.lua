@@ -11,6 +11,9 @@ component_interfaces = { "127.0.0.1" }
 -- Use the same values for XMPP_REST_DOMAIN and XMPP_REST_SECRET.
 Component "rest.example.org"
   component_secret = "change-me-to-a-long-random-string"
+  -- For several bridge processes (README, "High availability"): a new connection replaces
+  -- the old one, so the link changes hands without a gap (the default refuses it).
+  component_conflict_resolve = "kick_old"
 
 -- Only if bots send files (POST /v1/bots/{name}/files): an XEP-0363 upload service. Every
 -- host of this server may upload to it, the bridge's component included, and the bridge

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests, the demo and the benchmarks need on a fresh machine:
 # npm packages (npm ci) and Debian packages (prosody and ejabberd for the integration tests,
-# chromium for the /docs browser test, python3-flask for the Flask example, prosody-modules for
-# XEP-0425 moderation in the rooms tests).
+# postgresql for the store shared by several processes, chromium for the /docs browser test,
+# python3-flask for the Flask example, prosody-modules for XEP-0425 moderation in the rooms
+# tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,8 @@ command -v prosody >/dev/null 2>&1 || missing+=(prosody)
 # ejabberdctl lives in /usr/sbin, which is not on every user's PATH.
 [ -x /usr/sbin/ejabberdctl ] || missing+=(ejabberd)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The tests start throwaway PostgreSQL clusters from the server binaries (test/helpers/postgres.ts).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 # better-sqlite3 (the store) compiles from source when no prebuilt binary can be downloaded.
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
@@ -36,13 +39,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   # cannot collide with it (free loopback ports, no Erlang distribution: see
   # test/helpers/ejabberd.ts), but it would hold ports 5222/5269/5280 and CPU for nothing:
   # stop the one this script just installed. An ejabberd installed before is left alone.
-  if [[ " ${missing[*]} " == *" ejabberd "* ]]; then
+  # The same for the system PostgreSQL cluster the postgresql package creates and starts.
+  for service in ejabberd postgresql; do
+    [[ " ${missing[*]} " == *" ${service} "* ]] || continue
     if [ -d /run/systemd/system ]; then
-      $sudo systemctl stop ejabberd.service >/dev/null 2>&1 || true
-    elif [ -x /etc/init.d/ejabberd ]; then
-      $sudo /etc/init.d/ejabberd stop >/dev/null 2>&1 || true
+      $sudo systemctl stop "${service}.service" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/${service}" ]; then
+      $sudo "/etc/init.d/${service}" stop >/dev/null 2>&1 || true
     fi
-  fi
+  done
 fi
 
 # npm ci installs exactly the lock file. The lock lists other platforms' optional packages as

@@ -69,6 +69,8 @@ export interface ScrapeSources {
   readonly backlog: () => Promise<BacklogReading>;
   /** Stream consumers connected now, by kind (sse, websocket, long-poll). */
   readonly consumers: () => Readonly<Record<string, number>>;
+  /** Several processes: stanzas waiting in the outbox for the link holder. */
+  readonly outboxDepth: () => Promise<number>;
 }
 
 /** The bridge's own instruments: one table, registered once per registry. */
@@ -84,6 +86,15 @@ export interface Instruments {
   /** 1 for each connection's current state, 0 for the others. */
   readonly linkState: GaugeMetric<"connection" | "state">;
   readonly linkReconnects: CounterMetric<"connection">;
+  /** Several processes: the lease's moves (taken, lost, released), by lease (`link`). */
+  readonly leaseChanges: CounterMetric<"lease" | "change">;
+  /** Several processes: from taking the link's lease to the link online. */
+  readonly failoverSeconds: HistogramMetric<"lease">;
+  /** Several processes: 1 for this process's role (holder, standby), 0 for the other. */
+  readonly role: GaugeMetric<"role">;
+  readonly leaseEpoch: GaugeMetric<"lease">;
+  /** Several processes: doorbells (NOTIFY) from the other processes, by channel. */
+  readonly notifyWakeups: CounterMetric<"channel">;
 }
 
 export interface Metrics extends Instruments {
@@ -156,6 +167,31 @@ function builtIns(make: Make): Instruments {
       help: "Connection attempts to the XMPP server after the first, by connection",
       labelNames: ["connection"],
     }),
+    leaseChanges: make.counter({
+      name: "xmpp_rest_lease_changes_total",
+      help: "Several processes: this process taking (taken), losing (lost) or handing over (released) a lease, by lease (link)",
+      labelNames: ["lease", "change"],
+    }),
+    failoverSeconds: make.histogram({
+      name: "xmpp_rest_failover_seconds",
+      help: "Several processes: from this process taking the link's lease to the link online",
+      labelNames: ["lease"],
+    }),
+    role: make.gauge({
+      name: "xmpp_rest_role",
+      help: "Several processes: 1 for this process's role, holder (of the XMPP link) or standby",
+      labelNames: ["role"],
+    }),
+    leaseEpoch: make.gauge({
+      name: "xmpp_rest_lease_epoch",
+      help: "Several processes: the epoch of the lease this process holds (0: none)",
+      labelNames: ["lease"],
+    }),
+    notifyWakeups: make.counter({
+      name: "xmpp_rest_notify_wakeups_total",
+      help: "Several processes: doorbells (PostgreSQL NOTIFY) rung by the other processes, by channel",
+      labelNames: ["channel"],
+    }),
   };
 }
 
@@ -186,6 +222,13 @@ function scrapeGauges(make: Make): (sources: Partial<ScrapeSources>) => void {
     collect: backlog(({ oldestPendingAt }) =>
       oldestPendingAt === undefined ? 0 : Math.max(0, (Date.now() - oldestPendingAt) / 1000),
     ),
+  });
+  make.gauge({
+    name: "xmpp_rest_outbox_depth",
+    help: "Several processes: stanzas accepted and waiting in the outbox for the process holding the link",
+    collect: async (set) => {
+      if (sources.outboxDepth) set({}, await sources.outboxDepth());
+    },
   });
   make.gauge<"kind">({
     name: "xmpp_rest_stream_consumers",

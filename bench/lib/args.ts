@@ -13,6 +13,8 @@ export const SCENARIOS = [
   "pull-streams",
   "accounts",
   "account-lists",
+  "failover",
+  "store",
 ] as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration <s>] [--connections <n,n,...>]

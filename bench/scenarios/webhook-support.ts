@@ -8,6 +8,11 @@ import { ROOT } from "../lib/bridge.js";
  */
 export async function webhookSupported(): Promise<boolean> {
   const read = (path: string) => readFile(join(ROOT, path), "utf8").catch(() => "");
-  const [config, bridge] = await Promise.all([read("src/config.ts"), read("src/bridge.ts")]);
-  return config.includes("XMPP_REST_CALLBACK_URL") && /webhook/i.test(bridge);
+  // The options moved from src/config.ts to src/config/options.ts (issue 20): either counts.
+  const [config, options, bridge] = await Promise.all([
+    read("src/config.ts"),
+    read("src/config/options.ts"),
+    read("src/bridge.ts"),
+  ]);
+  return `${config}${options}`.includes("XMPP_REST_CALLBACK_URL") && /webhook/i.test(bridge);
 }

@@ -683,6 +683,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
       await webhooks.stop(drainTimeoutMs);
       await Promise.allSettled([...held.values()].map((h) => h.session.stop()));
       held.clear();
+      // Their tokens go with them (another process may hold them now).
+      rebuildTokens();
     },
   };
 }

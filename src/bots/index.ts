@@ -26,6 +26,8 @@ export interface Bots {
   recordOutgoing(bot: string, stanza: Element): void;
   /** Admin: delivers a bot's dead letter again (its stream says which bot). */
   retryDelivery(bot: string, id: string): ReturnType<BotWebhooks["retry"]>;
+  /** Every webhook bot claims its backlog again (another process that held some is gone). */
+  rescan(): void;
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
@@ -102,6 +104,14 @@ export async function createBots(options: BotsOptions): Promise<Bots> {
       }
     },
     retryDelivery: (bot, id) => webhooks.retry(bot, id),
+    rescan() {
+      webhooks.rescan(
+        registry
+          .list()
+          .filter((bot) => bot.webhook)
+          .map((bot) => bot.name),
+      );
+    },
     async stop(drainTimeoutMs) {
       inboundIqs.clear();
       commands.stop();

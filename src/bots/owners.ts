@@ -3,6 +3,7 @@
  * history by it), and each bot's seat in rooms (name@domain/rooms on the component link).
  */
 
+import type { Element } from "@xmpp/xml";
 import {
   createOutbound,
   type Outbound,
@@ -64,22 +65,31 @@ export function createBotOwners(
   };
 }
 
+/** A bot's iq answer checked against the iqs it received (RFC 6120 §8.2.3). */
+export function claimBotAnswer(
+  bots: Pick<Bots, "inboundIqs">,
+  answer: Element,
+  owner: Owner,
+): Element {
+  return bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : "");
+}
+
 /**
  * The one way out for bots (and admins) on the component connection: an iq result or error a
- * bot sends must answer an iq it received, and what a bot says is kept in its history.
+ * bot sends must answer an iq it received (checked here, or by `claimAnswer` where another
+ * process knows those iqs), and what a bot says is kept in its history.
  */
 export function createBotOutbound(
   bots: Pick<Bots, "inboundIqs" | "recordOutgoing">,
   owners: OwnerDirectory,
   connection: OutboundConnection,
-  extra: Pick<OutboundOptions, "replyTarget"> = {},
+  extra: Partial<Pick<OutboundOptions, "replyTarget" | "claimAnswer">> = {},
 ): Outbound {
   return createOutbound({
     ...extra,
     connectionFor: () => connection,
     owners,
-    claimAnswer: (answer, owner) =>
-      bots.inboundIqs.claim(answer, owner.kind === "bot" ? owner.name : ""),
+    claimAnswer: extra.claimAnswer ?? ((answer, owner) => claimBotAnswer(bots, answer, owner)),
     recordOutgoing: (owner, stanza) => {
       if (owner.kind === "bot") bots.recordOutgoing(owner.name, stanza);
     },

@@ -33,6 +33,11 @@ export interface PutResult {
 export interface BotRegistry {
   /** Reads the store's bots; the config file's win over stored ones with the same name. */
   load(): Promise<void>;
+  /**
+   * Reads a bot again from the store, after another process changed it (all of them without
+   * a name): listeners hear of each bot that changed, as if it was changed here.
+   */
+  refresh(name?: string): Promise<void>;
   get(name: string): Bot | undefined;
   list(): Bot[];
   /** The bot an inbound stanza's `to` addresses (any resource), if any. */
@@ -49,7 +54,7 @@ export interface RegistryOptions {
   readonly adminTokens: readonly string[];
   /** Bots from the config file, by name as written there. */
   readonly configured: Readonly<Record<string, BotSettings>>;
-  readonly store: Pick<BotStore, "listBots" | "putBot" | "deleteBot">;
+  readonly store: Pick<BotStore, "listBots" | "getBot" | "putBot" | "deleteBot">;
   readonly log: Logger;
   readonly now?: () => Date;
 }
@@ -112,6 +117,21 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
     }
   };
 
+  /** A stored bot as the store has it now (undefined: gone); config file bots stay as they are. */
+  const follow = (name: string, record: BotRecord | undefined) => {
+    if (configured.has(name)) return;
+    const existing = records.get(name);
+    if (!record) {
+      if (!existing) return;
+      records.delete(name);
+      changed(name);
+      return;
+    }
+    if (existing && sameRecord(existing.record, record)) return;
+    records.set(name, { record, source: "api" });
+    changed(name);
+  };
+
   const readOnly = (name: string) =>
     notAllowed(`bot "${name}" is defined in the config file; change it there`);
 
@@ -129,6 +149,12 @@ export function createBotRegistry(options: RegistryOptions): BotRegistry {
         records.set(record.name, { record, source: "config" });
       }
       rebuildTokens();
+    },
+    async refresh(name) {
+      if (name !== undefined) return follow(name, await store.getBot(name));
+      const stored = new Map((await store.listBots()).map((r) => [r.name, r]));
+      const names = new Set([...records.keys(), ...stored.keys()]);
+      for (const each of names) follow(each, stored.get(each));
     },
     get(name) {
       const entry = records.get(name);
@@ -202,4 +228,14 @@ export function botOfAddress(registry: Pick<BotRegistry, "forAddress">, address:
   if (!address.includes("@")) return undefined;
   const jid = parseJid(address);
   return jid && registry.forAddress(jid);
+}
+
+function sameRecord(a: BotRecord, b: BotRecord): boolean {
+  return (
+    a.updatedAt === b.updatedAt &&
+    a.createdAt === b.createdAt &&
+    a.tokenHashes.join() === b.tokenHashes.join() &&
+    JSON.stringify(a.webhook ?? null) === JSON.stringify(b.webhook ?? null) &&
+    (a.autoJoinOnInvite === true) === (b.autoJoinOnInvite === true)
+  );
 }

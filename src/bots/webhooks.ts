@@ -18,6 +18,8 @@ export interface BotWebhooks {
   retry(bot: string, id: string): Promise<RetryResult>;
   /** Starts the webhooks of these bots now, so what the last run left is delivered. */
   start(names: readonly string[]): void;
+  /** Every bot webhook claims its backlog again (another process that held some is gone). */
+  rescan(names: readonly string[]): void;
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export function createBotWebhooks(options: BotWebhookOptions): BotWebhooks {
     handle: (bot, stanza, to) => hooks.handle(botOwner(bot), stanza, to),
     retry: (bot, id) => hooks.retry(botOwner(bot), id),
     start: (names) => hooks.start(names.map(botOwner)),
+    rescan: (names) => hooks.rescan(names.map(botOwner)),
     stop: (drainTimeoutMs) => hooks.stop(drainTimeoutMs),
   };
 }

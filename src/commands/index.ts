@@ -23,7 +23,7 @@ export type { CommandRecord } from "../store/commands.js";
 export type Take = "answered" | "deliver" | "other";
 
 export interface Commands {
-  /** Reads every owner's commands from the store. */
+  /** Reads every owner's commands from the store (again: the menus become the store's). */
   load(): Promise<void>;
   /** Replaces the owner's commands (422 naming what is wrong). */
   declare(owner: Owner, commands: unknown): Promise<CommandRecord[]>;
@@ -263,7 +263,10 @@ export function createCommands(options: CommandsOptions): Commands {
 
   return {
     async load() {
-      for (const { owner, commands } of await store.listCommands()) menus.set(owner, commands);
+      // Again later too (another process held the link meanwhile): the store's menus only.
+      const stored = await store.listCommands();
+      menus.clear();
+      for (const { owner, commands } of stored) menus.set(owner, commands);
     },
     async declare(owner, value) {
       const commands = parseCommands(value);

@@ -18,6 +18,7 @@ import {
 } from "../option-types.js";
 import { ADDRESS_FORMS } from "../stanza/jid.js";
 import { STANZA_KIND_LIST } from "../stanza/kinds.js";
+import { STORE_TLS_MODES } from "../store/types.js";
 import { CALLBACK_TYPES } from "../webhook/settings.js";
 import {
   accountDomains,
@@ -27,6 +28,7 @@ import {
   corsOrigins,
   duration,
   MAX_RETRIES,
+  peerUrl,
   retrySchedule,
   secretKey,
   webhookSecret,
@@ -240,10 +242,10 @@ const TABLE = [
   },
   {
     key: "store",
-    type: text("a file path, or :memory:", "path"),
+    type: text("a file path, :memory:, or a postgres:// URI", "path|URI"),
     env: "XMPP_REST_STORE",
     description:
-      "SQLite file holding inbound stanzas until delivered; :memory: (tests only) loses them on restart",
+      'Where inbound stanzas wait until delivered: a SQLite file (one process; :memory: for tests loses them on restart), or a postgres://user:password@host/db URI, which several processes share (README, "High availability")',
     default: "xmpp-rest.db",
   },
   {
@@ -257,6 +259,53 @@ const TABLE = [
     env: "XMPP_REST_STORE_RETENTION",
     description: "How long delivered and dead-lettered stanzas are kept: 7d, 12h, 30m, 90s",
     default: "7d",
+  },
+  {
+    key: "storePool",
+    field: "storePoolSize",
+    type: integer(1, 1_000),
+    env: "XMPP_REST_STORE_POOL",
+    description: "PostgreSQL: connections in each process's pool (plus one of its own per process)",
+    default: "10",
+  },
+  {
+    key: "storeStatementTimeout",
+    field: "storeStatementTimeoutMs",
+    type: seconds(0.1, 3_600),
+    env: "XMPP_REST_STORE_STATEMENT_TIMEOUT",
+    description:
+      "PostgreSQL: seconds a statement may run before it is cancelled (the request gets 503)",
+    default: "10",
+  },
+  {
+    key: "storeTls",
+    type: oneOf(STORE_TLS_MODES),
+    env: "XMPP_REST_STORE_TLS",
+    description:
+      "PostgreSQL: TLS to the database: auto (as the URI's sslmode says), off, require (encrypted, certificate unchecked), verify-full",
+    default: "auto",
+  },
+  {
+    key: "storeCa",
+    type: text("a PEM file", "path"),
+    env: "XMPP_REST_STORE_CA",
+    description:
+      "PostgreSQL: CA certificate (PEM file) the database's certificate is checked against (verify-full)",
+  },
+  {
+    key: "outboxLimit",
+    type: integer(1, 100_000_000),
+    env: "XMPP_REST_OUTBOX_LIMIT",
+    description:
+      "PostgreSQL: stanzas that may wait in the outbox for the process holding the XMPP link; beyond it requests get 503 resource-constraint",
+    default: "100000",
+  },
+  {
+    key: "peerUrl",
+    type: parsed(peerUrl, "http(s) URL", "an http:// or https:// URL without a path"),
+    env: "XMPP_REST_PEER_URL",
+    description:
+      "PostgreSQL: where the other processes reach this one's HTTP API (requests on rooms, sent messages, typing, files and commands go to the process holding the link); default http://<XMPP_REST_HTTP_HOST or the host name>:<port>",
   },
   {
     key: "secretKey",

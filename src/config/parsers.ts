@@ -63,6 +63,19 @@ export function duration(maxDays: number) {
   };
 }
 
+/** The base URL of a process's HTTP API (scheme, host, port; no path, query or credentials). */
+export function peerUrl(textValue: string): string | undefined {
+  try {
+    const url = new URL(textValue);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (url.username || url.password || url.search || url.hash) return undefined;
+    if (url.pathname !== "/" && url.pathname !== "") return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
 /** 32 bytes as 64 hex digits: the key that seals the accounts' credentials (AES-256-GCM). */
 export function secretKey(textValue: string): string | undefined {
   return /^[0-9a-fA-F]{64}$/.test(textValue) ? textValue.toLowerCase() : undefined;

@@ -6,6 +6,7 @@ import type { BasicLogin, TokenResolver } from "./auth.js";
 import { bearerAuth } from "./auth.js";
 import { type BridgeApp, newApp, type RouteDeps } from "./env.js";
 import { errorResponse } from "./errors.js";
+import { accountCredentials, forwardTimeout, forwardToHolder } from "./forward.js";
 import { observeRequests } from "./observe.js";
 import { registerRoutes } from "./routes/index.js";
 
@@ -65,6 +66,16 @@ export function createApp(deps: AppDeps): BridgeApp {
   });
 
   app.notFound((c) => errorResponse(c, notFound("no such endpoint")));
+
+  if (deps.holder && deps.accounts) {
+    // Several processes: the accounts' sessions live with the link holder.
+    const forward = forwardToHolder(deps.holder, {
+      timeoutMs: forwardTimeout(deps.settings),
+      when: accountCredentials(deps.tokens),
+    });
+    app.use("/rest", forward);
+    app.use("/rest/*", forward);
+  }
 
   registerRoutes(app, {
     ...deps,

@@ -100,6 +100,19 @@ export interface DeliveriesView {
 export interface LinkStatus {
   readonly state: ConnectionState;
   readonly pendingIq: number;
+  /** Several processes on one database: whether this one holds the link, and its lease's epoch. */
+  readonly role?: "holder" | "standby" | undefined;
+  readonly epoch?: string | undefined;
+  /** Several processes: whether the database answers. */
+  readonly database?: "up" | "down" | undefined;
+}
+
+/** Where the process holding the XMPP link is (several processes on one database). */
+export interface HolderLocation {
+  /** This process holds the link: serve the request here. */
+  local(): boolean;
+  /** The holder's HTTP API; undefined while nobody holds the link. */
+  url(): Promise<string | undefined>;
 }
 
 /** Everything a route module may need; each one narrows it with Pick<>. */
@@ -141,6 +154,12 @@ export interface RouteDeps {
   readonly directory?: RoomDirectory | undefined;
   readonly consumers: Consumers;
   readonly streamLimits: StreamLimits;
+  /**
+   * Several processes on one database: where the link holder is, for the requests only it can
+   * serve (rooms), which other processes pass to it (./forward.ts). Absent: this process is
+   * the only one.
+   */
+  readonly holder?: HolderLocation | undefined;
 }
 
 /**

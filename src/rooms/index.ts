@@ -33,7 +33,7 @@ import { moderate } from "./moderation.js";
 import { createRoomRouter } from "./router.js";
 import { connectionDown, type RoomConnection, type Seat, type Seats } from "./seat.js";
 import { subjectMessage } from "./stanzas.js";
-import { type RoomView, roomView } from "./state.js";
+import { type RoomView, roomKey, roomView } from "./state.js";
 import { createSubjectWaiters } from "./subjects.js";
 import { createRoomTable } from "./table.js";
 
@@ -79,7 +79,11 @@ export interface Rooms extends RoomManagement {
    * owner (not for its one-to-one history); "other": not about a room.
    */
   handle(owner: Owner, stanza: Element, from: Jid): Verdict;
-  /** Reads the joined rooms from the store; they are entered once their connection is online. */
+  /**
+   * Reads the joined rooms from the store; they are entered once their connection is online.
+   * Again later (another process held the link meanwhile): rooms joined elsewhere are added,
+   * rooms left elsewhere dropped, and the ones known already stay as they are.
+   */
   load(): Promise<void>;
   stop(): void;
 }
@@ -225,16 +229,23 @@ export function createRooms(options: RoomsOptions): Rooms {
       }
     },
     async load() {
+      const kept = new Set<string>();
       for (const record of await store.listRooms()) {
         const owner = ownerOf(record.owner);
         const seat = owner && seats.seatOf(owner);
         if (!seat) continue;
         watch(seat.connection);
+        kept.add(roomKey(seat.key, record.room));
+        if (table.get(seat, record.room)) continue;
         const state = table.fresh(seat, record.room, record.nick, record.password);
         state.joinedAt = record.joinedAt;
         state.status = "offline";
         table.add(state);
         await loadRoomIds(store, { owner: seat.key, room: record.room, ids: state.ids });
+      }
+      for (const [key, state] of table.states) {
+        // Left through another process; an entry under way here is not touched.
+        if (!kept.has(key) && !state.pending && state.status !== "joined") table.drop(state);
       }
       for (const state of table.states.values()) {
         if (state.seat.connection.state === "online") joining.rejoin(state);

@@ -16,6 +16,7 @@
 
 import type { AccountStore } from "./accounts.js";
 import type { BotStore } from "./bots.js";
+import type { ClusterStore } from "./cluster.js";
 import type { CommandStore } from "./commands.js";
 import type { ContactStore } from "./contacts.js";
 import type { DeliveryStore } from "./deliveries.js";
@@ -47,6 +48,11 @@ export interface Store
    * history and room messages. Resolves how many went; never touches a pending delivery.
    */
   prune(before: number, batch: number): Promise<number>;
+  /**
+   * What several processes on one database share (the link's lease, the outbox, doorbells
+   * between them): present only for a store several processes can use (PostgreSQL).
+   */
+  readonly cluster?: ClusterStore | undefined;
   /** Commits what is batched, then closes. */
   close(): Promise<void>;
 }
@@ -65,4 +71,23 @@ export interface StoreTuning {
   readonly synchronous?: "full" | "normal";
   /** The store's clock (event times, leases): tests move it by hand. */
   readonly now?: () => number;
+}
+
+/** TLS to a database server: `auto` leaves it to the URI (sslmode=...). */
+export const STORE_TLS_MODES = ["auto", "off", "require", "verify-full"] as const;
+export type StoreTlsMode = (typeof STORE_TLS_MODES)[number];
+
+/** How a database server store connects (the embedded SQLite store ignores them). */
+export interface StoreSettings {
+  /** Connections in this process's pool. */
+  readonly poolSize?: number;
+  /** A statement running longer is cancelled (and answered 503). */
+  readonly statementTimeoutMs?: number;
+  /** How long a new connection may take. */
+  readonly connectTimeoutMs?: number;
+  readonly tls?: StoreTlsMode;
+  /** PEM file of the CA that signed the server's certificate (tls verify-full). */
+  readonly caFile?: string | undefined;
+  /** Stanzas that may wait in the outbox for the link holder; beyond it 503 resource-constraint. */
+  readonly outboxLimit?: number;
 }

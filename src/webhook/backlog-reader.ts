@@ -30,6 +30,8 @@ export interface BacklogReader {
   heldElsewhere(id: string | undefined): void;
   /** Reads again from what others held, now that their claims may have ended. */
   retake(): void;
+  /** Reads the whole backlog again (a process that held claims died: they are free now). */
+  rescan(): void;
   stop(): void;
 }
 
@@ -47,6 +49,7 @@ export function createBacklogReader(options: BacklogReaderOptions): BacklogReade
   let feeding = false;
   let stopped = false;
   let retakeFrom: number | undefined;
+  let rescanAfterFeed = false;
 
   async function feed(): Promise<void> {
     if (feeding || stopped) return;
@@ -65,6 +68,10 @@ export function createBacklogReader(options: BacklogReaderOptions): BacklogReade
       log.error("reading the delivery backlog failed", { err });
     } finally {
       feeding = false;
+      if (rescanAfterFeed && !stopped) {
+        rescanAfterFeed = false;
+        reader.retake();
+      }
     }
   }
 
@@ -100,6 +107,13 @@ export function createBacklogReader(options: BacklogReaderOptions): BacklogReade
       retakeFrom = undefined;
       caughtUp = false;
       void feed();
+    },
+    rescan() {
+      if (stopped) return;
+      retakeFrom = 1;
+      // A read under way moves the cursor on: retake once it is done.
+      if (feeding) rescanAfterFeed = true;
+      else reader.retake();
     },
     stop() {
       stopped = true;

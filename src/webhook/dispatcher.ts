@@ -51,6 +51,8 @@ export interface WebhookDispatcher {
   handle(stanza: Element, to: Jid): void;
   /** Admin: delivers a dead letter (or a waiting delivery) again, now. */
   retry(id: string): Promise<RetryResult>;
+  /** Claims the backlog again: another process that held some of it is gone. */
+  rescan(): void;
   /** Stops starting attempts, lets those in flight finish; the rest stays stored. */
   stop(): Promise<void>;
   /** Deliveries not finished (stored and waiting, or in flight). */
@@ -162,6 +164,7 @@ export function createDispatcher(options: DispatcherOptions): WebhookDispatcher 
         log.error("webhook dispatch failed", { err });
       }
     },
+    rescan: () => queue.rescan(),
     async retry(id) {
       const result = await queue.retry(id);
       return result.status === "unknown"

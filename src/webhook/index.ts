@@ -12,6 +12,7 @@ export interface Webhook {
   start(): Promise<void>;
   handle: WebhookDispatcher["handle"];
   retry: WebhookDispatcher["retry"];
+  rescan: WebhookDispatcher["rescan"];
   readonly pending: number;
   /** Stops the dispatcher, then closes the agent (destroying it after drainTimeoutMs). */
   stop(drainTimeoutMs?: number): Promise<void>;
@@ -44,6 +45,7 @@ export function createWebhook(options: {
     start: () => dispatcher.start(),
     handle: (stanza, to) => dispatcher.handle(stanza, to),
     retry: (id) => dispatcher.retry(id),
+    rescan: () => dispatcher.rescan(),
     get pending() {
       return dispatcher.pending;
     },

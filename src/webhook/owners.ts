@@ -19,6 +19,8 @@ export interface OwnerWebhooks {
   retry(owner: Owner, id: string): Promise<RetryResult>;
   /** Starts the webhooks of these owners now, so what the last run left is delivered. */
   start(owners: readonly Owner[]): void;
+  /** These owners' webhooks claim their backlog again (another process that held some is gone). */
+  rescan(owners: readonly Owner[]): void;
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
@@ -114,6 +116,9 @@ export function createOwnerWebhooks(options: OwnerWebhookOptions): OwnerWebhooks
     },
     start(owners) {
       for (const owner of owners) hookFor(owner);
+    },
+    rescan(owners) {
+      for (const owner of owners) hookFor(owner)?.rescan();
     },
     async stop(drainTimeoutMs) {
       const stopping = [...hooks.values()].map((hook) => hook.stop(drainTimeoutMs));

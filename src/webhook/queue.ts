@@ -58,6 +58,8 @@ export interface DurableQueue {
   enqueue(event: NewEvent & { readonly conversation: string }, element?: Element): Promise<string>;
   /** Admin: a dead letter (or a waiting delivery) goes again, now. */
   retry(id: string): Promise<RetryResult>;
+  /** Claims the stream's backlog again from its start: another process's claims may be free now. */
+  rescan(): void;
   /** Deliveries not yet finished: stored, or waiting to be. */
   readonly pending: number;
   /** Stops starting attempts, lets those in flight finish, commits what they decided. */
@@ -182,6 +184,7 @@ export function createDurableQueue(options: QueueOptions): DurableQueue {
       window.retried(delivery, reader.ahead(Number(delivery.id)));
       return result;
     },
+    rescan: () => reader.rescan(),
     get pending() {
       return pending;
     },

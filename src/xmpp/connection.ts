@@ -1,11 +1,12 @@
 import type { Element } from "@xmpp/xml";
 import type { Logger } from "../log.js";
 import { kindLabel } from "../metrics.js";
-import { forbidden, type StanzaError, unavailable } from "../stanza/errors.js";
+import { forbidden, StanzaError, unavailable } from "../stanza/errors.js";
 import type { FromRule } from "../stanza/from-rule.js";
 
 export type { FromRule } from "../stanza/from-rule.js";
 
+import { type Barriers, createBarriers } from "./barriers.js";
 import { type Bounces, createBounces } from "./bounces.js";
 import type { ConnectionMetrics } from "./connection-metrics.js";
 import { createIqTracker, type ExpectOptions, type IqReply, type IqTracker } from "./iq-tracker.js";
@@ -31,7 +32,15 @@ export interface Connection {
   /** Seconds a caller should wait before retrying while the connection is down. */
   retryAfterSeconds(): number;
   start(): void;
+  /** Closes the stream and stays offline until start(): another process holds the link now. */
+  suspend(reason: string): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Resolves once the server has taken every stanza written on this connection before it (a
+   * round trip, ./barriers.ts); rejects with 503 when the stream drops first, 504 after
+   * timeoutMs.
+   */
+  barrier(timeoutMs: number): Promise<void>;
   /**
    * Hands a stanza to the server. Throws a StanzaError: 503 while the connection is down or
    * going down, 403 for a `from` the rule refuses, 413/422 for a stanza the server would close
@@ -77,6 +86,7 @@ export function createConnection(parts: ConnectionParts): {
   const { name, log, supervisor, from, write, metrics } = parts;
   const iqs = createIqTracker({ maxPending: parts.maxPendingIq, metrics: metrics.iqs });
   const bounces = createBounces();
+  const barriers: Barriers = createBarriers();
   const stanzaHandlers = new Set<(stanza: Element) => void>();
 
   const showState = (current: ConnectionState) => {
@@ -86,8 +96,10 @@ export function createConnection(parts: ConnectionParts): {
   supervisor.onStateChange((state) => {
     showState(state);
     // A reply can no longer arrive on a dropped stream: fail waiters now rather than at their timeout.
-    if (state !== "online" && iqs.size > 0) {
-      iqs.failAll(linkDownError(supervisor.retryAfterSeconds()));
+    if (state !== "online") {
+      const down = linkDownError(supervisor.retryAfterSeconds());
+      if (iqs.size > 0) iqs.failAll(down);
+      barriers.failAll(down);
     }
   });
 
@@ -98,7 +110,7 @@ export function createConnection(parts: ConnectionParts): {
     metrics.received[kindLabel(stanza.name)].inc();
     try {
       // A reply to an iq waiting here, or a refusal of a message a request waits on, answers that request.
-      if (iqs.handle(stanza) || bounces.handle(stanza)) return;
+      if (iqs.handle(stanza) || bounces.handle(stanza) || barriers.handle(stanza)) return;
     } catch (err) {
       handlerFailed(stanza, err);
       return;
@@ -125,7 +137,18 @@ export function createConnection(parts: ConnectionParts): {
     bounces,
     retryAfterSeconds: () => supervisor.retryAfterSeconds(),
     start: () => supervisor.start(),
+    suspend: (reason) => supervisor.suspend(reason),
     stop: () => supervisor.stop(),
+    async barrier(timeoutMs) {
+      if (supervisor.state !== "online") throw linkDownError(supervisor.retryAfterSeconds());
+      const barrier = barriers.create(from.defaultFrom, timeoutMs);
+      try {
+        await write(barrier.stanza);
+      } catch (err) {
+        barrier.cancel(err instanceof StanzaError ? err : linkDownError(1));
+      }
+      return barrier.passed;
+    },
     async send(stanza) {
       if (supervisor.state !== "online") throw linkDownError(supervisor.retryAfterSeconds());
       stanza.attrs.from ??= from.defaultFrom;

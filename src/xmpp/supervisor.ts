@@ -63,6 +63,11 @@ export interface Supervisor {
   /** Seconds a caller should wait before retrying while the connection is down. */
   retryAfterSeconds(): number;
   start(): void;
+  /**
+   * Closes the stream and stays offline, without reconnecting, until start() (another process
+   * took the link over, or this one may no longer write to it).
+   */
+  suspend(reason: string): Promise<void>;
   stop(): Promise<void>;
   onStateChange(handler: (state: ConnectionState, reason?: string) => void): () => void;
   /** Resolves once online (immediately if already), rejects after timeoutMs. */
@@ -98,6 +103,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let reconnectDue = 0;
   let attemptTimer: NodeJS.Timeout | undefined;
   let lastReason: string | undefined;
+  // Suspended: a disconnect schedules nothing until start().
+  let suspended = false;
   const stateHandlers = new Set<(state: ConnectionState, reason?: string) => void>();
 
   const setState = (next: ConnectionState, reason?: string) => {
@@ -114,7 +121,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   const scheduleReconnect = () => {
-    if (state === "stopped" || reconnectTimer) return;
+    if (state === "stopped" || suspended || reconnectTimer) return;
     const delay = backoff.next(outcome());
     reached = false;
     onlineSince = undefined;
@@ -134,7 +141,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   const connect = () => {
-    if (state === "stopped") return;
+    if (state === "stopped" || suspended) return;
     reached = false;
     setState("connecting");
     clearTimeout(attemptTimer);
@@ -151,7 +158,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const disconnected = (clean: boolean) => {
     clearTimeout(attemptTimer);
     if (state === "stopped") return;
-    const reason = lastReason ?? (clean ? "stream closed" : "connection lost");
+    const reason = suspended
+      ? "suspended"
+      : (lastReason ?? (clean ? "stream closed" : "connection lost"));
+    if (suspended) {
+      lastReason = undefined;
+      setState("offline", reason);
+      return;
+    }
     if (state === "online") {
       drops += 1;
       log.info("xmpp link offline", { reason });
@@ -207,7 +221,23 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       return Math.max(1, Math.ceil(waitMs / 1000));
     },
     start() {
+      suspended = false;
       if (state === "offline" && !reconnectTimer) connect();
+    },
+    async suspend(reason) {
+      if (state === "stopped" || suspended) return;
+      suspended = true;
+      clearTimeout(reconnectTimer);
+      clearTimeout(attemptTimer);
+      reconnectTimer = undefined;
+      if (state !== "offline") log.info("xmpp link given up", { reason });
+      if (transport.idle) {
+        setState("offline", reason);
+        return;
+      }
+      await transport.close();
+      // A close that ended without its disconnect event still leaves the connection offline.
+      if ((state as ConnectionState) !== "stopped") setState("offline", reason);
     },
     async stop() {
       if (state === "stopped") return;

@@ -25,7 +25,11 @@ export function fakeLink(
     bounces: createBounces(),
     retryAfterSeconds: () => 1,
     start() {},
+    async suspend() {},
     async stop() {},
+    async barrier() {
+      if (link.state !== "online") throw linkDownError(1);
+    },
     async send(stanza) {
       if (link.state !== "online") throw linkDownError(1);
       onSend(stanza);

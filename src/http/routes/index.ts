@@ -45,6 +45,7 @@
  * documentedRoute(): the operation is in the spec, but no zod runs on the request.
  */
 import type { BridgeApp, RouteDeps } from "../env.js";
+import { forwardTimeout, forwardToHolder } from "../forward.js";
 import { registerAccountRoutes } from "./accounts/index.js";
 import { registerBotRoutes } from "./bots/index.js";
 import { registerDeliveries } from "./deliveries.js";
@@ -63,10 +64,26 @@ export function registerRoutes(app: BridgeApp, deps: RouteDeps): void {
   if (deps.deliveries) registerDeliveries(app, { ...deps, deliveries: deps.deliveries });
   registerBotRoutes(app, deps);
   if (deps.accounts) {
+    // Several processes: the accounts (their sessions, tokens, logins) live with the link holder.
+    if (deps.holder) {
+      const forward = forwardToHolder(deps.holder, { timeoutMs: forwardTimeout(deps.settings) });
+      for (const path of ["/v1/accounts", "/v1/accounts/*", "/v1/me", "/v1/me/*"]) {
+        app.use(path, forward);
+      }
+    }
     registerAccountRoutes(app, { ...deps, accounts: deps.accounts });
     registerMe(app, { ...deps, accounts: deps.accounts });
   }
-  if (deps.directory) registerRoomDirectory(app, { ...deps, directory: deps.directory });
+  if (deps.directory) {
+    // The directory asks the MUC service over the link: another process passes it to the holder.
+    if (deps.holder) {
+      app.use(
+        "/v1/rooms",
+        forwardToHolder(deps.holder, { timeoutMs: forwardTimeout(deps.settings) }),
+      );
+    }
+    registerRoomDirectory(app, { ...deps, directory: deps.directory });
+  }
   registerOpenApi(app);
   registerDocs(app);
 }

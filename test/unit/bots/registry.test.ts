@@ -81,4 +81,32 @@ describe("the bot registry", () => {
     await expect(r.put("fixed", {})).rejects.toMatchObject({ status: 409 });
     await expect(r.delete("fixed")).rejects.toMatchObject({ status: 409 });
   });
+
+  it("follows bots changed through another process: read again from the store, listeners told once", async () => {
+    const store = await openStore(":memory:");
+    const here = await registry(store);
+    // Another process (another registry on the same store) makes, changes and deletes bots.
+    const elsewhere = await registry(store);
+    const changes: string[] = [];
+    here.onChange((name) => changes.push(name));
+    const { token } = await elsewhere.put("made-elsewhere", {});
+    expect(here.get("made-elsewhere")).toBeUndefined();
+    await here.refresh("made-elsewhere");
+    expect(here.get("made-elsewhere")?.source).toBe("api");
+    expect(here.authenticate(token ?? "")).toEqual({ kind: "bot", name: "made-elsewhere" });
+    // Nothing changed: nobody is told.
+    await here.refresh("made-elsewhere");
+    await elsewhere.put("made-elsewhere", { webhook: { url: "http://127.0.0.1:1/" } });
+    await elsewhere.put("other", {});
+    await here.refresh();
+    expect(here.get("made-elsewhere")?.webhook?.url).toBe("http://127.0.0.1:1/");
+    await elsewhere.delete("made-elsewhere");
+    await here.refresh("made-elsewhere");
+    expect(here.get("made-elsewhere")).toBeUndefined();
+    expect(here.authenticate(token ?? "")).toBeUndefined();
+    expect(changes).toEqual(["made-elsewhere", "made-elsewhere", "other", "made-elsewhere"]);
+    // A config file's bot stays as the file says.
+    await here.refresh("fixed");
+    expect(here.get("fixed")?.source).toBe("config");
+  });
 });

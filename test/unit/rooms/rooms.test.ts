@@ -109,6 +109,40 @@ describe("joining and leaving", () => {
     expect(await store.listRooms(ownerId(B))).toEqual([]);
   });
 
+  it("reads the rooms again when asked (another process held the link): joined elsewhere added and entered, left elsewhere dropped", async () => {
+    answer = enters;
+    await rooms.join(B, ROOM, { nick: "B" });
+    // Meanwhile, through another process: this room left, another joined.
+    await store.deleteRoom(ownerId(B), ROOM);
+    await store.putRoom({
+      owner: ownerId(B),
+      room: "other@muc.localhost",
+      nick: "B2",
+      joinedAt: 1,
+    });
+    sent = [];
+    answer = (presence) => {
+      const to = presence.attrs.to ?? "";
+      const room = to.split("/")[0];
+      return [
+        `<presence from="${to}" to="b@rest.localhost/rooms"><x xmlns="http://jabber.org/protocol/muc#user"><item role="participant" affiliation="none"/><status code="110"/></x></presence>`,
+        `<message type="groupchat" from="${room}" to="b@rest.localhost/rooms"><subject>Hi</subject></message>`,
+      ];
+    };
+    await rooms.load();
+    // The room this process had entered stays until told otherwise by its own link.
+    expect(rooms.list(B).map((r) => r.room)).toEqual([
+      "lobby@muc.localhost",
+      "other@muc.localhost",
+    ]);
+    const other = () => rooms.list(B).find((r) => r.room === "other@muc.localhost");
+    for (let i = 0; i < 100 && other()?.status !== "joined"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(sent.map((s) => s.attrs.to)).toEqual(["other@muc.localhost/B2"]);
+    expect(other()).toMatchObject({ nick: "B2", status: "joined" });
+  });
+
   it("refuses to post where the bot is not, saying why", async () => {
     await expect(
       rooms.post(B, ROOM, parseXmlElement("<message><body>x</body></message>").root),

@@ -121,6 +121,26 @@ export function storeContract(name: string, target: ContractTarget): void {
         expect((await store.readEvents(ACCOUNT, "0", 10)).map((e) => e.id)).toEqual([other.id]);
       });
 
+      it("reads pages in id order past the first ten, whatever the ids' width in digits", async () => {
+        const store = await open();
+        const appended: string[] = [];
+        for (let n = 0; n < 25; n++) appended.push((await store.append(logged(BOT, n))).id);
+        const read: string[] = [];
+        for (let after = "0"; ; ) {
+          const page = await store.readEvents(BOT, after, 7);
+          const last = page[page.length - 1];
+          if (!last) break;
+          read.push(...page.map((e) => e.id));
+          after = last.id;
+        }
+        expect(read).toEqual(appended);
+        for (let n = 0; n < 25; n++) await store.appendHistory(historyEntry(BOT, n, "alice@x"));
+        const newest = await store.pageHistory(BOT, { limit: 12 });
+        expect(newest.entries.map((e) => e.body)).toEqual(
+          Array.from({ length: 12 }, (_, i) => `m${24 - i}`),
+        );
+      });
+
       it("sees every write asked for before a read, awaited or not", async () => {
         const store = await open();
         const appending = store.append(delivered(GLOBAL, 1));

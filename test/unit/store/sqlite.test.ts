@@ -63,11 +63,16 @@ describe("the SQLite store's file", () => {
     }
   });
 
-  it("is chosen by the form of XMPP_REST_STORE; a PostgreSQL URI is refused, its password unsaid", async () => {
-    for (const uri of ["postgres://u:secret@db/x", "postgresql://u:secret@db/x"]) {
+  it("is chosen by the form of XMPP_REST_STORE; a PostgreSQL URI that cannot be reached is refused in one line, its password unsaid", async () => {
+    for (const uri of [
+      "postgres://u:secret@127.0.0.1:1/x",
+      "postgresql://u:secret@127.0.0.1:1/x",
+    ]) {
       const opening = openStore(uri);
       await expect(opening).rejects.toThrow(StoreOpenError);
-      await expect(opening).rejects.toThrow(/PostgreSQL store not available yet/);
+      await expect(opening).rejects.toThrow(
+        /^store postgres(ql)?:\/\/u@127\.0\.0\.1:1\/x: cannot reach the database/,
+      );
       await expect(opening).rejects.not.toThrow(/secret/);
     }
     const memory = await openStore(":memory:");

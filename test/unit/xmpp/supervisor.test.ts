@@ -142,6 +142,35 @@ afterEach(() => {
 });
 
 describe("connection supervision", () => {
+  it("gives the link up when suspended: offline, closed, no reconnect, until started again", async () => {
+    const supervisor = supervise();
+    supervisor.start();
+    server.accept();
+    server.authenticate();
+    await supervisor.suspend("another process holds the link now");
+    expect(supervisor.state).toBe("offline");
+    expect(server.closed).toBe(1);
+    await advance(60_000);
+    expect(server.attempts).toBe(1);
+    expect(reconnects).toBe(0);
+    expect(supervisor.drops).toBe(0);
+    expect(lines).toContainEqual({
+      level: "info",
+      msg: "xmpp link given up",
+      fields: { reason: "another process holds the link now" },
+    });
+    supervisor.start();
+    expect(server.attempts).toBe(2);
+    server.accept();
+    server.authenticate();
+    expect(supervisor.state).toBe("online");
+    // A disconnect after the suspend's close (xmpp.js reports it late) schedules nothing.
+    await supervisor.suspend("again");
+    server.lose(true);
+    await advance(60_000);
+    expect(server.attempts).toBe(2);
+  });
+
   it("connects on start, goes online when the protocol says so, and says so once", async () => {
     const supervisor = supervise();
     const online = supervisor.waitOnline(1_000);
