@@ -169,6 +169,11 @@ export function createRooms(options: RoomsOptions): Rooms {
       }
       seats.left?.(owner, room);
     },
+    // A destroyed room is gone for every client of the owner too.
+    async destroy(owner, room, destruction) {
+      await manage.destroy(owner, room, destruction);
+      seats.left?.(owner, room);
+    },
     list: (owner) => table.ofSeat(seatOf(owner).key).map(roomView),
     async post(owner, room, message, postOptions = {}) {
       const seat = seatOf(owner);
