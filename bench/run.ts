@@ -13,6 +13,7 @@ import { Cleanup, pinSelf } from "./lib/procs.js";
 import { MOD_REST_ENV, startBenchProsody } from "./lib/prosody.js";
 import { renderMarkdown } from "./lib/table.js";
 import { PASSWORD } from "./lib/xmpp-user.js";
+import { accountLists } from "./scenarios/account-lists.js";
 import { accounts } from "./scenarios/accounts.js";
 import { echoRoundtrip } from "./scenarios/echo-roundtrip.js";
 import { failover } from "./scenarios/failover.js";
@@ -38,6 +39,7 @@ const RUNNERS: Record<(typeof SCENARIOS)[number], Scenario> = {
   "echo-roundtrip": echoRoundtrip,
   "pull-streams": pullStreams,
   accounts,
+  "account-lists": accountLists,
   failover,
   store: storeEngines,
 };

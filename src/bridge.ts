@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { type ServerType, serve } from "@hono/node-server";
+import type { Element } from "@xmpp/xml";
 import { WebSocketServer } from "ws";
+import type { Bookmark } from "./accounts/bookmarks.js";
 import { type Accounts, createAccounts } from "./accounts/index.js";
 import { createBasicLogins } from "./accounts/logins.js";
 import { createAccountOwners } from "./accounts/owners.js";
@@ -112,8 +114,14 @@ export async function startBridge(
   const webhook = createWebhook({ config, link: way, log, store, metrics });
   const pruner = startPruner({ store, retentionMs: config.storeRetentionMs, log });
   const bots = await createBots({ config, store, link: way, log, metrics });
+  // The way out is made with the owners (below); the accounts send through it once it is.
+  let sendOut: (owner: Owner, stanza: Element) => Promise<void> = () =>
+    Promise.reject(new Error("the way out is not ready"));
+  let joinRooms: (owner: Owner, list: readonly Bookmark[]) => void = () => {};
   const accounts = createAccounts({
     config,
+    sendOut: (owner, stanza) => sendOut(owner, stanza),
+    joinRooms: (owner, list) => joinRooms(owner, list),
     store,
     sealer: secretKey && createSealer(secretKey),
     resolver: createSrvResolver(config.dnsServers),
@@ -131,6 +139,26 @@ export async function startBridge(
     webhook,
     cluster,
   });
+  // XEP-0402 autojoin: each bookmarked room through the rooms code, as a join request would.
+  joinRooms = (owner, list) => {
+    for (const bookmark of list) {
+      rooms
+        .join(owner, bookmark.room, {
+          nick: bookmark.nick ?? (owner.kind === "account" ? (owner.jid.split("@")[0] ?? "") : ""),
+        })
+        .catch((err: unknown) =>
+          log.warn("bookmarked room not joined", {
+            owner: ownerId(owner),
+            room: bookmark.room,
+            err,
+          }),
+        );
+    }
+  };
+  sendOut = async (owner, stanza) => {
+    outbound.prepare(owner, stanza);
+    await outbound.send(owner, stanza, { timeoutMs: config.iqTimeoutMs, history: false });
+  };
   // With several processes the accounts' sessions live with the link (see accountsWithLink).
   const accountsTurn = cluster ? accountsWithLink(cluster, accounts, log) : undefined;
   if (!accountsTurn) await accounts.load();

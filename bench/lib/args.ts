@@ -12,6 +12,7 @@ export const SCENARIOS = [
   "echo-roundtrip",
   "pull-streams",
   "accounts",
+  "account-lists",
   "failover",
   "store",
 ] as const;

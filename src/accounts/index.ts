@@ -19,6 +19,7 @@ import { notAllowed, notAuthorized, StanzaError, timedOut, unavailable } from ".
 import { type Jid, parseJid } from "../stanza/jid.js";
 import type { AccountRecord, AccountStore } from "../store/accounts.js";
 import type { BotWebhook } from "../store/bots.js";
+import type { ContactStore, ConversationRecord } from "../store/contacts.js";
 import type { EventLog } from "../store/events.js";
 import type { HistoryStore } from "../store/history.js";
 import type { DispatcherOptions } from "../webhook/dispatcher.js";
@@ -33,9 +34,13 @@ import {
   countedStates,
 } from "../xmpp/connection-metrics.js";
 import { queryArchive } from "./archive.js";
+import type { Bookmark } from "./bookmarks.js";
+import type { AccountConversations } from "./conversations.js";
 import { type AccountHistoryPage, type AccountHistoryQuery, accountHistory } from "./history.js";
-import type { AccountInput, AccountSettings } from "./input.js";
-import { createAccountRouter, type DeliverOptions } from "./router.js";
+import type { AccountInput, AccountSettings, PresenceSettings } from "./input.js";
+import { type AccountPeople, createAccountPeople } from "./people.js";
+import type { AccountRoster } from "./roster.js";
+import { bareOf, createAccountRouter, type DeliverOptions, isRosterPush } from "./router.js";
 import { type LoginSecrets, type Sealer, secretsMatch } from "./secrets.js";
 import {
   type AccountFeatures,
@@ -81,6 +86,7 @@ export interface AccountsSettings extends WebhookSettings {
 export interface AccountsOptions {
   readonly config: AccountsSettings;
   readonly store: AccountStore &
+    ContactStore &
     Pick<EventLog, "append"> &
     Pick<HistoryStore, "appendHistory" | "amendHistory" | "pageHistory"> &
     DispatcherOptions["store"];
@@ -90,6 +96,13 @@ export interface AccountsOptions {
   /** Extra CAs trusted for the accounts' servers (XMPP_REST_ACCOUNT_CA_FILE). */
   readonly ca?: string | Buffer | undefined;
   readonly log: Logger;
+  /**
+   * Sends a stanza as an account through the one way out (src/outbound/: scope, from rule,
+   * link state): subscription presence, markers.
+   */
+  readonly sendOut: (owner: Owner, stanza: Element) => Promise<void>;
+  /** Joins an account's bookmarked rooms marked autojoin, at login (through src/rooms/). */
+  readonly joinRooms: (owner: Owner, rooms: readonly Bookmark[]) => void;
   readonly metrics: ConnectionInstruments & Pick<Metrics, "webhookDeliveries">;
   /** How long PUT waits for the first login. */
   readonly loginTimeoutMs?: number;
@@ -123,6 +136,22 @@ export interface Accounts {
   checkPassword(jid: string, password: string): boolean | undefined;
   authenticate(token: string): Principal | undefined;
   onChange(listener: (jid: string) => void): () => void;
+  /** The account's contacts, presence of contacts and subscription requests (RFC 6121). */
+  rosterOf(jid: string): AccountRoster | undefined;
+  /** Keeps a room the account joined among its bookmarks (XEP-0402, else XEP-0048). */
+  bookmark(jid: string, bookmark: Bookmark): void;
+  unbookmark(jid: string, room: string): void;
+  /** The account's conversations with their last message and unread count. */
+  conversationsOf(jid: string): AccountConversations | undefined;
+  /**
+   * The account read a conversation up to a message (XEP-0333 displayed, sent through the one
+   * way out; its other clients see it as a carbon): the conversation after it.
+   */
+  markRead(jid: string, peer: string, upTo: string | undefined): Promise<ConversationRecord>;
+  /** The presence the account shows. */
+  presenceOf(jid: string): PresenceSettings | undefined;
+  /** Shows a presence now and at later logins (kept with an operator's account). */
+  setPresence(jid: string, presence: PresenceSettings): Promise<PresenceSettings>;
   /** The account's session, for the way out. */
   connectionOf(jid: string): ClientConnection | undefined;
   /** Every stanza any account's session receives (before routing). */
@@ -143,6 +172,9 @@ interface Held {
   settings: AccountSettings;
   secrets: LoginSecrets;
   session: AccountSession;
+  people: AccountPeople;
+  /** Its contacts and conversations are read from the store (then the session starts). */
+  ready: Promise<void>;
   /** Archive ids delivered lately (catch-up de-duplication). */
   seen: Set<string>;
   /** A Basic login's session: in memory only. */
@@ -153,6 +185,8 @@ interface Held {
 
 const SEEN_LIMIT = 256;
 const CATCHUP_PAGE = 50;
+/** Archived messages a new account's conversation list starts from. */
+const CONVERSATION_SEED = 100;
 
 /** Why a first login failed, as the PUT answers it. */
 function loginError(kind: string, reason: string): StanzaError {
@@ -261,6 +295,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
       const h = held.get(jid);
       return h ? archived(h, id, true) : true;
     },
+    observe: (jid, message, direction, time) =>
+      held.get(jid)?.people.conversations.observe(message, direction, time),
     log,
   });
 
@@ -277,12 +313,18 @@ export function createAccounts(options: AccountsOptions): Accounts {
     try {
       let after = h.record.lastArchiveId;
       if (after === undefined) {
+        // The newest page also starts the conversation list (README, "Conversations"): the
+        // messages are older than the account's time with the bridge, not events.
         const newest = await queryArchive(
           connection,
           jid,
-          { before: "", max: 1 },
+          { before: "", max: CONVERSATION_SEED },
           config.iqTimeoutMs,
         );
+        for (const item of newest.messages) {
+          const own = bareOf(item.message.attrs.from) === jid;
+          h.people.conversations.observe(item.message, own ? "out" : "in", item.time);
+        }
         const last = newest.messages.at(-1);
         if (last) archived(h, last.id, false);
         return;
@@ -298,7 +340,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
           after = item.id;
           if (h.seen.has(item.id)) continue;
           archived(h, item.id, false);
-          deliverNow(h, item.message, { history: false, catchup: true });
+          deliverNow(h, item.message, { history: false, catchup: true, time: item.time });
         }
         if (page.complete || page.messages.length === 0) break;
       }
@@ -372,13 +414,37 @@ export function createAccounts(options: AccountsOptions): Accounts {
         ? { initialBackoffMs: options.initialBackoffMs }
         : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
-      beforePresence: () => catchUp(h),
+      // RFC 6121 §2.2: the roster before the initial presence, then what a gap lost.
+      beforePresence: async () => {
+        await h.people.roster.fetch().catch((err: unknown) => {
+          log.warn("roster not fetched", { account: record.jid, err });
+        });
+        await catchUp(h);
+      },
       stateChanged: (state, reason) => stateChanged(h, state, reason),
+      afterPresence: () =>
+        h.people.autojoin((rooms) => options.joinRooms(owner(record.jid), rooms)),
     });
     h.session.connection.onStanza((stanza) => {
       for (const handler of stanzaHandlers) handler(record.jid, stanza);
     });
-    h.session.start();
+    h.people = createAccountPeople({
+      jid: record.jid,
+      owner: ownerId(owner(record.jid)),
+      store,
+      connection: () => h.session.connection,
+      send: (stanza) => options.sendOut(owner(record.jid), stanza),
+      iqTimeoutMs: config.iqTimeoutMs,
+      log,
+    });
+    // What the store keeps of its contacts first: the session's roster fetch builds on it.
+    h.ready = h.people.load().then(
+      () => h.session.start(),
+      (err: unknown) => {
+        log.error("account contacts not read from the store", { account: record.jid, err });
+        h.session.start();
+      },
+    );
     return h;
   };
 
@@ -412,6 +478,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         const settings = JSON.parse(record.settings) as AccountSettings;
         held.set(record.jid, startSession(record, settings, secrets));
       }
+      await Promise.all([...held.values()].map((h) => h.ready));
       rebuildTokens();
       webhooks.start(
         [...held.values()].filter((h) => h.record.webhook).map((h) => owner(h.record.jid)),
@@ -538,6 +605,41 @@ export function createAccounts(options: AccountsOptions): Accounts {
       return () => listeners.delete(listener);
     },
     connectionOf: (jid) => held.get(jid)?.session.connection,
+    rosterOf: (jid) => held.get(jid)?.people.roster,
+    conversationsOf: (jid) => held.get(jid)?.people.conversations,
+    bookmark(jid, bookmark) {
+      held
+        .get(jid)
+        ?.people.bookmarks.put(bookmark)
+        .catch((err: unknown) => log.warn("bookmark not kept", { account: jid, err }));
+    },
+    unbookmark(jid, room) {
+      held
+        .get(jid)
+        ?.people.bookmarks.remove(room)
+        .catch((err: unknown) => log.warn("bookmark not removed", { account: jid, err }));
+    },
+    async markRead(jid, peer, upTo) {
+      const h = held.get(jid);
+      if (!h) throw unavailable(`account ${jid} is not kept online`);
+      const marker = h.people.conversations.read(peer, upTo);
+      await options.sendOut(owner(jid), marker);
+      const after = h.people.conversations.get(peer);
+      if (!after) throw unavailable(`account ${jid} is not kept online`);
+      return after;
+    },
+    presenceOf: (jid) => held.get(jid)?.session.presence,
+    async setPresence(jid, presence) {
+      const h = held.get(jid);
+      if (!h) throw unavailable(`account ${jid} is not kept online`);
+      await h.session.setPresence(presence);
+      h.settings = { ...h.settings, presence };
+      if (!h.transient) {
+        h.record = { ...h.record, settings: JSON.stringify(h.settings), updatedAt: Date.now() };
+        await store.putAccount(h.record);
+      }
+      return presence;
+    },
     onStanza(handler) {
       stanzaHandlers.add(handler);
       return () => stanzaHandlers.delete(handler);
@@ -546,6 +648,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
       if (o.kind !== "account") return;
       const h = held.get(o.jid);
       if (!h) return;
+      if (stanza.name === "presence" || isRosterPush(stanza, o.jid))
+        h.people.roster.observe(stanza);
       router.deliver(
         { jid: o.jid, owner: o, webhook: h.record.webhook !== undefined },
         stanza,

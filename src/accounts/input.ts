@@ -11,6 +11,8 @@ import { isLoopback, parseServer, saslPrep } from "../xmpp/client/index.js";
 
 /** The presence an account shows while the bridge keeps it online (RFC 6121 §4.7). */
 export interface PresenceSettings {
+  /** false: the account is unavailable (RFC 6121 §4.5), no presence at login. */
+  readonly available?: boolean | undefined;
   readonly show?: "away" | "chat" | "dnd" | "xa" | undefined;
   readonly status?: string | undefined;
   readonly priority?: number | undefined;
@@ -60,20 +62,35 @@ export function preparedPassword(value: unknown, field = "password"): string {
   return value;
 }
 
-function presenceSettings(value: unknown): PresenceSettings {
+/**
+ * The presence an account shows (PUT .../presence, and `presence` in PUT /v1/accounts):
+ * `show` null or left out is plain available; `{"available": false}` is unavailable.
+ */
+export function presenceSettings(value: unknown, prefix = "presence."): PresenceSettings {
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw unprocessable(`"presence" must be an object with show, status, priority`);
+    throw unprocessable(`"${prefix || "body"}" must be an object with show, status, priority`);
   }
-  const { show, status, priority, ...rest } = value as Record<string, unknown>;
+  const { show, status, priority, available, ...rest } = value as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
-  if (extra)
-    throw unprocessable(`unknown field "presence.${extra}"; expected show, status, priority`);
-  if (show !== undefined && (typeof show !== "string" || !SHOWS.has(show))) {
-    throw unprocessable(`"presence.show" must be one of away, chat, dnd, xa`);
+  if (extra) {
+    throw unprocessable(
+      `unknown field "${prefix}${extra}"; expected available, show, status, priority`,
+    );
   }
-  if (status !== undefined && typeof status !== "string") {
-    throw unprocessable(`"presence.status" must be a string`);
+  if (available !== undefined && typeof available !== "boolean") {
+    throw unprocessable(`"${prefix}available" must be true or false`);
+  }
+  if (available === false) {
+    if (show !== undefined || priority !== undefined) {
+      throw unprocessable(`"${prefix}available": false takes no show or priority`);
+    }
+  }
+  if (show !== undefined && show !== null && (typeof show !== "string" || !SHOWS.has(show))) {
+    throw unprocessable(`"${prefix}show" must be null or one of away, chat, dnd, xa`);
+  }
+  if (status !== undefined && status !== null && typeof status !== "string") {
+    throw unprocessable(`"${prefix}status" must be a string`);
   }
   if (
     priority !== undefined &&
@@ -83,12 +100,13 @@ function presenceSettings(value: unknown): PresenceSettings {
       priority > 127)
   ) {
     throw unprocessable(
-      `"presence.priority" must be a whole number from -128 to 127 (RFC 6121 §4.7.2.3)`,
+      `"${prefix}priority" must be a whole number from -128 to 127 (RFC 6121 §4.7.2.3)`,
     );
   }
   return {
-    ...(show ? { show: show as PresenceSettings["show"] } : {}),
-    ...(status !== undefined ? { status } : {}),
+    ...(available === false ? { available } : {}),
+    ...(typeof show === "string" ? { show: show as PresenceSettings["show"] } : {}),
+    ...(typeof status === "string" ? { status } : {}),
     ...(priority !== undefined ? { priority } : {}),
   };
 }

@@ -17,7 +17,7 @@ export interface AccountOwners extends OwnerDirectory, Seats {
 }
 
 export function createAccountOwners(
-  accounts: Pick<Accounts, "get" | "connectionOf" | "onChange">,
+  accounts: Pick<Accounts, "get" | "connectionOf" | "onChange" | "bookmark" | "unbookmark">,
 ): AccountOwners {
   const ownerAt = (to: Jid): Owner | undefined => {
     const jid = jidToString(bareJid(to));
@@ -45,6 +45,13 @@ export function createAccountOwners(
       };
     },
     autoJoins: () => false,
+    // The account's other clients see the rooms it is in (XEP-0402).
+    joined(owner, room, nick) {
+      if (owner.kind === "account") accounts.bookmark(owner.jid, { room, nick, autojoin: true });
+    },
+    left(owner, room) {
+      if (owner.kind === "account") accounts.unbookmark(owner.jid, room);
+    },
     onRemoved(listener) {
       return accounts.onChange((jid) => {
         if (!accounts.get(jid)) listener({ kind: "account", jid });

@@ -35,6 +35,8 @@ export interface AccountRouterOptions {
   readonly webhook: (owner: Owner, stanza: Element, to: Jid) => void;
   /** The archive id the account's log now reaches; false when it was delivered already. */
   readonly archived: (jid: string, archiveId: string) => boolean;
+  /** Each message the account received or sent, once (its conversations follow them). */
+  readonly observe?: (jid: string, message: Element, direction: "in" | "out", time: number) => void;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -44,6 +46,8 @@ export interface DeliverOptions {
   readonly history: boolean;
   /** Recovered from the archive after a gap. */
   readonly catchup?: boolean;
+  /** When it was sent (ms), where the archive says so; default now. */
+  readonly time?: number;
 }
 
 export interface AccountRouter {
@@ -186,6 +190,7 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
     recordOutgoing(account, stanza) {
       try {
         record(account, stanza, "out");
+        options.observe?.(account.jid, stanza, "out", now());
       } catch (err) {
         log.error("history not recorded", { account: account.jid, err });
       }
@@ -224,6 +229,11 @@ export function createAccountRouter(options: AccountRouterOptions): AccountRoute
         // Each message once: the catch-up may have delivered it already (README, "Accounts").
         if (archiveId && !delivery.catchup && !options.archived(account.jid, archiveId)) return;
         if (delivery.history) record(account, stanza, direction);
+        if (stanza.name === "message") {
+          // What the archive gives back of the account's own messages is outgoing too.
+          const own = direction === "out" || bareOf(stanza.attrs.from) === account.jid;
+          options.observe?.(account.jid, stanza, own ? "out" : "in", delivery.time ?? now());
+        }
         const target = parseJid(stanza.attrs.to ?? "") ?? to;
         if (account.webhook) options.webhook(account.owner, stanza, target);
         else void pull(account, stanza);

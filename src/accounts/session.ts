@@ -19,7 +19,7 @@ import {
 } from "../xmpp/client/index.js";
 import type { ConnectionMetrics } from "../xmpp/connection-metrics.js";
 import type { SupervisionTiming } from "../xmpp/supervisor.js";
-import type { AccountSettings } from "./input.js";
+import type { AccountSettings, PresenceSettings } from "./input.js";
 import type { LoginSecrets } from "./secrets.js";
 
 export const ACCOUNT_STATES = [
@@ -64,6 +64,8 @@ export interface SessionOptions extends SupervisionTiming {
    * now, before the server hands the session anything held for it (RFC 6121 §4.2.2).
    */
   readonly beforePresence: () => Promise<void>;
+  /** A new session is set up and its presence sent (rooms to join come now). */
+  readonly afterPresence?: () => void;
   /** The state changed (auth-failed after a password change is worth an event). */
   readonly stateChanged: (state: AccountState, reason: string | undefined) => void;
 }
@@ -74,6 +76,10 @@ export interface AccountSession {
   readonly state: AccountState;
   readonly lastError: string | undefined;
   readonly features: AccountFeatures;
+  /** The presence the account shows (or will at its next login). */
+  readonly presence: PresenceSettings;
+  /** Shows another presence now (when online) and at every later login. */
+  setPresence(presence: PresenceSettings): Promise<void>;
   start(): void;
   /** The first login's outcome: online, or why not (auth and TLS failures end the wait at once). */
   firstOutcome(timeoutMs: number): Promise<FirstOutcome>;
@@ -103,8 +109,12 @@ export function secretsAfterLogin(
   return { password: before.password, scram: outcome.scram };
 }
 
-export function presenceStanza(settings: AccountSettings): Element {
-  const { show, status, priority } = settings.presence;
+/** The presence stanza for the account's own presence (RFC 6121 §4.2, §4.5, §4.7). */
+export function presenceStanza(presence: PresenceSettings): Element {
+  const { show, status, priority } = presence;
+  if (presence.available === false) {
+    return xml("presence", { type: "unavailable" }, status ? xml("status", {}, status) : null);
+  }
   return xml(
     "presence",
     {},
@@ -116,6 +126,7 @@ export function presenceStanza(settings: AccountSettings): Element {
 
 export function createAccountSession(options: SessionOptions): AccountSession {
   const { jid, settings, log, iqTimeoutMs } = options;
+  let presence = settings.presence;
   const domain = jid.slice(jid.indexOf("@") + 1);
   let failure: { kind: FailureKind; reason: string } | undefined;
   let lastError: string | undefined;
@@ -169,7 +180,8 @@ export function createAccountSession(options: SessionOptions): AccountSession {
       streamManagement: connection.streamManagement,
     };
     await options.beforePresence();
-    await connection.send(presenceStanza(settings));
+    // Unavailable: no initial presence at all (RFC 6121 §4.2: the session stays hidden).
+    if (presence.available !== false) await connection.send(presenceStanza(presence));
     // The server handles a session's stanzas in order: once a ping is answered, the presence
     // is in effect, and messages to the bare JID come to this session (RFC 6121 §8.5.2).
     await connection.request(
@@ -206,7 +218,10 @@ export function createAccountSession(options: SessionOptions): AccountSession {
       lastError = undefined;
       const done = resumed ? Promise.resolve() : setUp();
       done.then(
-        () => settle({ ok: true }),
+        () => {
+          settle({ ok: true });
+          if (!resumed) options.afterPresence?.();
+        },
         (err: unknown) => {
           lastError = `setting up the session failed: ${err instanceof Error ? err.message : String(err)}`;
           log.warn("account session not set up", { account: jid, err });
@@ -253,6 +268,13 @@ export function createAccountSession(options: SessionOptions): AccountSession {
     },
     get features() {
       return { ...features, streamManagement: connection.streamManagement };
+    },
+    get presence() {
+      return presence;
+    },
+    async setPresence(next) {
+      presence = next;
+      if (connection.state === "online") await connection.send(presenceStanza(next));
     },
     start: () => connection.start(),
     firstOutcome(timeoutMs) {

@@ -25,6 +25,7 @@ import {
   callbackType,
   callbackUrl,
   componentDomain,
+  corsOrigins,
   duration,
   MAX_RETRIES,
   peerUrl,
@@ -348,6 +349,17 @@ const TABLE = [
     env: "XMPP_REST_ACCOUNT_CA_FILE",
     description:
       "PEM file of extra CAs trusted for the accounts' XMPP servers (private servers); the system's CAs stay trusted",
+  },
+  {
+    key: "corsOrigins",
+    type: parsed(
+      corsOrigins,
+      "origin,...",
+      "comma-separated origins such as https://chat.example.org",
+    ),
+    env: "XMPP_REST_CORS_ORIGINS",
+    description:
+      "Web origins whose pages may call the API from a browser (CORS, e.g. the web chat of examples/web-chat); unset: none",
   },
   {
     key: "dnsServers",

@@ -88,6 +88,25 @@ export interface AccountDomain {
   readonly server: string | undefined;
 }
 
+/**
+ * `https://chat.example.org,http://127.0.0.1:8080`: the web origins (RFC 6454: scheme, host,
+ * port; no path) XMPP_REST_CORS_ORIGINS lets call the API from a browser.
+ */
+export function corsOrigins(textValue: string): readonly string[] | undefined {
+  const origins: string[] = [];
+  for (const item of textValue.split(",").map((i) => i.trim())) {
+    if (item === "") continue;
+    if (!/^https?:\/\/[^\s/?#]+$/.test(item)) return undefined;
+    try {
+      const url = new URL(item);
+      origins.push(url.origin);
+    } catch {
+      return undefined;
+    }
+  }
+  return origins.length === 0 ? undefined : Object.freeze(origins);
+}
+
 /** `example.org,other.net=xmpp.internal:5222`: the domains of XMPP_REST_ACCOUNT_DOMAINS. */
 export function accountDomains(textValue: string): readonly AccountDomain[] | undefined {
   const entries: AccountDomain[] = [];

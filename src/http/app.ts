@@ -1,3 +1,4 @@
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { noMetrics } from "../metrics.js";
 import { internalError, notFound, StanzaError } from "../stanza/errors.js";
@@ -23,6 +24,20 @@ export function createApp(deps: AppDeps): BridgeApp {
   const metrics = deps.metrics ?? noMetrics;
   const app = newApp();
   app.use("*", observeRequests({ log, metrics }));
+  const origins = new Set(deps.settings.corsOrigins ?? []);
+  if (origins.size > 0) {
+    // Only the listed origins, and before authentication: a preflight carries no credentials.
+    app.use(
+      "*",
+      cors({
+        origin: (origin) => (origins.has(origin) ? origin : null),
+        allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "Accept"],
+        exposeHeaders: ["Link", "Retry-After", "X-Request-Id"],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.onError((err, c) => {
     if (err instanceof StanzaError) {

@@ -57,7 +57,19 @@ export interface Subject {
 }
 
 /** What the HTTP layer uses of the accounts. */
-export type AccountsApi = Pick<Accounts, "get" | "list" | "put" | "delete" | "history">;
+export type AccountsApi = Pick<
+  Accounts,
+  | "get"
+  | "list"
+  | "put"
+  | "delete"
+  | "history"
+  | "rosterOf"
+  | "presenceOf"
+  | "setPresence"
+  | "conversationsOf"
+  | "markRead"
+>;
 
 export type BridgeApp = OpenAPIHono<AppEnv>;
 
@@ -73,6 +85,8 @@ export interface HttpSettings {
   readonly serverStanzaLimit: number;
   /** Undefined: GET /metrics needs no token. */
   readonly metricsToken: string | undefined;
+  /** Web origins allowed to call the API from a browser (CORS); undefined: none. */
+  readonly corsOrigins?: readonly string[] | undefined;
 }
 
 /** What the admin routes and /health need of the delivery side. */

@@ -158,11 +158,21 @@ export function createRooms(options: RoomsOptions): Rooms {
   const manage = createRoomManagement({ table, seatOf, timeoutMs });
   const api: Rooms = {
     ...manage,
-    join: (owner, room, request) => joining.join(seatOf(owner), room, request),
+    async join(owner, room, request) {
+      const joined = await joining.join(seatOf(owner), room, request);
+      seats.joined?.(owner, room, joined.room.nick);
+      return joined;
+    },
     async leave(owner, room) {
       if (!(await joining.leave(seatOf(owner), room))) {
         throw notInRoom(owner, room, "it has not joined it");
       }
+      seats.left?.(owner, room);
+    },
+    // A destroyed room is gone for every client of the owner too.
+    async destroy(owner, room, destruction) {
+      await manage.destroy(owner, room, destruction);
+      seats.left?.(owner, room);
     },
     list: (owner) => table.ofSeat(seatOf(owner).key).map(roomView),
     async post(owner, room, message, postOptions = {}) {

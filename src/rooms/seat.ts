@@ -38,6 +38,10 @@ export interface Seats {
   autoJoins(owner: Owner): boolean;
   /** Calls `listener` with each owner that is removed: its rooms are left and forgotten. */
   onRemoved(listener: (owner: Owner) => void): () => void;
+  /** The owner joined a room through the bridge (an account keeps it as a bookmark). */
+  joined?(owner: Owner, room: string, nick: string): void;
+  /** The owner left a room through the bridge. */
+  left?(owner: Owner, room: string): void;
 }
 
 /** The seats of bots and of accounts as one: each owner's own kind answers for it. */
@@ -46,6 +50,8 @@ export function combineSeats(bots: Seats, accounts: Seats): Seats {
   return {
     seatOf: (owner) => of(owner).seatOf(owner),
     autoJoins: (owner) => of(owner).autoJoins(owner),
+    joined: (owner, room, nick) => of(owner).joined?.(owner, room, nick),
+    left: (owner, room) => of(owner).left?.(owner, room),
     onRemoved(listener) {
       const offBots = bots.onRemoved(listener);
       const offAccounts = accounts.onRemoved(listener);

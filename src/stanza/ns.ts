@@ -61,6 +61,10 @@ export const NS = {
   accountNote: "urn:xmpp-rest:account:0", // the bridge's note on an account's stanzas (README, "Accounts")
   carbons: "urn:xmpp:carbons:2", // XEP-0280
   roster: "jabber:iq:roster", // RFC 6121 §2
+  privateStorage: "jabber:iq:private", // XEP-0049
+  bookmarks: "urn:xmpp:bookmarks:1", // XEP-0402
+  bookmarksLegacy: "storage:bookmarks", // XEP-0048
+  pubsub: "http://jabber.org/protocol/pubsub", // XEP-0060
   idle: "urn:xmpp:idle:1", // XEP-0319
   vcardUpdate: "vcard-temp:x:update", // XEP-0153
   blocking: "urn:xmpp:blocking", // XEP-0191

@@ -6,6 +6,7 @@ export type * from "./accounts.js";
 export type * from "./bots.js";
 export type * from "./cluster.js";
 export type * from "./commands.js";
+export * from "./contacts.js";
 export * from "./deliveries.js";
 export {
   FencedError,

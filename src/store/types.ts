@@ -18,6 +18,7 @@ import type { AccountStore } from "./accounts.js";
 import type { BotStore } from "./bots.js";
 import type { ClusterStore } from "./cluster.js";
 import type { CommandStore } from "./commands.js";
+import type { ContactStore } from "./contacts.js";
 import type { DeliveryStore } from "./deliveries.js";
 import type { EventLog } from "./events.js";
 import type { HistoryStore } from "./history.js";
@@ -28,6 +29,7 @@ export interface Store
     DeliveryStore,
     BotStore,
     AccountStore,
+    ContactStore,
     HistoryStore,
     RoomStore,
     CommandStore {

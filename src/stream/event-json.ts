@@ -1,4 +1,5 @@
 import type { Element } from "@xmpp/xml";
+import { contactEvent, type JsonContactEvent } from "../formats/json/contact-event.js";
 import { type JsonStanza, type JsonStanzaEvent, stanzaToJson } from "../formats/json/index.js";
 import { stanzaEvent } from "../formats/json/message-event.js";
 import { parseXmlElement } from "../formats/xml.js";
@@ -9,8 +10,11 @@ export interface EventJson {
   readonly id: string;
   /** RFC 3339. */
   readonly time: string;
-  /** What a message means, typed (README, "Messages, files and commands"), when it says something. */
-  readonly event?: JsonStanzaEvent;
+  /**
+   * What a message means (README, "Messages, files and commands"), or what a presence or
+   * roster push means for an account (README, "Accounts"), typed, when it says something.
+   */
+  readonly event?: JsonStanzaEvent | JsonContactEvent;
   /** The stanza in the JSON mapping (README, "The JSON mapping"). */
   readonly stanza: JsonStanza;
   /** The stanza as XML, when the consumer asked for it (`?format=xml`). */
@@ -41,7 +45,7 @@ export function eventJson(event: StoredEvent, format: EventFormat): EventJson {
   }
   // Typed when read, from the stored stanza (the truth): old events get it too, and the log
   // keeps one form.
-  const typed = stanzaEvent(element);
+  const typed = stanzaEvent(element) ?? contactEvent(element);
   return {
     id: event.id,
     time,

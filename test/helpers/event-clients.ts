@@ -4,6 +4,7 @@ import WebSocket from "ws";
 export interface BotEvent {
   readonly id: string;
   readonly time: string;
+  readonly event?: Record<string, unknown> & { type?: string };
   readonly stanza: Record<string, unknown> & { kind?: string; body?: string; from?: string };
   readonly xml?: string;
 }

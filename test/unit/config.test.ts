@@ -132,6 +132,20 @@ describe("the settings schema", () => {
     expect(configError({ ...required, ...env })).toBe(line);
   });
 
+  it("reads the web origins allowed by CORS, and refuses one with a path", () => {
+    const config = loadConfig({
+      env: {
+        ...required,
+        XMPP_REST_CORS_ORIGINS: "https://chat.example.org, http://127.0.0.1:8080",
+      },
+    });
+    expect(config.corsOrigins).toEqual(["https://chat.example.org", "http://127.0.0.1:8080"]);
+    expect(loadConfig({ env: required }).corsOrigins).toBeUndefined();
+    expect(configError({ ...required, XMPP_REST_CORS_ORIGINS: "https://x.org/chat" })).toContain(
+      "XMPP_REST_CORS_ORIGINS",
+    );
+  });
+
   it("says a required setting is missing", () => {
     expect(configError({ XMPP_REST_SECRET: "s", XMPP_REST_TOKENS: "t" })).toBe(
       "XMPP_REST_DOMAIN (domain): missing; expected a domain name such as rest.example.org",

@@ -11,12 +11,16 @@ import { meLookup } from "../access.js";
 import { type BridgeApp, newApp, type RouteDeps } from "../env.js";
 import { accountSecurity, authErrors, errorResponse } from "../schemas.js";
 import { AccountView, accountJson } from "./accounts/admin.js";
+import { registerContacts } from "./accounts/contacts.js";
+import { registerConversations } from "./accounts/conversations.js";
 import { json } from "./bots/params.js";
 import { registerEvents } from "./owners/events.js";
 import { registerFiles } from "./owners/files.js";
 import { registerMessageActions } from "./owners/message-actions.js";
 import { registerMessages } from "./owners/messages.js";
 import { ME_MOUNT } from "./owners/mount.js";
+import { registerRoomInvitations } from "./owners/room-invitations.js";
+import { registerRooms } from "./owners/rooms.js";
 
 const security = accountSecurity;
 
@@ -58,7 +62,7 @@ export function registerMe(
     Required<RouteDeps>,
     "accounts" | "consumers" | "readAuth" | "store" | "outbound" | "streamLimits" | "log"
   > &
-    Pick<RouteDeps, "logins" | "messages" | "files">,
+    Pick<RouteDeps, "rooms" | "logins" | "messages" | "files">,
 ): void {
   app.use("/v1/me", deps.readAuth);
   app.use("/v1/me/*", deps.readAuth);
@@ -81,7 +85,13 @@ export function registerMe(
   me.use("*", lookup);
   registerEvents(me, deps, ME_MOUNT);
   registerMessages(me, deps, ME_MOUNT);
+  registerContacts(me, deps, ME_MOUNT);
+  registerConversations(me, deps, ME_MOUNT);
   if (deps.messages) registerMessageActions(me, deps.messages, ME_MOUNT);
+  if (deps.rooms) {
+    registerRooms(me, deps.rooms, ME_MOUNT);
+    registerRoomInvitations(me, deps.rooms, ME_MOUNT);
+  }
   if (deps.files) registerFiles(me, deps.files, ME_MOUNT);
   app.route("/v1/me", me);
 }

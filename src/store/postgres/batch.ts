@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { NewOutboxEntry } from "../cluster.js";
+import type { ConversationRecord } from "../contacts.js";
 import type { ClaimLease, DeliveryUpdate } from "../deliveries.js";
 import type { AppendedEvent, NewEvent } from "../events.js";
 import type { HistoryEntry, HistoryInput, HistoryTarget, MessageChange } from "../history.js";
@@ -32,6 +33,11 @@ export type WriteOp =
   | { readonly kind: "outcome"; readonly update: DeliveryUpdate }
   | { readonly kind: "ack"; readonly stream: string; readonly id: string }
   | { readonly kind: "archive-id"; readonly jid: string; readonly archiveId: string }
+  | {
+      readonly kind: "conversation";
+      readonly owner: string;
+      readonly conversation: ConversationRecord;
+    }
   | { readonly kind: "outbox"; readonly entry: NewOutboxEntry; readonly time: number | null };
 
 /** What each kind of op resolves with. */
@@ -39,7 +45,10 @@ export type WriteResult = AppendedEvent | HistoryEntry | RoomMessage | string | 
 
 /** Progress only (outcomes, positions): a commit of nothing else may skip the log sync. */
 export const isDurable = (op: WriteOp) =>
-  op.kind !== "outcome" && op.kind !== "ack" && op.kind !== "archive-id";
+  op.kind !== "outcome" &&
+  op.kind !== "ack" &&
+  op.kind !== "archive-id" &&
+  op.kind !== "conversation";
 /** Writes only the link holder makes (what it receives): checked against its lease. */
 export const isFenced = (op: WriteOp) =>
   op.kind === "append" || op.kind === "room" || op.kind === "amend-room";
@@ -67,6 +76,7 @@ export async function executeBatch(
   await recordOutcomes(client, ops, indices("outcome"), clock);
   await recordAcks(client, ops, indices("ack"));
   await recordArchiveIds(client, ops, indices("archive-id"));
+  await recordConversations(client, ops, indices("conversation"));
   await appendEvents(client, ops, indices("append"), clock, results, instance);
   await appendHistory(client, ops, indices("history"), clock, results);
   await appendRoomMessages(client, ops, indices("room"), clock, results);
@@ -120,6 +130,30 @@ async function recordArchiveIds(client: pg.ClientBase, ops: readonly WriteOp[], 
     `UPDATE accounts a SET last_archive_id = u.id
      FROM unnest($1::text[], $2::text[]) AS u(jid, id) WHERE a.jid = u.jid`,
     [[...last.keys()], [...last.values()]],
+  );
+}
+
+/** An account's conversations as they are after this turn: the last of each wins. */
+async function recordConversations(client: pg.ClientBase, ops: readonly WriteOp[], at: number[]) {
+  if (at.length === 0) return;
+  const last = new Map<string, { owner: string; conversation: ConversationRecord }>();
+  for (const i of at) {
+    const op = ops[i];
+    if (op?.kind !== "conversation") continue;
+    last.set(`${op.owner}\u0000${op.conversation.with}`, op);
+  }
+  const rows = [...last.values()];
+  await client.query(
+    `INSERT INTO account_conversations (owner, peer, last_time, conversation)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])
+     ON CONFLICT (owner, peer) DO UPDATE SET last_time = excluded.last_time,
+       conversation = excluded.conversation`,
+    [
+      rows.map((r) => r.owner),
+      rows.map((r) => r.conversation.with),
+      rows.map((r) => r.conversation.last.time),
+      rows.map((r) => JSON.stringify(r.conversation)),
+    ],
   );
 }
 

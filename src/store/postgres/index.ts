@@ -7,6 +7,7 @@ import { createPgAccounts } from "./accounts.js";
 import { BOTS_CHANNEL, createPgBots } from "./bots.js";
 import { createPgCommands } from "./commands.js";
 import { clientConfig, createPool, describeUri, openFailure } from "./connect.js";
+import { createPgContacts } from "./contacts.js";
 import { createPgDeliveries } from "./deliveries.js";
 import { createPgEventLog } from "./events.js";
 import type { FenceState } from "./fence.js";
@@ -198,6 +199,7 @@ function createPgStore(parts: PgStoreParts): Store {
     ...createPgRooms(pool, writer),
     ...createPgCommands(pool, writer),
     ...createPgAccounts(pool, writer),
+    ...createPgContacts(pool, writer),
     location,
     volatile: false,
     storeId,

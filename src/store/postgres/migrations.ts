@@ -228,6 +228,40 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "accounts' contacts, subscription requests and conversations",
+    sql: `
+      -- As SQLite's migration 8: an account's roster as its server last gave it (RFC 6121
+      -- §2) with its version (XEP-0237), the requests to see its presence until answered
+      -- (§3.1.3), and one row per conversation (its last message and what is unread, JSON
+      -- the accounts layer reads; last_time for listing newest first).
+      CREATE TABLE account_contacts (
+        owner text NOT NULL,
+        jid text NOT NULL,
+        contact text NOT NULL,
+        PRIMARY KEY (owner, jid)
+      );
+      CREATE TABLE account_rosters (
+        owner text PRIMARY KEY,
+        version text
+      );
+      CREATE TABLE account_subscription_requests (
+        owner text NOT NULL,
+        jid text NOT NULL,
+        time bigint NOT NULL,
+        status text,
+        PRIMARY KEY (owner, jid)
+      );
+      CREATE TABLE account_conversations (
+        owner text NOT NULL,
+        peer text NOT NULL,
+        last_time bigint NOT NULL,
+        conversation text NOT NULL,
+        PRIMARY KEY (owner, peer)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

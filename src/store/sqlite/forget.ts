@@ -3,7 +3,8 @@ import type Database from "better-sqlite3";
 /**
  * Forgets what an owner id has in the store, inside the caller's transaction: its stream's
  * events (but those a webhook delivery still waits for), its position, history, rooms, room
- * messages and commands. A deleted bot and a deleted account go the same way.
+ * messages, commands, and an account's contacts, requests and conversations. A deleted bot
+ * and a deleted account go the same way.
  */
 export function forgetOwner(db: Database.Database): (owner: string) => void {
   const statements = [
@@ -14,6 +15,10 @@ export function forgetOwner(db: Database.Database): (owner: string) => void {
     "DELETE FROM rooms WHERE owner = ?",
     "DELETE FROM room_messages WHERE owner = ?",
     "DELETE FROM commands WHERE owner = ?",
+    "DELETE FROM account_contacts WHERE owner = ?",
+    "DELETE FROM account_rosters WHERE owner = ?",
+    "DELETE FROM account_subscription_requests WHERE owner = ?",
+    "DELETE FROM account_conversations WHERE owner = ?",
   ].map((sql) => db.prepare<[string]>(sql));
   return (owner) => {
     for (const statement of statements) statement.run(owner);

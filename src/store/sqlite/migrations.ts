@@ -228,6 +228,41 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    description: "accounts' contacts, subscription requests and conversations",
+    sql: `
+      -- An account's roster as its server last gave it (RFC 6121 §2), one row per contact,
+      -- and the version it came with (XEP-0237), so a reconnect asks only for what changed.
+      CREATE TABLE account_contacts (
+        owner TEXT NOT NULL,
+        jid TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        PRIMARY KEY (owner, jid)
+      ) WITHOUT ROWID;
+      CREATE TABLE account_rosters (
+        owner TEXT PRIMARY KEY,
+        version TEXT
+      ) WITHOUT ROWID;
+      -- Requests to see the account's presence, until answered (RFC 6121 §3.1.3).
+      CREATE TABLE account_subscription_requests (
+        owner TEXT NOT NULL,
+        jid TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        status TEXT,
+        PRIMARY KEY (owner, jid)
+      ) WITHOUT ROWID;
+      -- One row per conversation: its last message and what is unread (JSON the accounts
+      -- layer reads), and when its last message came, for listing newest first.
+      CREATE TABLE account_conversations (
+        owner TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        last_time INTEGER NOT NULL,
+        conversation TEXT NOT NULL,
+        PRIMARY KEY (owner, peer)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -4,6 +4,7 @@ import { createSqliteAccounts } from "./accounts.js";
 import { createSqliteBots } from "./bots.js";
 import { createSqliteClaims } from "./claims.js";
 import { createSqliteCommands } from "./commands.js";
+import { createSqliteContacts } from "./contacts.js";
 import { createSqliteDeliveries } from "./deliveries.js";
 import { createSqliteEventLog } from "./events.js";
 import { createHeadCache } from "./heads.js";
@@ -36,6 +37,7 @@ export function createSqliteStore(parts: SqliteStoreParts): Store {
     ...createSqliteDeliveries(db, writer, claims, heads, now),
     ...createSqliteBots(db, writer),
     ...createSqliteAccounts(db, writer),
+    ...createSqliteContacts(db, writer),
     ...createSqliteHistory(db, writer),
     ...createSqliteRooms(db, writer),
     ...createSqliteCommands(db, writer),

@@ -21,12 +21,13 @@ import {
   type SupervisionTiming,
   type Transport,
 } from "../supervisor.js";
-import { type Negotiated, negotiate } from "./negotiate.js";
+import { type Negotiated, NO_OFFERS, negotiate, type StreamOffers } from "./negotiate.js";
 import { type Endpoint, resolveEndpoints, type SrvResolver } from "./resolve.js";
 import { AuthFailure, type SaslCredentials, type SaslOutcome } from "./sasl.js";
 import { createStreamManagement } from "./sm.js";
 import { connectStream, StreamFailure, type XmlStream } from "./stream.js";
 
+export type { StreamOffers } from "./negotiate.js";
 export type { Endpoint, SrvResolver } from "./resolve.js";
 export { createSrvResolver, parseServer } from "./resolve.js";
 export type { SaslCredentials, SaslOutcome } from "./sasl.js";
@@ -73,6 +74,8 @@ export interface ClientConnection extends Connection {
   readonly streamManagement: boolean;
   /** Stanzas sent and not yet acknowledged by the server (XEP-0198). */
   readonly unacknowledged: number;
+  /** Roster versioning and pre-approval, as the server's stream features offer them. */
+  readonly offers: StreamOffers;
 }
 
 export function isLoopback(host: string): boolean {
@@ -99,6 +102,7 @@ export function createClientConnection(options: ClientOptions): ClientConnection
   let stream: XmlStream | undefined;
   let boundJid: string | undefined;
   let offersSm = false;
+  let offers: StreamOffers = NO_OFFERS;
   let receive: (stanza: Element) => void = () => {};
 
   const write = (text: string) => {
@@ -229,6 +233,7 @@ export function createClientConnection(options: ClientOptions): ClientConnection
           );
           boundJid = negotiated.jid;
           offersSm = negotiated.streamManagement;
+          offers = negotiated.offers;
           options.onLogin?.(negotiated.sasl);
           opened.release();
           for (const element of negotiated.early) onElement(element);
@@ -308,5 +313,6 @@ export function createClientConnection(options: ClientOptions): ClientConnection
     boundJid: { get: () => boundJid, enumerable: true },
     streamManagement: { get: () => offersSm, enumerable: true },
     unacknowledged: { get: () => sm.unacked, enumerable: true },
+    offers: { get: () => offers, enumerable: true },
   }) as ClientConnection;
 }

@@ -12,6 +12,8 @@ import { StreamFailure, type TlsSettings, type XmlStream } from "./stream.js";
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
 const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
 const NS_SESSION = "urn:ietf:params:xml:ns:xmpp-session";
+const NS_ROSTER_VER = "urn:xmpp:features:rosterver";
+const NS_PRE_APPROVAL = "urn:xmpp:features:pre-approval";
 
 export interface NegotiationOptions {
   readonly credentials: SaslCredentials;
@@ -25,6 +27,16 @@ export interface NegotiationOptions {
   readonly sm: StreamManagement;
 }
 
+/** What the server's stream features offer the session beyond the negotiation itself. */
+export interface StreamOffers {
+  /** RFC 6121 §2.6.1 roster versioning (XEP-0237). */
+  readonly rosterVersioning: boolean;
+  /** RFC 6121 §3.4.1 subscription pre-approval. */
+  readonly preApproval: boolean;
+}
+
+export const NO_OFFERS: StreamOffers = { rosterVersioning: false, preApproval: false };
+
 export interface Negotiated {
   /** The full JID the server bound. */
   readonly jid: string;
@@ -33,6 +45,7 @@ export interface Negotiated {
   readonly sasl: SaslOutcome;
   /** Whether the server offered XEP-0198 on this stream. */
   readonly streamManagement: boolean;
+  readonly offers: StreamOffers;
   /** Elements that arrived during negotiation and belong to the session. */
   readonly early: readonly Element[];
   /**
@@ -88,6 +101,10 @@ export async function negotiate(
   features = await stream.open();
   const early: Element[] = [];
   const offersSm = features.getChild("sm", NS_SM) !== undefined;
+  const offers: StreamOffers = {
+    rosterVersioning: features.getChild("ver", NS_ROSTER_VER) !== undefined,
+    preApproval: features.getChild("sub", NS_PRE_APPROVAL) !== undefined,
+  };
 
   const resume = offersSm ? sm.resumeRequest() : undefined;
   if (resume && previousJid) {
@@ -100,6 +117,7 @@ export async function negotiate(
         resumed: true,
         sasl,
         streamManagement: true,
+        offers,
         early,
         unacknowledged,
       };
@@ -119,7 +137,7 @@ export async function negotiate(
       sm.started(answer.attrs.id, answer.attrs.resume === "true" || answer.attrs.resume === "1");
     }
   }
-  return { jid, resumed: false, sasl, streamManagement: offersSm, early, unacknowledged };
+  return { jid, resumed: false, sasl, streamManagement: offersSm, offers, early, unacknowledged };
 }
 
 async function iq(

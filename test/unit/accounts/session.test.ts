@@ -45,12 +45,15 @@ describe("what the bridge keeps after a login", () => {
 
 describe("the presence an account shows", () => {
   it("writes show, status and priority (RFC 6121 §4.7)", () => {
-    const stanza = presenceStanza({
-      resource: "r",
-      presence: { show: "away", status: "out", priority: 5 },
-    });
+    const stanza = presenceStanza({ show: "away", status: "out", priority: 5 });
     expect(stanza.toString()).toBe(
       "<presence><show>away</show><status>out</status><priority>5</priority></presence>",
+    );
+  });
+
+  it("writes unavailable presence with its status for available: false (RFC 6121 §4.5)", () => {
+    expect(presenceStanza({ available: false, status: "gone" }).toString()).toBe(
+      '<presence type="unavailable"><status>gone</status></presence>',
     );
   });
 });

@@ -193,6 +193,11 @@ describe("a bot's requests on a process that does not hold the link", () => {
           put: nowhere,
           delete: nowhere,
           history: nowhere,
+          rosterOf: () => undefined,
+          conversationsOf: () => undefined,
+          presenceOf: () => undefined,
+          setPresence: nowhere,
+          markRead: nowhere,
         },
         holder: { local: () => false, url: async () => url },
       });

@@ -7,6 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type ClaimLease,
+  type ContactRecord,
+  type ConversationRecord,
   isId,
   type NewEvent,
   type Store,
@@ -627,6 +629,99 @@ export function storeContract(name: string, target: ContractTarget): void {
         expect(await store.readEvents(ACCOUNT, "0", 10)).toEqual([]);
         expect((await store.pageHistory(ACCOUNT, { limit: 10 })).entries).toEqual([]);
         expect(await store.readEvents(BOT, "0", 10)).toHaveLength(1);
+      });
+    });
+
+    describe("contacts and conversations", () => {
+      const contact = (jid: string, extra: Partial<ContactRecord> = {}): ContactRecord => ({
+        jid,
+        groups: [],
+        subscription: "none",
+        ask: false,
+        approved: false,
+        ...extra,
+      });
+      const conversation = (peer: string, time: number, unread = 0): ConversationRecord => ({
+        with: peer,
+        kind: "chat",
+        last: { id: `m-${time}`, time, from: peer, body: `at ${time}` },
+        unread,
+        unreadIds: unread > 0 ? [{ id: `m-${time}` }] : [],
+      });
+
+      it("keeps a roster with its version, replaced whole or changed by pushes", async () => {
+        const store = await open();
+        expect(await store.getRoster(ACCOUNT)).toEqual({ version: undefined, contacts: [] });
+        await store.replaceRoster(ACCOUNT, {
+          version: "v1",
+          contacts: [
+            contact("zed@x", { name: "Zed", groups: ["Friends"], subscription: "both" }),
+            contact("amy@x", { ask: true }),
+          ],
+        });
+        await store.updateRoster(ACCOUNT, "v2", {
+          contact: contact("bob@x", { subscription: "to" }),
+        });
+        await store.updateRoster(ACCOUNT, "v3", { remove: "zed@x" });
+        const roster = await store.getRoster(ACCOUNT);
+        expect(roster.version).toBe("v3");
+        expect(roster.contacts).toEqual([
+          contact("amy@x", { ask: true }),
+          contact("bob@x", { subscription: "to" }),
+        ]);
+        await store.replaceRoster(ACCOUNT, { version: undefined, contacts: [] });
+        expect(await store.getRoster(ACCOUNT)).toEqual({ version: undefined, contacts: [] });
+        expect((await store.getRoster(BOT)).contacts).toEqual([]);
+      });
+
+      it("lists subscription requests until they are answered, one per JID", async () => {
+        const store = await open();
+        await store.putSubscriptionRequest(ACCOUNT, { jid: "amy@x", time: 2, status: "hi" });
+        await store.putSubscriptionRequest(ACCOUNT, { jid: "bob@x", time: 1 });
+        await store.putSubscriptionRequest(ACCOUNT, { jid: "amy@x", time: 3 });
+        expect(await store.listSubscriptionRequests(ACCOUNT)).toEqual([
+          { jid: "bob@x", time: 1 },
+          { jid: "amy@x", time: 3 },
+        ]);
+        await store.deleteSubscriptionRequest(ACCOUNT, "bob@x");
+        expect((await store.listSubscriptionRequests(ACCOUNT)).map((r) => r.jid)).toEqual([
+          "amy@x",
+        ]);
+      });
+
+      it("keeps one conversation per peer with its last message and unread ids", async () => {
+        const store = await open();
+        await store.putConversation(ACCOUNT, conversation("amy@x", 5, 1));
+        await store.putConversation(ACCOUNT, conversation("bob@x", 7));
+        await store.putConversation(ACCOUNT, {
+          ...conversation("amy@x", 9, 2),
+          displayedId: "m-4",
+        });
+        const all = await store.listConversations(ACCOUNT);
+        expect(all.sort((a, b) => b.last.time - a.last.time)).toEqual([
+          { ...conversation("amy@x", 9, 2), displayedId: "m-4" },
+          conversation("bob@x", 7),
+        ]);
+        expect(await store.listConversations(BOT)).toEqual([]);
+      });
+
+      it("forgets an account's contacts, requests and conversations with the account", async () => {
+        const store = await open();
+        await store.putAccount({
+          jid: "b@example.org",
+          credentials: "c",
+          settings: "{}",
+          tokenHashes: [],
+          createdAt: 1,
+          updatedAt: 1,
+        });
+        await store.replaceRoster(ACCOUNT, { version: "v", contacts: [contact("a@x")] });
+        await store.putSubscriptionRequest(ACCOUNT, { jid: "a@x", time: 1 });
+        await store.putConversation(ACCOUNT, conversation("a@x", 1));
+        await store.deleteAccount("b@example.org", ACCOUNT);
+        expect(await store.getRoster(ACCOUNT)).toEqual({ version: undefined, contacts: [] });
+        expect(await store.listSubscriptionRequests(ACCOUNT)).toEqual([]);
+        expect(await store.listConversations(ACCOUNT)).toEqual([]);
       });
     });
 

@@ -33,6 +33,10 @@ const AccountSettingsBody = z
       .openapi({ description: "The resource to bind (default xmpp-rest)" }),
     presence: z
       .object({
+        available: z
+          .boolean()
+          .optional()
+          .openapi({ description: "false: no presence at login (unavailable)" }),
         show: z.enum(["away", "chat", "dnd", "xa"]).optional(),
         status: z.string().optional(),
         priority: z.number().int().optional(),

@@ -13,10 +13,10 @@ import { registerFiles } from "../owners/files.js";
 import { registerMessageActions } from "../owners/message-actions.js";
 import { registerMessages } from "../owners/messages.js";
 import { BOT_MOUNT } from "../owners/mount.js";
+import { registerRoomInvitations } from "../owners/room-invitations.js";
+import { registerRooms } from "../owners/rooms.js";
 import { registerBotAdmin } from "./admin.js";
 import { registerCommands } from "./commands.js";
-import { registerRoomInvitations } from "./room-invitations.js";
-import { registerRooms } from "./rooms.js";
 import { registerRoomAdmin } from "./rooms-admin.js";
 
 export function registerBotRoutes(
@@ -54,8 +54,8 @@ export function registerBotRoutes(
   if (deps.files) registerFiles(bot, deps.files, BOT_MOUNT);
   if (deps.commands) registerCommands(bot, deps.commands);
   if (deps.rooms) {
-    registerRooms(bot, deps.rooms);
-    registerRoomInvitations(bot, deps.rooms);
+    registerRooms(bot, deps.rooms, BOT_MOUNT);
+    registerRoomInvitations(bot, deps.rooms, BOT_MOUNT);
     registerRoomAdmin(bot, deps.rooms);
   }
   app.route("/v1/bots/:name", bot);

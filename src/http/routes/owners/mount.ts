@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { accountSecurity, bearerSecurity, errorResponse } from "../../schemas.js";
-import { BotName } from "../bots/params.js";
+import { BotName, RoomJid } from "../bots/params.js";
 
 export interface Mount {
   /** The OpenAPI tag. */
@@ -61,6 +61,9 @@ export const ME_MOUNT: Mount = {
   missing: "The account is not kept by the bridge",
   security: accountSecurity,
 };
+
+/** The params of a route about one room of the owner. */
+export const roomParamsOf = (mount: Mount) => paramsWith(mount, { room: RoomJid });
 
 /** The `request.params` of a route, when the mount has any. */
 export const paramsOf = (mount: Mount) => (mount.params ? { params: mount.params } : {});

@@ -1,11 +1,11 @@
 /**
- * Rooms (XEP-0045) for bots: join (with a configuration and members), leave or destroy, list,
+ * Rooms (XEP-0045) for an owner (a bot, or an account: the same rooms code on its seat): join (with a configuration and members), leave or destroy, list,
  * one room's details, post, subject, and what was said there (README, "Rooms"); the
  * administration routes are in ./rooms-admin.ts. `{room}` is the room's bare JID. The rooms service decides; these
  * handlers read the request and answer. The spec is in ./rooms.spec.ts.
  */
 import { jsonToStanza } from "../../../formats/json/index.js";
-import { botOwner } from "../../../owner.js";
+import type { Owner } from "../../../owner.js";
 import { affiliationJid, nickName, roomAddress, xmlText } from "../../../rooms/address.js";
 import { checkRoomConfig } from "../../../rooms/config.js";
 import { archiveBefore } from "../../../rooms/history.js";
@@ -13,7 +13,8 @@ import type { Rooms, RoomView } from "../../../rooms/index.js";
 import { badRequest, unprocessable } from "../../../stanza/errors.js";
 import type { BridgeApp } from "../../env.js";
 import { historyLimit, parseAfter } from "../../params.js";
-import { optionalId } from "./params.js";
+import { optionalId } from "../bots/params.js";
+import type { Mount } from "./mount.js";
 import {
   getRoute,
   historyRoute,
@@ -54,16 +55,20 @@ function roomJson(room: RoomView) {
   };
 }
 
-export function registerRooms(app: BridgeApp, rooms: Rooms): void {
-  app.openapi(joinRoute, async (c) => {
-    const bot = c.var.bot;
+/** The nick an owner joins with when none is given: a bot's name, an account's localpart. */
+const defaultNick = (owner: Owner) =>
+  owner.kind === "bot" ? owner.name : owner.jid.slice(0, owner.jid.indexOf("@"));
+
+export function registerRooms(app: BridgeApp, rooms: Rooms, mount: Mount): void {
+  app.openapi(joinRoute(mount), async (c) => {
+    const owner = c.var.subject.owner;
     const room = roomAddress(c.req.valid("param").room);
     const body = c.req.valid("json") ?? {};
-    const nick = nickName(body.nick ?? bot.name);
+    const nick = nickName(body.nick ?? defaultNick(owner));
     const password = body.password === undefined ? undefined : xmlText(body.password, "password");
     const config = body.config && checkRoomConfig(body.config, "config.");
     const members = body.members?.map((jid, i) => affiliationJid(jid, `members[${i}]`));
-    const joined = await rooms.join(botOwner(bot.name), room, {
+    const joined = await rooms.join(owner, room, {
       nick,
       password,
       history: body.history,
@@ -75,8 +80,8 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
     return c.json(ignored ? { ...answer, ignored: [...ignored] } : answer, 200);
   });
 
-  app.openapi(leaveRoute, async (c) => {
-    const owner = botOwner(c.var.bot.name);
+  app.openapi(leaveRoute(mount), async (c) => {
+    const owner = c.var.subject.owner;
     const room = roomAddress(c.req.valid("param").room);
     const { destroy, reason, alternate } = c.req.valid("query");
     if (destroy !== "true") {
@@ -93,41 +98,41 @@ export function registerRooms(app: BridgeApp, rooms: Rooms): void {
     return c.body(null, 204);
   });
 
-  app.openapi(listRoute, (c) => {
-    const list = rooms.list(botOwner(c.var.bot.name));
+  app.openapi(listRoute(mount), (c) => {
+    const list = rooms.list(c.var.subject.owner);
     return c.json({ rooms: list.map(roomJson) }, 200);
   });
 
-  app.openapi(getRoute, async (c) => {
+  app.openapi(getRoute(mount), async (c) => {
     const room = roomAddress(c.req.valid("param").room);
-    const details = await rooms.details(botOwner(c.var.bot.name), room);
+    const details = await rooms.details(c.var.subject.owner, room);
     return c.json({ ...details, ...roomJson(details) }, 200);
   });
 
-  app.openapi(postRoute, async (c) => {
+  app.openapi(postRoute(mount), async (c) => {
     const room = roomAddress(c.req.valid("param").room);
     const { replyTo, ...fields } = c.req.valid("json") as Record<string, unknown>;
     const stanza = roomMessage(fields, room);
     const replying = optionalId(replyTo, "replyTo");
-    const id = await rooms.post(botOwner(c.var.bot.name), room, stanza, { replyTo: replying });
+    const id = await rooms.post(c.var.subject.owner, room, stanza, { replyTo: replying });
     return c.json({ id }, 202);
   });
 
-  app.openapi(historyRoute, async (c) => {
+  app.openapi(historyRoute(mount), async (c) => {
     const room = roomAddress(c.req.valid("param").room);
     const query = c.req.valid("query");
     const limit = historyLimit(query.limit);
     const before =
       archiveBefore(query.before) === undefined ? parseAfter(query.before, "before") : query.before;
     const after = parseAfter(query.after, "after");
-    const page = await rooms.history(botOwner(c.var.bot.name), room, { before, after, limit });
+    const page = await rooms.history(c.var.subject.owner, room, { before, after, limit });
     return c.json({ ...page, messages: [...page.messages] }, 200);
   });
 
-  app.openapi(subjectRoute, async (c) => {
+  app.openapi(subjectRoute(mount), async (c) => {
     const room = roomAddress(c.req.valid("param").room);
     const subject = xmlText(c.req.valid("json").subject, "subject");
-    const view = await rooms.setSubject(botOwner(c.var.bot.name), room, subject);
+    const view = await rooms.setSubject(c.var.subject.owner, room, subject);
     return c.json(roomJson(view), 200);
   });
 }
