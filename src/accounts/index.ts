@@ -221,15 +221,15 @@ export function createAccounts(options: AccountsOptions): Accounts {
     transient: h.transient,
   });
 
+  const tokensOf = (jid: string) =>
+    tokens.setFor(jid, held.get(jid)?.record.tokenHashes ?? [], owner(jid));
   const rebuildTokens = () => {
-    const entries: { hash: string; owner: Principal }[] = [];
-    for (const h of held.values()) {
-      for (const hash of h.record.tokenHashes) entries.push({ hash, owner: owner(h.record.jid) });
-    }
-    tokens.replace(entries);
+    tokens.replace([]);
+    for (const jid of held.keys()) tokensOf(jid);
   };
   const changed = (jid: string) => {
-    rebuildTokens();
+    // This account's tokens only: a rebuild per change made n logins cost O(n²).
+    tokensOf(jid);
     for (const listener of [...listeners]) {
       try {
         listener(jid);

@@ -57,6 +57,21 @@ describe("tokens", () => {
     }
   });
 
+  it("swaps one key's tokens without touching the others, and forgets a key given none", () => {
+    const table = new TokenTable<string>();
+    table.replace([{ hash: hashToken("admin-token-0123456789"), owner: "admin" }]);
+    table.setFor("a", [hashToken("a-first-token-0123456789")], "a");
+    table.setFor("b", [hashToken("b-first-token-0123456789")], "b");
+    table.setFor("a", [hashToken("a-second-token-012345678")], "a");
+    expect(table.find("a-first-token-0123456789")).toBeUndefined();
+    expect(table.find("a-second-token-012345678")).toBe("a");
+    expect(table.find("b-first-token-0123456789")).toBe("b");
+    expect(table.find("admin-token-0123456789")).toBe("admin");
+    table.setFor("b", [], "b");
+    expect(table.find("b-first-token-0123456789")).toBeUndefined();
+    expect(table.find("a-second-token-012345678")).toBe("a");
+  });
+
   it("generates distinct tokens that pass its own rules", () => {
     const a = generateToken();
     const b = generateToken();
