@@ -83,9 +83,21 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * After a clean shutdown the process should end by itself; a handle something forgot to
+ * close (a timer, a keep-alive socket) would keep it alive and make a SIGTERM hang under
+ * a supervisor. Past this grace it exits anyway, naming what was still open.
+ */
+const EXIT_GRACE_MS = 3_000;
+
 main().then(
   (code) => {
     process.exitCode = code;
+    setTimeout(() => {
+      const open = process.getActiveResourcesInfo().filter((r) => r !== "Timeout");
+      process.stderr.write(`xmpp-rest: exiting with handles still open: ${open.join(", ")}\n`);
+      process.exit(code);
+    }, EXIT_GRACE_MS).unref();
   },
   (err: unknown) => {
     process.stderr.write(
