@@ -4,6 +4,7 @@ import { noMetrics } from "../../src/metrics.js";
 import { type ClientConnection, createClientConnection } from "../../src/xmpp/client/index.js";
 import { connectionMetrics } from "../../src/xmpp/connection-metrics.js";
 import type { AccountHost } from "./server.js";
+import { stanzaWaiter } from "./xmpp-user.js";
 
 export interface AccountClient {
   readonly jid: string;
@@ -58,23 +59,7 @@ export async function connectAccountClient(
     connection,
     received,
     send: (stanza) => connection.send(stanza),
-    waitFor(match, timeoutMs = 10_000, what = "stanza") {
-      const already = received.find(match);
-      if (already) return Promise.resolve(already);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`${jid}: no matching ${what} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const waiter = (stanza: Element) => {
-          if (!match(stanza)) return;
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve(stanza);
-        };
-        waiters.add(waiter);
-      });
-    },
+    waitFor: stanzaWaiter(jid, received, waiters),
     stop: () => connection.stop(),
   };
 }

@@ -51,26 +51,38 @@ export async function connectUser(options: {
     jid,
     received,
     send: (stanza) => xmpp.send(stanza),
-    waitFor(match, timeoutMs = 10_000, what = "stanza") {
-      const already = received.find(match);
-      if (already) return Promise.resolve(already);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`${jid}: no matching ${what} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const waiter = (stanza: Element) => {
-          if (!match(stanza)) return;
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve(stanza);
-        };
-        waiters.add(waiter);
-      });
-    },
+    waitFor: stanzaWaiter(jid, received, waiters),
     async stop() {
       waiters.clear();
       await xmpp.stop().catch(() => {});
     },
+  };
+}
+
+/**
+ * A user's waitFor: the first stanza in `received` that matches, or the next one handed to
+ * the `waiters` as it arrives; rejects naming `what` after the timeout.
+ */
+export function stanzaWaiter(
+  jid: string,
+  received: readonly Element[],
+  waiters: Set<(stanza: Element) => void>,
+): XmppUser["waitFor"] {
+  return (match, timeoutMs = 10_000, what = "stanza") => {
+    const already = received.find(match);
+    if (already) return Promise.resolve(already);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error(`${jid}: no matching ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (stanza: Element) => {
+        if (!match(stanza)) return;
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        resolve(stanza);
+      };
+      waiters.add(waiter);
+    });
   };
 }
